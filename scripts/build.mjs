@@ -1,0 +1,30 @@
+// Build: compile the core and every workspace plugin, then regenerate each oclif.manifest.json
+// from the compiled commands, so a manifest can never describe older code than dist/.
+import {spawnSync} from 'node:child_process'
+import {existsSync, readdirSync, rmSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)))
+const bin = (name) => join(root, 'node_modules', '.bin', name)
+
+function run(command, args, cwd) {
+  const result = spawnSync(command, args, {cwd, stdio: 'inherit'})
+  if (result.status !== 0) {
+    console.error(`build failed: ${[command, ...args].join(' ')} (in ${cwd}) exited with ${result.status ?? result.signal}`)
+    process.exit(1)
+  }
+}
+
+function buildPackage(dir) {
+  rmSync(join(dir, 'dist'), {recursive: true, force: true})
+  rmSync(join(dir, 'oclif.manifest.json'), {force: true})
+  run(bin('tsc'), ['-p', 'tsconfig.json'], dir)
+  run(bin('oclif'), ['manifest'], dir)
+}
+
+buildPackage(root)
+const pluginsDir = join(root, 'plugins')
+for (const name of existsSync(pluginsDir) ? readdirSync(pluginsDir) : []) {
+  if (existsSync(join(pluginsDir, name, 'tsconfig.json'))) buildPackage(join(pluginsDir, name))
+}

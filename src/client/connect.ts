@@ -1,0 +1,70 @@
+import {spawn} from 'node:child_process'
+import {closeSync, openSync, readFileSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+
+import {ExitCode, TspmError} from '../exit-codes.js'
+import {ensureHome, type HomePaths} from '../home.js'
+import {readStartupRecord} from '../startup/startup-record.js'
+import {SupervisorClient, SupervisorNotRunningError} from './supervisor-client.js'
+
+const SUPERVISOR_ENTRY = fileURLToPath(new URL('../supervisor/main.js', import.meta.url))
+/** A smaller young generation: the supervisor allocates little, and its RSS is what users pay. */
+const SUPERVISOR_NODE_FLAGS = ['--max-semi-space-size=1']
+const READY_TIMEOUT_MS = 15_000
+const POLL_MS = 20
+
+/** A client for a supervisor that answers; for commands that must not start one (list, logs, stop...). */
+export async function connectExisting(paths: HomePaths): Promise<SupervisorClient> {
+  const client = new SupervisorClient(paths)
+  if (!(await client.health())) throw new SupervisorNotRunningError(paths.home)
+  return client
+}
+
+/**
+ * A client for the supervisor of this home, starting one in the background when none answers:
+ * detached, stdio to $TSPM_HOME/tspm.log (never the CLI's, or the CLI would wait for it).
+ */
+export async function connectOrSpawn(paths: HomePaths): Promise<{client: SupervisorClient; spawned: boolean}> {
+  const client = new SupervisorClient(paths)
+  if (await client.health()) return {client, spawned: false}
+
+  const startup = readStartupRecord(paths)
+  if (startup) {
+    throw new TspmError(
+      `tspm is installed as the ${startup.platform} service "${startup.service_name}" for TSPM_HOME=${paths.home}, and it is not running; ` +
+        `start it with: ${startup.platform === 'systemd' ? `sudo systemctl start ${startup.service_name}` : `tspm startup ${startup.platform}`}`,
+      {exit: ExitCode.notRunning, code: 'service_not_running'},
+    )
+  }
+
+  ensureHome(paths)
+  const logFd = openSync(paths.supervisorLog, 'a', 0o600)
+  const child = spawn(process.execPath, [...SUPERVISOR_NODE_FLAGS, SUPERVISOR_ENTRY], {
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+    env: {...process.env, TSPM_HOME: paths.home},
+  })
+  closeSync(logFd)
+  let exitCode: number | null = null
+  child.once('exit', (code) => (exitCode = code ?? 1))
+  child.unref()
+
+  const deadline = Date.now() + READY_TIMEOUT_MS
+  while (Date.now() < deadline) {
+    if (await client.health()) return {client, spawned: exitCode === null}
+    // Lost a race with another `tspm start`: that one's supervisor will answer.
+    if (exitCode !== null && exitCode !== ExitCode.alreadyRunning) {
+      throw new TspmError(`the supervisor failed to start (exit ${exitCode}): ${lastLine(paths.supervisorLog)}; see ${paths.supervisorLog}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+  }
+  throw new TspmError(`the supervisor did not answer on ${paths.socket} within ${READY_TIMEOUT_MS / 1000} s; see ${paths.supervisorLog}`)
+}
+
+function lastLine(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').at(-1) ?? ''
+  } catch {
+    return ''
+  }
+}

@@ -1,0 +1,101 @@
+import {request} from 'node:http'
+
+import {ExitCode, TspmError} from '../exit-codes.js'
+import type {HomePaths} from '../home.js'
+import {
+  API_PREFIX,
+  type ActionResponse,
+  type ApiErrorBody,
+  type HealthResponse,
+  type ProcessInfo,
+  type SavedProcess,
+  type StartResponse,
+} from '../supervisor/api-types.js'
+
+/** No supervisor answers on the socket of this TSPM_HOME. */
+export class SupervisorNotRunningError extends TspmError {
+  constructor(home: string) {
+    super(`no supervisor is running for TSPM_HOME=${home}; start your apps with \`tspm start\` (or \`tspm resurrect\`)`, {
+      exit: ExitCode.notRunning,
+      code: 'not_running',
+    })
+  }
+}
+
+/** The CLI's side of the control API: one method per endpoint. */
+export class SupervisorClient {
+  constructor(readonly paths: HomePaths) {}
+
+  /** The supervisor's identity, or undefined when nobody answers on the socket. */
+  async health(): Promise<HealthResponse | undefined> {
+    try {
+      return await this.call<HealthResponse>('GET', 'health')
+    } catch (error) {
+      if (error instanceof SupervisorNotRunningError) return undefined
+      throw error
+    }
+  }
+
+  list(): Promise<ProcessInfo[]> {
+    return this.call('GET', 'processes')
+  }
+
+  start(processes: SavedProcess[]): Promise<StartResponse> {
+    return this.call('POST', 'processes', {processes})
+  }
+
+  async act(action: 'delete' | 'restart' | 'stop', target: string): Promise<string[]> {
+    const path = `processes/${encodeURIComponent(target)}`
+    const response =
+      action === 'delete' ? await this.call<ActionResponse>('DELETE', path) : await this.call<ActionResponse>('POST', `${path}/${action}`)
+    return response.names
+  }
+
+  saved(): Promise<SavedProcess[]> {
+    return this.call('GET', 'saved')
+  }
+
+  shutdown(): Promise<{pid: number}> {
+    return this.call('POST', 'shutdown')
+  }
+
+  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const payload = body === undefined ? undefined : JSON.stringify(body)
+    return new Promise<T>((resolve, reject) => {
+      const req = request(
+        {
+          socketPath: this.paths.socket,
+          path: `${API_PREFIX}/${path}`,
+          method,
+          headers: payload === undefined ? {} : {'content-type': 'application/json', 'content-length': Buffer.byteLength(payload)},
+        },
+        (response) => {
+          const chunks: Buffer[] = []
+          response.on('data', (chunk: Buffer) => chunks.push(chunk))
+          response.on('end', () => {
+            let parsed: unknown
+            try {
+              parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+            } catch {
+              reject(new TspmError(`the supervisor sent an answer that is not JSON (HTTP ${response.statusCode})`))
+              return
+            }
+            if (response.statusCode === 200) resolve(parsed as T)
+            else reject(apiError(parsed as ApiErrorBody))
+          })
+        },
+      )
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') reject(new SupervisorNotRunningError(this.paths.home))
+        else if (error.code === 'EACCES') reject(new TspmError(`no permission to use ${this.paths.socket}: it belongs to another user; run tspm as that user or set TSPM_HOME`))
+        else reject(new TspmError(`cannot reach the supervisor on ${this.paths.socket}: ${error.message}`))
+      })
+      req.end(payload)
+    })
+  }
+}
+
+function apiError(body: ApiErrorBody): TspmError {
+  const {code = 'failure', message = 'the supervisor reported an error'} = body?.error ?? {}
+  return new TspmError(message, {code, exit: ExitCode.failure})
+}

@@ -1,0 +1,28 @@
+import type {ProcessInfo} from '../supervisor/api-types.js'
+import type {ProcessStatus} from '../supervisor/managed-process.js'
+import {type Colour, formatBytes, formatDuration, renderTable} from './format.js'
+
+const STATUS_COLOURS: Record<ProcessStatus, Colour> = {
+  online: 'green',
+  launching: 'cyan',
+  'waiting-restart': 'yellow',
+  stopping: 'yellow',
+  stopped: 'dim',
+  errored: 'red',
+}
+
+export function renderProcessTable(processes: ProcessInfo[], colour: boolean): string {
+  return renderTable(
+    processes,
+    [
+      {header: 'name', value: (p) => p.name},
+      {header: 'pid', value: (p) => (p.pid === null ? '-' : String(p.pid)), align: 'right'},
+      {header: 'status', value: (p) => p.status, colour: (p) => STATUS_COLOURS[p.status]},
+      {header: 'restarts', value: (p) => String(p.restarts), align: 'right'},
+      {header: 'uptime', value: (p) => (p.status === 'online' ? formatDuration(p.uptime_ms) : '-'), align: 'right'},
+      {header: 'cpu', value: (p) => (p.pid === null ? '-' : `${p.cpu.toFixed(1)}%`), align: 'right'},
+      {header: 'memory', value: (p) => (p.pid === null ? '-' : formatBytes(p.memory)), align: 'right'},
+    ],
+    colour,
+  )
+}

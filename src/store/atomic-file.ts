@@ -1,0 +1,54 @@
+import {closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync} from 'node:fs'
+import {basename, dirname, join} from 'node:path'
+
+/**
+ * Replaces `path` as a whole or not at all: the bytes go to a temp file beside it, which is
+ * renamed over the target. `durable` adds the fsyncs that make the new content survive a power
+ * cut (file before rename, folder after).
+ */
+export function writeFileAtomic(path: string, data: string, options: {mode?: number; durable?: boolean} = {}): void {
+  const {mode = 0o600, durable = false} = options
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`)
+  const fd = openSync(temp, 'wx', mode)
+  try {
+    const bytes = Buffer.from(data)
+    let offset = 0
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset)
+    if (durable) fsyncSync(fd)
+  } catch (error) {
+    closeSync(fd)
+    rmSync(temp, {force: true})
+    throw error
+  }
+  closeSync(fd)
+  renameSync(temp, path)
+  if (durable) fsyncDirectory(dirname(path))
+}
+
+export function fsyncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Temp files of writers that died before their rename (for example a killed `tspm save`). */
+export function removeStaleTempFiles(path: string): void {
+  const prefix = `.${basename(path)}.`
+  for (const entry of readdirSync(dirname(path))) {
+    if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue
+    const writerPid = Number(entry.slice(prefix.length).split('.')[0])
+    if (writerPid !== process.pid && !isAlive(writerPid)) rmSync(join(dirname(path), entry), {force: true})
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

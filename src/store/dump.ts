@@ -1,0 +1,186 @@
+import {existsSync, readFileSync, renameSync} from 'node:fs'
+import {isAbsolute} from 'node:path'
+import {LineCounter, parseDocument} from 'yaml'
+import {z} from 'zod'
+
+import {ExitCode, TspmError} from '../exit-codes.js'
+import {ensureHome, type HomePaths} from '../home.js'
+import {PROCESS_NAME_PATTERN, type ProcessSpec} from '../process-spec.js'
+import type {SavedProcess} from '../supervisor/api-types.js'
+import {removeStaleTempFiles, writeFileAtomic} from './atomic-file.js'
+
+export const DUMP_FORMAT = 'tspm-dump'
+export const DUMP_VERSION = 1
+
+const milliseconds = z.number().int().nonnegative()
+const absolutePath = z.string().refine((value) => isAbsolute(value), 'expected an absolute path')
+
+/** One saved process: the configured spec, flat, plus the state the user wants. */
+const savedProcessSchema = z.strictObject({
+  name: z.string().regex(PROCESS_NAME_PATTERN, 'expected letters, digits, ".", "_" or "-"'),
+  script: z.string().min(1),
+  args: z.array(z.string()),
+  cwd: absolutePath,
+  interpreter: z.string().min(1).optional(),
+  env: z.record(z.string(), z.string()),
+  env_file: absolutePath.optional(),
+  autorestart: z.boolean(),
+  max_restarts: z.number().int().nonnegative(),
+  min_uptime: milliseconds,
+  restart_delay: milliseconds,
+  exp_backoff_restart_delay: milliseconds,
+  max_restart_delay: milliseconds,
+  backoff_reset: milliseconds,
+  kill_timeout: milliseconds,
+  stop_signal: z.string().regex(/^SIG[A-Z0-9]+$/, 'expected a signal name such as SIGTERM'),
+  stop_exit_codes: z.array(z.number().int().min(0).max(255)),
+  max_log_size: z.number().int().min(1024),
+  log_files: z.number().int().min(1),
+  config_file: absolutePath.optional(),
+  state: z.enum(['online', 'stopped']),
+})
+
+const dumpSchema = z.strictObject({
+  format: z.literal(DUMP_FORMAT),
+  version: z.literal(DUMP_VERSION),
+  saved_at: z.string(),
+  processes: z.array(savedProcessSchema),
+})
+
+export type DumpFile = z.infer<typeof dumpSchema>
+
+/** Where a dump is broken: the file and, when known, line and column. */
+export class BrokenDumpError extends Error {
+  constructor(readonly file: string, readonly where: string, readonly problem: string) {
+    super(`${file}${where ? `:${where}` : ''}: ${problem}`)
+    this.name = 'BrokenDumpError'
+  }
+}
+
+/**
+ * The only writer of dump.json: temp file, fsync, rename, folder fsync; the dump it replaces
+ * becomes dump.json.bak. A reader therefore always finds the old list or the new one, whole.
+ */
+export function writeDump(paths: HomePaths, processes: SavedProcess[]): {dump: DumpFile; notes: string[]} {
+  ensureHome(paths)
+  const dump: DumpFile = {
+    format: DUMP_FORMAT,
+    version: DUMP_VERSION,
+    saved_at: new Date().toISOString(),
+    processes: processes.map(({spec, desired}) => ({...spec, state: desired})),
+  }
+  const notes: string[] = []
+  removeStaleTempFiles(paths.dumpFile)
+  if (existsSync(paths.dumpFile)) {
+    const previous = tryReadDump(paths.dumpFile)
+    if (previous === undefined) {
+      // A broken dump is never overwritten: it moves aside, whole, for the user to look at.
+      const aside = `${paths.dumpFile}.broken-${dump.saved_at.replaceAll(':', '-')}`
+      renameSync(paths.dumpFile, aside)
+      notes.push(`the previous ${paths.dumpFile} did not read back; it was kept as ${aside}`)
+    } else {
+      writeFileAtomic(paths.dumpBackup, readFileSync(paths.dumpFile, 'utf8'), {durable: true})
+    }
+  }
+  writeFileAtomic(paths.dumpFile, JSON.stringify(dump, null, 2) + '\n', {durable: true})
+  return {dump, notes}
+}
+
+export interface LoadedDump {
+  processes: SavedProcess[]
+  /** Which file the list came from; `none` when no dump exists yet. */
+  source: 'backup' | 'dump' | 'none'
+  file?: string
+  warnings: string[]
+}
+
+/**
+ * Reads the saved list. A broken dump.json is reported and left as it is, and dump.json.bak is
+ * used instead; when both are broken, a TspmError names both and nothing is changed.
+ */
+export function loadDump(paths: HomePaths): LoadedDump {
+  if (!existsSync(paths.dumpFile) && !existsSync(paths.dumpBackup)) return {processes: [], source: 'none', warnings: []}
+  let dumpProblem: BrokenDumpError
+  try {
+    return {processes: toSaved(readDump(paths.dumpFile)), source: 'dump', file: paths.dumpFile, warnings: []}
+  } catch (error) {
+    if (!(error instanceof BrokenDumpError)) throw error
+    dumpProblem = error
+  }
+  try {
+    const backup = readDump(paths.dumpBackup)
+    return {
+      processes: toSaved(backup),
+      source: 'backup',
+      file: paths.dumpBackup,
+      warnings: [`${dumpProblem.message}`, `using the previous save ${paths.dumpBackup} (saved ${backup.saved_at}); both files are left as they are`],
+    }
+  } catch (error) {
+    if (!(error instanceof BrokenDumpError)) throw error
+    throw new TspmError(
+      `cannot resurrect: both saved lists are unusable and were left untouched:\n  ${dumpProblem.message}\n  ${error.message}\nfix or remove them, then start your apps and run \`tspm save\``,
+      {exit: ExitCode.badData, code: 'bad_dump'},
+    )
+  }
+}
+
+export function readDump(file: string): DumpFile {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new BrokenDumpError(file, '', code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`)
+  }
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch (error) {
+    throw new BrokenDumpError(file, jsonErrorPlace(text, error as Error), `not valid JSON (${(error as Error).message}); the file may be truncated`)
+  }
+  const result = dumpSchema.safeParse(data)
+  if (result.success) return result.data
+  const issue = result.error.issues[0]
+  throw new BrokenDumpError(file, placeOfPath(text, issue.path as Array<number | string>), `${formatPath(issue.path as Array<number | string>)}: ${issue.message}`)
+}
+
+function tryReadDump(file: string): DumpFile | undefined {
+  try {
+    return readDump(file)
+  } catch {
+    return undefined
+  }
+}
+
+function toSaved(dump: DumpFile): SavedProcess[] {
+  return dump.processes.map(({state, ...spec}) => ({spec: spec as ProcessSpec, desired: state}))
+}
+
+function formatPath(path: Array<number | string>): string {
+  return path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${part}` : part), '') || '(top level)'
+}
+
+/** Line and column of a JSON.parse error, from the position V8 reports (or the end of the text). */
+function jsonErrorPlace(text: string, error: Error): string {
+  const match = /position (\d+)/.exec(error.message)
+  return lineColumn(text, match ? Number(match[1]) : text.length)
+}
+
+/** Line and column of the value at `path`; JSON is YAML, so the yaml parser knows where it is. */
+function placeOfPath(text: string, path: Array<number | string>): string {
+  const lineCounter = new LineCounter()
+  const document = parseDocument(text, {lineCounter})
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = document.getIn(path.slice(0, depth), true) as {range?: [number, number, number]} | undefined
+    if (node?.range) {
+      const {line, col} = lineCounter.linePos(node.range[0])
+      return `${line}:${col}`
+    }
+  }
+  return ''
+}
+
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n')
+  return `${before.length}:${before.at(-1)!.length + 1}`
+}

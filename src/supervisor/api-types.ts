@@ -1,0 +1,48 @@
+import type {ProcessSpec} from '../process-spec.js'
+import type {DesiredState, ProcessSnapshot} from './managed-process.js'
+
+/** The control API under /v1 on $TSPM_HOME/tspm.sock: HTTP/1.1 with JSON bodies. */
+export const API_PREFIX = '/v1'
+
+export interface HealthResponse {
+  pid: number
+  version: string
+  home: string
+  started_at: number
+  /** How this supervisor was started: `daemon` (by `tspm start`) or `foreground` (`tspm resurrect`). */
+  mode: 'daemon' | 'foreground'
+}
+
+export interface ProcessInfo extends ProcessSnapshot {
+  uptime_ms: number
+  /** Percent of one core since the previous look (or since start). */
+  cpu: number
+  /** Resident memory in bytes. */
+  memory: number
+  script: string
+  args: string[]
+  cwd: string
+}
+
+export interface SavedProcess {
+  spec: ProcessSpec
+  desired: DesiredState
+}
+
+export interface StartRequest {
+  processes: SavedProcess[]
+}
+
+export type StartOutcome = 'already-running' | 'failed' | 'started' | 'stopped'
+
+export interface StartResponse {
+  results: Array<{name: string; outcome: StartOutcome; error?: string}>
+}
+
+export interface ActionResponse {
+  names: string[]
+}
+
+export interface ApiErrorBody {
+  error: {code: string; message: string}
+}

@@ -1,0 +1,285 @@
+import type {ChildProcess, SpawnOptions} from 'node:child_process'
+
+import {readEnvFile} from '../config/dotenv.js'
+import {logFilePaths} from '../home.js'
+import type {ProcessSpec} from '../process-spec.js'
+import type {Clock} from './clock.js'
+import {processGroupMembers, readProcStat, signalGroup} from './proc.js'
+import {RestartPolicy} from './restart-policy.js'
+import {RotatingLog} from './rotating-log.js'
+
+export type ProcessStatus = 'errored' | 'launching' | 'online' | 'stopped' | 'stopping' | 'waiting-restart'
+export type DesiredState = 'online' | 'stopped'
+
+export type SpawnFunction = (command: string, args: string[], options: SpawnOptions) => ChildProcess
+
+export interface ManagedProcessDeps {
+  clock: Clock
+  spawn: SpawnFunction
+  logsDir: string
+  /** The environment every app starts from; env_file and env go on top. */
+  baseEnv: NodeJS.ProcessEnv
+  /** Called after every change of status, pid or counters. */
+  onChange: () => void
+  /** The supervisor's own diagnostics. */
+  log: (message: string) => void
+}
+
+/** One process as `list` and status.json show it. */
+export interface ProcessSnapshot {
+  name: string
+  status: ProcessStatus
+  desired: DesiredState
+  pid: number | null
+  /** /proc start time of the pid, so a later supervisor can tell it from a reused pid. */
+  proc_start_time: number | null
+  restarts: number
+  started_at: number | null
+  last_exit: {code: number | null; signal: string | null; at: number} | null
+  last_error: string | null
+}
+
+const GROUP_POLL_MS = 50
+
+/**
+ * One configured app: spawns it in its own process group, feeds its output to its log files,
+ * restarts it as its policy says, and stops the whole group on request.
+ */
+export class ManagedProcess {
+  status: ProcessStatus = 'stopped'
+  desired: DesiredState = 'stopped'
+  restarts = 0
+  private child: ChildProcess | undefined
+  private pid: number | null = null
+  private procStartTime: number | null = null
+  private startedAt: number | null = null
+  private lastExit: ProcessSnapshot['last_exit'] = null
+  private lastError: string | null = null
+  private policy: RestartPolicy
+  private restartTimer: unknown
+  private stopping: Promise<void> | undefined
+  private readonly logs: {out: RotatingLog; err: RotatingLog}
+
+  constructor(
+    public spec: ProcessSpec,
+    private readonly deps: ManagedProcessDeps,
+  ) {
+    this.policy = new RestartPolicy(spec)
+    const paths = logFilePaths(deps.logsDir, spec.name)
+    this.logs = {
+      out: new RotatingLog(paths.out, spec.max_log_size, spec.log_files),
+      err: new RotatingLog(paths.err, spec.max_log_size, spec.log_files),
+    }
+  }
+
+  get name(): string {
+    return this.spec.name
+  }
+
+  /** True while the process runs or is about to run again. */
+  get isActive(): boolean {
+    return this.status === 'launching' || this.status === 'online' || this.status === 'waiting-restart'
+  }
+
+  /** Starts the process as the user asked; a new spec (same name) may replace the old one first. */
+  start(spec: ProcessSpec = this.spec): void {
+    if (this.isActive || this.status === 'stopping') return
+    this.spec = spec
+    this.policy = new RestartPolicy(spec)
+    this.desired = 'online'
+    this.launch()
+  }
+
+  async stop(): Promise<void> {
+    this.desired = 'stopped'
+    await this.halt()
+  }
+
+  async restart(): Promise<void> {
+    await this.halt()
+    this.policy.reset()
+    this.desired = 'online'
+    this.restarts++
+    this.launch()
+  }
+
+  /** Stops the process without changing what the user wants (supervisor shutdown). */
+  async halt(): Promise<void> {
+    if (this.restartTimer !== undefined) {
+      this.deps.clock.clearTimeout(this.restartTimer)
+      this.restartTimer = undefined
+    }
+    if (this.child && this.pid !== null) {
+      this.stopping ??= this.stopGroup(this.child, this.pid)
+      await this.stopping
+      return
+    }
+    if (this.status !== 'errored' || this.desired === 'stopped') this.setStatus('stopped')
+  }
+
+  /** Closes the log files; the process must be stopped first. */
+  dispose(): void {
+    this.logs.out.close()
+    this.logs.err.close()
+  }
+
+  snapshot(): ProcessSnapshot {
+    return {
+      name: this.name,
+      status: this.status,
+      desired: this.desired,
+      pid: this.pid,
+      proc_start_time: this.procStartTime,
+      restarts: this.restarts,
+      started_at: this.startedAt,
+      last_exit: this.lastExit,
+      last_error: this.lastError,
+    }
+  }
+
+  private launch(): void {
+    const {spec, deps} = this
+    this.setStatus('launching')
+    let env: NodeJS.ProcessEnv
+    try {
+      env = {...deps.baseEnv, ...(spec.env_file ? readEnvFile(spec.env_file) : {}), ...spec.env}
+    } catch (error) {
+      this.fail(`${spec.name}: ${(error as Error).message}`)
+      return
+    }
+
+    const [command, args] = spec.interpreter ? [spec.interpreter, [spec.script, ...spec.args]] : [spec.script, spec.args]
+    let child: ChildProcess
+    try {
+      // detached: the app leads its own session and process group, so stop reaches its children.
+      child = deps.spawn(command, args, {cwd: spec.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe']})
+    } catch (error) {
+      this.fail(`${spec.name}: cannot start ${command}: ${(error as Error).message}`)
+      return
+    }
+
+    this.child = child
+    this.pid = child.pid ?? null
+    this.startedAt = deps.clock.now()
+    this.procStartTime = this.pid === null ? null : (readProcStat(this.pid)?.startTime ?? null)
+    child.stdout?.on('data', (chunk: Buffer) => this.logs.out.write(chunk))
+    child.stderr?.on('data', (chunk: Buffer) => this.logs.err.write(chunk))
+
+    let ended = false
+    const onEnd = (code: number | null, signal: NodeJS.Signals | null, error?: Error) => {
+      if (ended) return
+      ended = true
+      if (error && child === this.child) {
+        // Not found or not executable: trying again would fail the same way.
+        this.child = undefined
+        this.fail(`${spec.name}: cannot start ${command}: ${error.message}`)
+        return
+      }
+      this.onRunEnded(child, code, signal)
+    }
+    child.once('error', (error) => onEnd(null, null, error))
+    child.once('exit', (code, signal) => onEnd(code, signal))
+    if (this.pid === null) return // spawn failed; 'error' follows
+    this.lastError = null
+    this.setStatus('online')
+  }
+
+  private onRunEnded(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (child !== this.child) return
+    const {clock} = this.deps
+    const uptimeMs = this.startedAt === null ? 0 : clock.now() - this.startedAt
+    const pid = this.pid
+    this.lastExit = {code, signal, at: clock.now()}
+    if (this.stopping) return // stopGroup finishes the job
+
+    // The leader died on its own: whatever it left in its group goes with it.
+    if (pid !== null) signalGroup(pid, 'SIGKILL')
+    this.child = undefined
+    this.pid = null
+    this.procStartTime = null
+
+    const decision = this.policy.onExit({uptimeMs, exitCode: code})
+    const how = signal ? `signal ${signal}` : `code ${code}`
+    switch (decision.action) {
+      case 'restart': {
+        this.deps.log(`${this.name} exited with ${how} after ${uptimeMs} ms; restarting in ${decision.delayMs} ms`)
+        this.setStatus('waiting-restart')
+        this.restartTimer = clock.setTimeout(() => {
+          this.restartTimer = undefined
+          this.restarts++
+          this.launch()
+        }, decision.delayMs)
+        break
+      }
+      case 'stop': {
+        this.deps.log(`${this.name} exited with ${how}; not restarting (${decision.reason})`)
+        this.setStatus('stopped')
+        break
+      }
+      case 'errored': {
+        this.lastError = `${this.name} crashed ${decision.unstableRuns} times in a row, each within min_uptime (${this.spec.min_uptime} ms); restart it by hand`
+        this.deps.log(this.lastError)
+        this.setStatus('errored')
+        break
+      }
+    }
+  }
+
+  /** stop_signal to the group, kill_timeout for all of it to leave, then SIGKILL to the group. */
+  private async stopGroup(child: ChildProcess, pgid: number): Promise<void> {
+    const {clock} = this.deps
+    this.setStatus('stopping')
+    const deadline = clock.now() + this.spec.kill_timeout
+    const leaderGone = new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve()
+      else child.once('exit', () => resolve())
+    })
+    signalGroup(pgid, this.spec.stop_signal)
+    const killTimer = clock.setTimeout(() => signalGroup(pgid, 'SIGKILL'), this.spec.kill_timeout)
+    await leaderGone
+    while (groupAlive(pgid) && clock.now() < deadline) {
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, GROUP_POLL_MS))
+    }
+    clock.clearTimeout(killTimer)
+    if (groupAlive(pgid)) signalGroup(pgid, 'SIGKILL')
+    await drainOutput(child)
+    this.child = undefined
+    this.pid = null
+    this.procStartTime = null
+    this.stopping = undefined
+    this.setStatus('stopped')
+  }
+
+  private fail(message: string): void {
+    this.lastError = message
+    this.deps.log(message)
+    this.child = undefined
+    this.pid = null
+    this.setStatus('errored')
+  }
+
+  private setStatus(status: ProcessStatus): void {
+    this.status = status
+    this.deps.onChange()
+  }
+}
+
+/** A group with only zombies left counts as gone: nothing in it can hold a port. */
+function groupAlive(pgid: number): boolean {
+  return signalGroup(pgid, 0) && processGroupMembers(pgid).length > 0
+}
+
+const DRAIN_TIMEOUT_MS = 1000
+
+/**
+ * The leader's exit can come before its last output is read: wait for the pipes to reach their
+ * end (every writer is gone by now), then close them, so nothing is lost and nothing lingers.
+ */
+async function drainOutput(child: ChildProcess): Promise<void> {
+  const streams = [child.stdout, child.stderr].filter((stream) => stream && !stream.readableEnded && !stream.destroyed)
+  await Promise.race([
+    Promise.all(streams.map((stream) => new Promise((resolve) => stream!.once('close', resolve)))),
+    new Promise((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS).unref()),
+  ])
+  for (const stream of streams) stream!.destroy()
+}

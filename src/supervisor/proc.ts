@@ -1,0 +1,78 @@
+import {readFileSync, readdirSync} from 'node:fs'
+
+/** What /proc/<pid>/stat tells about one process (Linux). */
+export interface ProcStat {
+  pid: number
+  state: string
+  ppid: number
+  pgrp: number
+  session: number
+  /** utime + stime, in clock ticks. */
+  cpuTicks: number
+  /** Start time after boot, in clock ticks: with the pid, it names one process for good. */
+  startTime: number
+  rssPages: number
+}
+
+// Linux reports both in these units on every platform Node supports; /proc gives no other way.
+export const CLOCK_TICKS_PER_SECOND = 100
+export const PAGE_SIZE = 4096
+
+export function readProcStat(pid: number): ProcStat | undefined {
+  let text: string
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return undefined
+  }
+  // The command name is in parentheses and may itself contain spaces or parentheses.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
+  // fields[0] is field 3 of proc(5).
+  const field = (n: number) => Number(fields[n - 3])
+  return {
+    pid,
+    state: fields[0],
+    ppid: field(4),
+    pgrp: field(5),
+    session: field(6),
+    cpuTicks: field(14) + field(15),
+    startTime: field(22),
+    rssPages: field(24),
+  }
+}
+
+/** True when `pid` runs and is the same process that started at `startTime` (not a reused pid). */
+export function isSameProcess(pid: number, startTime: number): boolean {
+  const stat = readProcStat(pid)
+  return stat !== undefined && stat.state !== 'Z' && stat.startTime === startTime
+}
+
+/** Live (non-zombie) processes by process group id, from one pass over /proc. */
+export function scanProcessGroups(): Map<number, ProcStat[]> {
+  const groups = new Map<number, ProcStat[]>()
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry)
+    if (!Number.isInteger(pid)) continue
+    const stat = readProcStat(pid)
+    if (!stat || stat.state === 'Z') continue
+    const members = groups.get(stat.pgrp)
+    if (members) members.push(stat)
+    else groups.set(stat.pgrp, [stat])
+  }
+  return groups
+}
+
+/** Live (non-zombie) processes whose process group is `pgid`. */
+export function processGroupMembers(pgid: number): ProcStat[] {
+  return scanProcessGroups().get(pgid) ?? []
+}
+
+/** Sends a signal to a whole process group; false when the group no longer exists. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal)
+    return true
+  } catch {
+    return false
+  }
+}

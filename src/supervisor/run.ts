@@ -1,0 +1,111 @@
+import {spawn} from 'node:child_process'
+import {readFileSync, rmSync} from 'node:fs'
+import type {Server} from 'node:net'
+
+import {ensureHome, type HomePaths} from '../home.js'
+import type {HealthResponse, SavedProcess} from './api-types.js'
+import {systemClock} from './clock.js'
+import {createApiServer} from './http-api.js'
+import {acquirePidLock} from './lock.js'
+import {Supervisor} from './supervisor.js'
+
+export interface SupervisorOptions {
+  paths: HomePaths
+  mode: HealthResponse['mode']
+  /** Processes to bring up once the supervisor is ready (resurrect). */
+  initial?: SavedProcess[]
+  log?: (message: string) => void
+}
+
+export interface RunningSupervisor {
+  supervisor: Supervisor
+  /** Resolves when the supervisor has stopped every app and let go of its socket. */
+  closed: Promise<void>
+  shutdown: () => Promise<void>
+}
+
+export const SUPERVISOR_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
+
+export function timestamped(message: string): void {
+  process.stdout.write(`${new Date().toISOString()} ${message}\n`)
+}
+
+/**
+ * Becomes the supervisor of one TSPM_HOME: takes the lock, stops what a dead predecessor left,
+ * answers on the socket, and shuts down cleanly on SIGTERM, SIGINT or `tspm kill`.
+ */
+export async function runSupervisor(options: SupervisorOptions): Promise<RunningSupervisor> {
+  const {paths, mode} = options
+  const log = options.log ?? timestamped
+  ensureHome(paths)
+  const releaseLock = acquirePidLock(paths.pidFile, paths.home)
+  const startedAt = Date.now()
+  const baseEnv = {...process.env}
+  const supervisor = new Supervisor({paths, clock: systemClock, spawn, baseEnv, log})
+
+  let server: Server | undefined
+  try {
+    for (const report of await supervisor.stopOrphans()) log(report)
+    supervisor.writeStatus()
+    // We hold the lock, so a socket file here is a dead supervisor's.
+    rmSync(paths.socket, {force: true})
+    server = createApiServer(
+      supervisor,
+      () => ({pid: process.pid, version: SUPERVISOR_VERSION, home: paths.home, started_at: startedAt, mode}),
+      () => shutdown(),
+    )
+    await listenPrivately(server, paths.socket)
+  } catch (error) {
+    releaseLock()
+    throw error
+  }
+
+  let resolveClosed: () => void
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve))
+  let shuttingDown: Promise<void> | undefined
+  const shutdown = (): Promise<void> => {
+    shuttingDown ??= (async () => {
+      log('shutting down: stopping every app')
+      server!.close()
+      await supervisor.shutdown()
+      rmSync(paths.socket, {force: true})
+      releaseLock()
+      process.off('SIGTERM', onSignal)
+      process.off('SIGINT', onSignal)
+      log('supervisor stopped')
+      resolveClosed()
+    })()
+    return shuttingDown
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`received ${signal}`)
+    void shutdown()
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+  // No terminal to hang up on; a SIGHUP must not kill the apps' supervisor.
+  process.on('SIGHUP', () => log('received SIGHUP; ignored'))
+
+  log(`supervisor ${SUPERVISOR_VERSION} (pid ${process.pid}) for TSPM_HOME=${paths.home} listening on ${paths.socket}`)
+  if (options.initial && options.initial.length > 0) {
+    const {results} = await supervisor.start(options.initial)
+    for (const result of results) log(`${result.name}: ${result.outcome}${result.error ? ` (${result.error})` : ''}`)
+  }
+  return {supervisor, closed, shutdown}
+}
+
+/** The socket is created 0600 (umask around listen), so no other user can drive the supervisor. */
+async function listenPrivately(server: Server, socket: string): Promise<void> {
+  const previous = process.umask(0o177)
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(socket, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+  } finally {
+    process.umask(previous)
+  }
+}

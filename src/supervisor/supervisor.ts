@@ -1,0 +1,240 @@
+import {readFileSync} from 'node:fs'
+
+import type {HomePaths} from '../home.js'
+import type {ProcessSpec} from '../process-spec.js'
+import {writeFileAtomic} from '../store/atomic-file.js'
+import type {ProcessInfo, SavedProcess, StartResponse} from './api-types.js'
+import type {Clock} from './clock.js'
+import {ManagedProcess, type ProcessSnapshot, type SpawnFunction} from './managed-process.js'
+import {CLOCK_TICKS_PER_SECOND, PAGE_SIZE, readProcStat, scanProcessGroups, signalGroup} from './proc.js'
+
+export const STATUS_FORMAT_VERSION = 1
+
+/** One entry of status.json: the snapshot plus what a later supervisor needs to stop it. */
+export interface StatusEntry extends ProcessSnapshot {
+  stop_signal: NodeJS.Signals
+  kill_timeout: number
+}
+
+export interface StatusFile {
+  version: number
+  supervisor_pid: number
+  updated_at: string
+  processes: StatusEntry[]
+}
+
+export class UnknownProcessError extends Error {
+  constructor(readonly processName: string, known: string[]) {
+    super(
+      `no process named "${processName}"` +
+        (known.length > 0 ? `; known: ${known.join(', ')} (or "all")` : '; nothing is managed yet (start one with `tspm start`)'),
+    )
+    this.name = 'UnknownProcessError'
+  }
+}
+
+export interface SupervisorDeps {
+  paths: HomePaths
+  clock: Clock
+  spawn: SpawnFunction
+  baseEnv: NodeJS.ProcessEnv
+  log: (message: string) => void
+}
+
+/** The process table of one TSPM_HOME and the operations the control API offers on it. */
+export class Supervisor {
+  private readonly processes = new Map<string, ManagedProcess>()
+  private readonly cpuSamples = new Map<number, {ticks: number; at: number}>()
+  private statusWriteScheduled = false
+  private shuttingDown: Promise<void> | undefined
+
+  constructor(private readonly deps: SupervisorDeps) {}
+
+  /** Starts each process (or registers it stopped); a name that already runs is reported, not duplicated. */
+  async start(entries: SavedProcess[]): Promise<StartResponse> {
+    if (this.shuttingDown) throw new Error('the supervisor is shutting down; start again once it has stopped')
+    const results: StartResponse['results'] = []
+    for (const {spec, desired} of entries) {
+      const existing = this.processes.get(spec.name)
+      if (existing?.isActive || existing?.status === 'stopping') {
+        results.push({name: spec.name, outcome: 'already-running'})
+        continue
+      }
+      const managed = existing ?? this.add(spec)
+      if (desired === 'stopped') {
+        managed.spec = spec
+        results.push({name: spec.name, outcome: 'stopped'})
+        continue
+      }
+      managed.start(spec)
+      results.push({name: spec.name, outcome: 'started'})
+    }
+    // Spawn failures (missing script, no permission) are reported on the next tick.
+    await new Promise((resolve) => setImmediate(resolve))
+    for (const result of results) {
+      const managed = this.processes.get(result.name)!
+      if (result.outcome === 'started' && managed.status === 'errored') {
+        result.outcome = 'failed'
+        result.error = managed.snapshot().last_error ?? 'failed to start'
+      }
+    }
+    return {results}
+  }
+
+  async stop(target: string): Promise<string[]> {
+    const selected = this.select(target)
+    await Promise.all(selected.map((managed) => managed.stop()))
+    return selected.map((managed) => managed.name)
+  }
+
+  async restart(target: string): Promise<string[]> {
+    const selected = this.select(target)
+    await Promise.all(selected.map((managed) => managed.restart()))
+    return selected.map((managed) => managed.name)
+  }
+
+  async delete(target: string): Promise<string[]> {
+    const selected = this.select(target)
+    await Promise.all(selected.map((managed) => managed.stop()))
+    for (const managed of selected) {
+      managed.dispose()
+      this.processes.delete(managed.name)
+    }
+    this.scheduleStatusWrite()
+    return selected.map((managed) => managed.name)
+  }
+
+  /** Stops every app without changing what the user wants, so a later resurrect sees the same list. */
+  shutdown(): Promise<void> {
+    this.shuttingDown ??= (async () => {
+      await Promise.all([...this.processes.values()].map((managed) => managed.halt()))
+      for (const managed of this.processes.values()) managed.dispose()
+      this.writeStatus()
+    })()
+    return this.shuttingDown
+  }
+
+  list(): ProcessInfo[] {
+    const now = Date.now()
+    const seen = new Set<number>()
+    const infos = [...this.processes.values()].map((managed) => {
+      const snapshot = managed.snapshot()
+      const {spec} = managed
+      let cpu = 0
+      let memory = 0
+      const stat = snapshot.pid === null ? undefined : readProcStat(snapshot.pid)
+      if (stat && snapshot.started_at !== null) {
+        seen.add(stat.pid)
+        const previous = this.cpuSamples.get(stat.pid) ?? {ticks: 0, at: snapshot.started_at}
+        const seconds = (now - previous.at) / 1000
+        cpu = seconds > 0 ? Math.round(((stat.cpuTicks - previous.ticks) / CLOCK_TICKS_PER_SECOND / seconds) * 1000) / 10 : 0
+        this.cpuSamples.set(stat.pid, {ticks: stat.cpuTicks, at: now})
+        memory = stat.rssPages * PAGE_SIZE
+      }
+      const online = snapshot.status === 'online' && snapshot.started_at !== null
+      return {
+        ...snapshot,
+        uptime_ms: online ? now - snapshot.started_at! : 0,
+        cpu: Math.max(cpu, 0),
+        memory,
+        script: spec.script,
+        args: spec.args,
+        cwd: spec.cwd,
+      }
+    })
+    for (const pid of this.cpuSamples.keys()) if (!seen.has(pid)) this.cpuSamples.delete(pid)
+    return infos
+  }
+
+  /** What `save` writes: each spec as configured and whether the user wants it running. */
+  saved(): SavedProcess[] {
+    return [...this.processes.values()].map((managed) => ({spec: managed.spec, desired: managed.desired}))
+  }
+
+  /**
+   * Stops what an earlier supervisor of this home left running (it died without stopping its
+   * apps). A pid counts only with the same /proc start time; a reused pid is never touched.
+   */
+  async stopOrphans(): Promise<string[]> {
+    const previous = readStatusFile(this.deps.paths.statusFile)
+    const groups = scanProcessGroups()
+    const orphans = (previous?.processes ?? []).filter((entry) => {
+      if (entry.pid === null || entry.proc_start_time === null) return false
+      const leader = readProcStat(entry.pid)
+      if (leader) return leader.state !== 'Z' && leader.startTime === entry.proc_start_time
+      // While any member of a group lives, the kernel does not hand its id out as a new pid, so a
+      // group without its leader is still the app's own.
+      return groups.has(entry.pid)
+    })
+    if (orphans.length === 0) return []
+
+    for (const entry of orphans) signalGroup(entry.pid!, entry.stop_signal)
+    const deadline = Date.now() + Math.max(...orphans.map((entry) => entry.kill_timeout))
+    let alive = orphans
+    while (alive.length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      const now = scanProcessGroups()
+      alive = alive.filter((entry) => now.has(entry.pid!))
+    }
+    for (const entry of alive) signalGroup(entry.pid!, 'SIGKILL')
+    return orphans.map((entry) => `stopped ${entry.name} (pid ${entry.pid}), left running by an earlier supervisor`)
+  }
+
+  private add(spec: ProcessSpec): ManagedProcess {
+    const {deps} = this
+    const managed = new ManagedProcess(spec, {
+      clock: deps.clock,
+      spawn: deps.spawn,
+      logsDir: deps.paths.logsDir,
+      baseEnv: deps.baseEnv,
+      log: deps.log,
+      onChange: () => this.scheduleStatusWrite(),
+    })
+    this.processes.set(spec.name, managed)
+    return managed
+  }
+
+  private select(target: string): ManagedProcess[] {
+    if (target === 'all') return [...this.processes.values()]
+    const managed = this.processes.get(target)
+    if (!managed) throw new UnknownProcessError(target, [...this.processes.keys()])
+    return [managed]
+  }
+
+  /** Changes within one tick are written once; status.json then mirrors the table. */
+  private scheduleStatusWrite(): void {
+    if (this.statusWriteScheduled) return
+    this.statusWriteScheduled = true
+    setImmediate(() => {
+      this.statusWriteScheduled = false
+      this.writeStatus()
+    })
+  }
+
+  writeStatus(): void {
+    const status: StatusFile = {
+      version: STATUS_FORMAT_VERSION,
+      supervisor_pid: process.pid,
+      updated_at: new Date().toISOString(),
+      processes: [...this.processes.values()].map((managed) => ({
+        ...managed.snapshot(),
+        stop_signal: managed.spec.stop_signal,
+        kill_timeout: managed.spec.kill_timeout,
+      })),
+    }
+    try {
+      writeFileAtomic(this.deps.paths.statusFile, JSON.stringify(status, null, 2) + '\n')
+    } catch (error) {
+      this.deps.log(`cannot write ${this.deps.paths.statusFile}: ${(error as Error).message}`)
+    }
+  }
+}
+
+export function readStatusFile(path: string): StatusFile | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as StatusFile
+    return Array.isArray(parsed?.processes) ? parsed : undefined
+  } catch {
+    return undefined
+  }
+}

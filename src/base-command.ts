@@ -21,8 +21,9 @@ export abstract class TspmCommand extends Command {
       this.logJson({status: exit, error: {name: err.name, code: err.code ?? 'failure', message: err.message}})
       return
     }
-    // Keep the message as the only output: oclif prints "Error: <message>" and exits with `exit`.
-    this.error(err.message, {exit})
+    // Printed as is: oclif would wrap it at 80 columns, splitting `file:line:col field: message`.
+    this.logToStderr(`Error: ${err.message}`)
+    this.exit(exit)
   }
 
   /** Notes and progress: stderr, so stdout stays the command's answer. */

@@ -8,7 +8,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, closeSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
-import { access, mkdir, mkdtemp, readFile, readdir, rm, rmdir } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, readdir, rm, rmdir, statfs } from 'node:fs/promises';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join, isAbsolute, resolve } from 'node:path';
 import { waitFor, WaitAbort } from './wait.js';
@@ -60,6 +60,8 @@ const NSPAWN_REBOOT_EXIT = 133;
 const READY_STATES = new Set(['running', 'degraded']);
 /** Prefix of the per-container temp dirs (also used to find stale ones). */
 const DIR_PREFIX = 'tspm-nspawn-';
+/** statfs f_type of overlayfs. */
+const OVERLAYFS_MAGIC = 0x794c7630;
 
 /** Containers not yet stopped, for the last-resort cleanup at process exit. */
 const live = new Set<Container>();
@@ -86,10 +88,6 @@ export class Container {
   private mounted = false;
   /** cgroup dirs (one per hierarchy nspawn cares about) the nspawn process is put in. */
   private cgroupDirs: string[] = [];
-  /** @internal cgroups of the current boot (for the synchronous exit cleanup). */
-  get cgroupPaths(): readonly string[] {
-    return this.cgroupDirs;
-  }
   private nspawn: ChildProcess | undefined;
   private nspawnExit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
   private exited = true;
@@ -119,6 +117,11 @@ export class Container {
     return this.exited ? 0 : (this.nspawn?.pid ?? 0);
   }
 
+  /** @internal cgroups of the current boot (for the synchronous exit cleanup). */
+  get cgroupPaths(): readonly string[] {
+    return this.cgroupDirs;
+  }
+
   /** Host path of a path inside the container (through the merged overlay). */
   hostPath(insidePath: string): string {
     if (!isAbsolute(insidePath)) throw new Error(`not an absolute path: ${insidePath}`);
@@ -129,13 +132,19 @@ export class Container {
   static async boot(opts: BootOptions): Promise<Container> {
     if (process.getuid?.() !== 0) throw new Error('Container.boot needs root (mount, systemd-nspawn, nsenter)');
     const rootfs = resolve(opts.rootfs);
+    const binds = (opts.binds ?? []).map((b) => resolve(b));
     await access(join(rootfs, 'usr/lib/systemd/systemd')).catch(() => {
       throw new Error(`${rootfs} does not look like a prepared root; run test/systemd/prepare-rootfs.sh`);
     });
     // Overlay options and nspawn's --bind-ro use ',' and ':' as separators.
-    for (const p of [rootfs, ...(opts.binds ?? [])]) checkPlainPath(p);
+    for (const p of [rootfs, ...binds]) checkPlainPath(p);
 
     const workDir = resolve(opts.workDir ?? tmpdir());
+    // overlayfs can't use an upper dir that is itself on overlayfs (e.g. a
+    // Docker container's /tmp).
+    if ((await statfs(workDir)).type === OVERLAYFS_MAGIC) {
+      throw new Error(`workDir ${workDir} is on overlayfs, which can't hold an overlay upper dir; pass another workDir`);
+    }
     // The owner's PID is part of the name so that cleanupStale() in another
     // test process can tell live containers from leftovers without a race.
     const dir = await mkdtemp(join(workDir, `${DIR_PREFIX}${process.pid}-`));
@@ -360,17 +369,24 @@ export class Container {
       if (this.pid1) {
         // Ask systemd for a clean poweroff; `--no-block` returns at once. If
         // even that hangs or fails, go straight to killing.
-        const r = await this.exec(['systemctl', 'poweroff', '--no-block'], { timeoutMs: 10_000 }).catch(() => undefined);
+        const r = await this.exec(['systemctl', 'poweroff', '--no-block'], { timeoutMs: 5_000 }).catch(() => undefined);
         asked = r?.code === 0 || this.exited;
       }
       const clean = asked && (await withTimeout(exit, 20_000, 'poweroff').then(() => true, () => false));
       if (!clean) {
-        // Killing PID 1 kills everything in its PID namespace; nspawn itself
-        // must go too or it would linger.
         appendLog(this.logPath, 'harness: no clean poweroff, killing the container');
-        killQuietly(this.pid1);
-        killQuietly(this.nspawn?.pid);
-        await attempt(() => withTimeout(exit, 10_000, 'systemd-nspawn to die after SIGKILL').then(() => undefined));
+        // Killing PID 1 kills everything in its PID namespace, and nspawn then
+        // reaps it and exits by itself. (Killing nspawn first would leave
+        // PID 1 to the host's init, a slow reaper here.)
+        let gone = false;
+        if (this.pid1) {
+          killQuietly(this.pid1);
+          gone = await withTimeout(exit, 5_000, 'nspawn to exit').then(() => true, () => false);
+        }
+        if (!gone) {
+          killQuietly(this.nspawn?.pid);
+          await attempt(() => withTimeout(exit, 10_000, 'systemd-nspawn to die after SIGKILL').then(() => undefined));
+        }
       }
     }
     this.pid1 = 0;
@@ -446,12 +462,17 @@ export class Container {
       if (owner === undefined || pidAlive(owner)) continue;
       const dir = join(workDir, entry);
       const merged = join(dir, 'merged');
-      const victims = nspawnProcessesFor(merged).flatMap((pid) => [pid, findContainerInit(pid) ?? 0]);
-      // Killing PID 1 kills its whole PID namespace; nspawn must go too.
-      for (const pid of victims) killQuietly(pid);
-      await waitFor(() => victims.every((pid) => !pid || !pidAlive(pid)), {
-        what: `stale container processes ${victims.join(', ')} to die`,
-        timeoutMs: 10_000,
+      const nspawns = nspawnProcessesFor(merged);
+      // Killing PID 1 kills its whole PID namespace; nspawn then exits, or is killed.
+      for (const pid of nspawns) killQuietly(findContainerInit(pid));
+      await waitFor(() => nspawns.every((pid) => !pidAlive(pid)), {
+        what: `stale nspawn ${nspawns.join(', ')} to exit`,
+        timeoutMs: 5_000,
+        intervalMs: 50,
+      }).catch(() => nspawns.forEach(killQuietly));
+      await waitFor(() => nspawns.every((pid) => !pidAlive(pid)), {
+        what: `stale nspawn ${nspawns.join(', ')} to die`,
+        timeoutMs: 5_000,
         intervalMs: 50,
       });
       for (const m of mountsUnder(dir).reverse()) await runCapture('umount', ['-l', m], { timeoutMs: 10_000, label: 'umount -l' });
@@ -483,7 +504,6 @@ function staleOwner(entry: string): number | undefined {
 // helpers
 
 function checkPlainPath(p: string): void {
-  if (!isAbsolute(p) && p !== resolve(p)) throw new Error(`path must be absolute: ${p}`);
   if (/[,:\\\s]/.test(p)) throw new Error(`path must not contain ',', ':', '\\' or whitespace: ${p}`);
 }
 
@@ -500,7 +520,7 @@ function runCapture(
   opts: { input?: string; timeoutMs: number; label: string },
 ): Promise<ExecResult> {
   return new Promise((resolveRun, rejectRun) => {
-    // Own process group, so a timeout can kill the command's children too
+    // Own process group, so a timeout can find the command's processes
     // (nsenter forks the real command into the container's PID namespace).
     const child = spawn(cmd, args, {
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
@@ -508,25 +528,18 @@ function runCapture(
       env: { PATH: CLEAN_PATH },
       cwd: '/',
     });
+    const pgid = child.pid;
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout!.on('data', (b: Buffer) => out.push(b));
     child.stderr!.on('data', (b: Buffer) => err.push(b));
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }, opts.timeoutMs);
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      rejectRun(new Error(`could not run ${cmd}: ${e.message}`));
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
+    let settled = false;
+    const timers: NodeJS.Timeout[] = [];
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (settled) return;
+      settled = true;
+      timers.forEach(clearTimeout);
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
       if (timedOut) {
@@ -535,12 +548,63 @@ function runCapture(
       }
       const sig = signal ? (osConstants.signals[signal] ?? 0) : 0;
       resolveRun({ code: code ?? 128 + sig, stdout, stderr });
+    };
+    timers.push(
+      setTimeout(() => {
+        timedOut = true;
+        if (pgid === undefined) return;
+        // Kill the command but not nsenter: nsenter reaps it and exits. Killing
+        // nsenter first would orphan the command to the *host's* init (the
+        // reaper of nsenter's PID namespace), a zombie the container's
+        // systemd can't reap and waits for at shutdown.
+        const inner = processGroupMembers(pgid).filter((p) => p !== pgid);
+        inner.forEach(killQuietly);
+        if (inner.length === 0) killQuietly(pgid);
+        // Backstop if nsenter does not exit by itself.
+        timers.push(setTimeout(() => killQuietly(-pgid), 2_000));
+      }, opts.timeoutMs),
+    );
+    child.once('error', (e) => {
+      if (settled) return;
+      settled = true;
+      timers.forEach(clearTimeout);
+      rejectRun(new Error(`could not run ${cmd}: ${e.message}`));
+    });
+    child.once('close', finish);
+    // A daemon started by the command may keep our stdout/stderr pipes open,
+    // so 'close' would never come: once the command itself has exited, give
+    // the pipes a short grace period to drain, then stop reading.
+    child.once('exit', (code, signal) => {
+      timers.push(
+        setTimeout(() => {
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+          finish(code, signal);
+        }, 1_000),
+      );
     });
     if (opts.input !== undefined) {
       child.stdin!.on('error', () => undefined); // command may exit without reading
       child.stdin!.end(opts.input);
     }
   });
+}
+
+/** PIDs (host view) in process group pgid. */
+function processGroupMembers(pgid: number): number[] {
+  const pids: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      // After "pid (comm) ": state ppid pgrp ...
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid) pids.push(Number(e));
+    } catch {
+      /* gone */
+    }
+  }
+  return pids;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -760,9 +824,13 @@ function pollSync(cond: () => boolean, timeoutMs: number): boolean {
 
 /** Kill, unmount and delete a container synchronously (exit/signal path). */
 function forceCleanupSync(c: Container): void {
+  // PID 1 first (kills the container's PID namespace); nspawn then exits.
   const pids = [c.pid, c.nspawnPid].filter((p) => p > 0);
-  for (const pid of pids) killQuietly(pid);
-  pollSync(() => pids.every((pid) => !pidAlive(pid)), 5_000);
+  killQuietly(c.pid);
+  if (!pollSync(() => pids.every((pid) => !pidAlive(pid)), 3_000)) {
+    killQuietly(c.nspawnPid);
+    pollSync(() => pids.every((pid) => !pidAlive(pid)), 3_000);
+  }
   if (isMountPoint(c.rootDir) && spawnSync('umount', [c.rootDir], { stdio: 'ignore' }).status !== 0) {
     spawnSync('umount', ['-l', c.rootDir], { stdio: 'ignore' });
   }

@@ -1,0 +1,289 @@
+// The two process managers behind one small interface, each driven only through its own CLI,
+// each in its own temp home. Equivalent settings are written in each tool's own config format.
+import {spawn} from 'node:child_process'
+import {closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {check, run} from './exec.mjs'
+import {alive, findByEnv, signal} from './proc.mjs'
+import {sleep} from './stats.mjs'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const TSPM_BIN = join(ROOT, 'bin', 'run.js')
+export const PM2_BIN = join(dirname(createRequire(import.meta.url).resolve('pm2/package.json')), 'bin', 'pm2')
+export const PM2_VERSION = JSON.parse(readFileSync(join(dirname(PM2_BIN), '..', 'package.json'), 'utf8')).version
+export const TSPM_VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version
+
+/**
+ * An app as the bench describes it; each tool turns it into its own config:
+ * {name, script, args?, interpreter? ('none' runs the script directly), env?, autorestart?,
+ *  noDelay? (restart at once: no restart delay, no backoff), maxRestarts?, bigLogs? (no rotation
+ *  before 1 GiB, so one file holds everything)}. Whatever is not given keeps the tool's default.
+ */
+
+class Tool {
+  constructor(ctx) {
+    this.ctx = ctx
+  }
+
+  /** A fresh temp home for this tool; everything started with its env carries the run's marker. */
+  newHome(tag) {
+    const dir = join(this.ctx.tmpRoot, `${this.key}-${tag}`)
+    mkdirSync(dir, {recursive: true, mode: 0o700})
+    const homeVar = `BENCH_HOME=${dir}`
+    const env = {...this.ctx.baseEnv, BENCH_HOME: dir, [this.homeVar]: dir}
+    const home = {tool: this, dir, env, homeVar, work: join(this.ctx.tmpRoot, `${this.key}-${tag}-work`)}
+    mkdirSync(home.work, {recursive: true})
+    this.ctx.homes.push(home)
+    return home
+  }
+
+  cli(home, args, timeoutMs = 120_000) {
+    return run(process.execPath, [this.bin, ...args], {env: home.env, cwd: home.work, timeoutMs})
+  }
+
+  /** Pids of every live process started for this home (daemon, apps, CLIs): found by env marker. */
+  processes(home) {
+    return findByEnv([`BENCH_RUN=${this.ctx.runId}`, home.homeVar])
+  }
+
+  /** Pids of the live apps of this home (only apps carry BENCH_APP in their configured env). */
+  apps(home) {
+    return findByEnv([`BENCH_RUN=${this.ctx.runId}`, home.homeVar, 'BENCH_APP=1'])
+  }
+
+  async start(home, apps) {
+    const file = this.writeConfig(home, apps)
+    return this.cli(home, this.startArgs(file))
+  }
+
+  /** {ok, ms, procs: [{name, status, restarts, pid}], error} from the tool's own list command. */
+  async list(home, timeoutMs = 30_000) {
+    const result = await this.cli(home, this.listArgs, timeoutMs)
+    if (result.code !== 0 || result.timedOut) {
+      return {ok: false, ms: result.ms, procs: [], error: result.timedOut ? 'timed out' : (result.stderr || result.stdout).trim().slice(-300)}
+    }
+    try {
+      return {ok: true, ms: result.ms, procs: this.normalize(parseJsonArray(result.stdout))}
+    } catch (error) {
+      return {ok: false, ms: result.ms, procs: [], error: `unparsable list: ${error.message}`}
+    }
+  }
+
+  /** Polls list until `want(procs)` holds; resolves with the time it first held (ms since t0) and that list. */
+  async waitFor(home, want, {t0, deadlineMs = 120_000, what = 'condition'}) {
+    const end = performance.now() + deadlineMs
+    let last
+    while (performance.now() < end) {
+      last = await this.list(home)
+      if (last.ok && want(last.procs)) return {ms: performance.now() - t0, procs: last.procs}
+      await sleep(10)
+    }
+    throw new Error(`${this.label}: ${what} not reached within ${deadlineMs / 1000} s; last list: ${last?.ok ? summarize(last.procs) : last?.error}`)
+  }
+
+  async waitOnline(home, count, opts) {
+    return this.waitFor(home, (procs) => procs.length === count && procs.every((p) => p.status === 'online'), {
+      what: `all ${count} online`,
+      ...opts,
+    })
+  }
+
+  daemonPid(home) {
+    try {
+      const pid = Number(readFileSync(join(home.dir, this.pidFile), 'utf8').trim().split(/\s+/)[0])
+      return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  async waitDaemonPid(home, timeoutMs = 15_000) {
+    const end = Date.now() + timeoutMs
+    while (Date.now() < end) {
+      const pid = this.daemonPid(home)
+      if (pid) return pid
+      await sleep(20)
+    }
+    throw new Error(`${this.label}: no live daemon pid in ${join(home.dir, this.pidFile)}`)
+  }
+
+  /** A daemon that runs no app: started with one idle app, which is then deleted (both tools alike). */
+  async idleDaemon(home) {
+    const idle = this.ctx.apps.idle
+    check(await this.start(home, [{name: 'anchor', script: idle, env: {BENCH_APP: '1'}}]), `${this.label} start anchor`)
+    await this.waitOnline(home, 1, {t0: performance.now(), deadlineMs: 30_000})
+    check(await this.cli(home, ['delete', 'anchor']), `${this.label} delete anchor`)
+    await this.waitFor(home, (procs) => procs.length === 0, {t0: performance.now(), deadlineMs: 30_000, what: 'empty list'})
+    await waitGone(() => this.apps(home), 10_000)
+    return this.waitDaemonPid(home)
+  }
+
+  /** Bytes in every file of the app's stdout log (rotated ones included). */
+  logBytes(home, name) {
+    const dir = join(home.dir, 'logs')
+    let total = 0
+    let files = []
+    try {
+      files = readdirSync(dir).filter((f) => f.startsWith(`${name}-out`))
+    } catch {
+      return 0
+    }
+    for (const f of files) {
+      try {
+        total += statSync(join(dir, f)).size
+      } catch {}
+    }
+    return total
+  }
+
+  /**
+   * Stops everything of this home with the tool's own kill, then makes sure: whatever of it still
+   * runs after that is SIGKILLed and reported. Returns the list of leftovers (normally empty).
+   */
+  async shutdown(home) {
+    if (home.closed) return []
+    home.closed = true
+    const result = await this.cli(home, ['kill'], 60_000)
+    if (result.code !== 0) this.ctx.note(`${this.label} kill exited ${result.code ?? result.signal}: ${(result.stderr || result.stdout).trim().slice(-200)}`)
+    if (home.foreground) await waitExit(home.foreground, 15_000)
+    const left = await waitGone(() => this.processes(home), 10_000)
+    for (const pid of left) signal(pid, 'SIGKILL')
+    if (left.length) this.ctx.note(`${this.label}: ${left.length} process(es) of ${home.dir} still ran 10 s after \`kill\`; SIGKILLed`)
+    return left
+  }
+}
+
+class Tspm extends Tool {
+  key = 'tspm'
+  label = 'tspm'
+  bin = TSPM_BIN
+  homeVar = 'TSPM_HOME'
+  pidFile = 'tspm.pid'
+  listArgs = ['list', '--json']
+
+  startArgs(file) {
+    return ['start', '-c', file]
+  }
+
+  writeConfig(home, apps) {
+    const processes = apps.map((app) => {
+      const out = {name: app.name, script: app.script}
+      if (app.args) out.args = app.args
+      if (app.interpreter) out.interpreter = app.interpreter
+      if (app.env) out.env = app.env
+      if (app.autorestart !== undefined) out.autorestart = app.autorestart
+      if (app.noDelay) Object.assign(out, {restart_delay: 0, exp_backoff_restart_delay: 0})
+      if (app.maxRestarts !== undefined) out.max_restarts = app.maxRestarts
+      if (app.bigLogs) out.max_log_size = '1G'
+      return out
+    })
+    // JSON is YAML: tspm reads this as its tspm.yaml.
+    const file = join(home.work, `tspm-${home.configs = (home.configs ?? 0) + 1}.yaml`)
+    writeFileSync(file, JSON.stringify({processes}, null, 2))
+    return file
+  }
+
+  normalize(list) {
+    return list.map((p) => ({name: p.name, status: p.status, restarts: p.restarts, pid: p.pid}))
+  }
+
+  /** `tspm resurrect` is the supervisor in the foreground: run it in the background here. */
+  async resurrect(home) {
+    const logFd = openSync(join(home.work, 'resurrect.log'), 'a')
+    const child = spawn(process.execPath, [this.bin, 'resurrect'], {env: home.env, cwd: home.work, detached: true, stdio: ['ignore', logFd, logFd]})
+    closeSync(logFd)
+    home.foreground = child
+    home.closed = false
+    child.unref()
+    return child
+  }
+}
+
+class Pm2 extends Tool {
+  key = 'pm2'
+  label = 'PM2'
+  bin = PM2_BIN
+  homeVar = 'PM2_HOME'
+  pidFile = 'pm2.pid'
+  listArgs = ['jlist']
+
+  startArgs(file) {
+    return ['start', file]
+  }
+
+  writeConfig(home, apps) {
+    const list = apps.map((app) => {
+      const out = {name: app.name, script: app.script}
+      if (app.args) out.args = app.args
+      if (app.interpreter) out.interpreter = app.interpreter
+      if (app.env) out.env = app.env
+      if (app.autorestart !== undefined) out.autorestart = app.autorestart
+      // PM2 has no backoff unless exp_backoff_restart_delay is set; restart_delay is 0 by default.
+      if (app.noDelay) out.restart_delay = 0
+      if (app.maxRestarts !== undefined) out.max_restarts = app.maxRestarts
+      // PM2 never rotates without the pm2-logrotate module: bigLogs needs nothing.
+      return out
+    })
+    const file = join(home.work, `ecosystem-${home.configs = (home.configs ?? 0) + 1}.json`)
+    writeFileSync(file, JSON.stringify({apps: list}, null, 2))
+    return file
+  }
+
+  normalize(list) {
+    return list.map((p) => ({name: p.name, status: p.pm2_env?.status, restarts: p.pm2_env?.restart_time, pid: p.pid}))
+  }
+
+  async resurrect(home) {
+    home.closed = false
+    return check(await this.cli(home, ['resurrect']), 'pm2 resurrect')
+  }
+}
+
+export function makeTools(ctx) {
+  return {tspm: new Tspm(ctx), pm2: new Pm2(ctx)}
+}
+
+/** The JSON array a list command printed (PM2 may print a banner before it when it spawns). */
+function parseJsonArray(text) {
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    const start = text.search(/^\[/m)
+    if (start < 0) throw error
+    return JSON.parse(text.slice(start))
+  }
+}
+
+export function summarize(procs) {
+  const counts = {}
+  for (const p of procs) counts[p.status] = (counts[p.status] ?? 0) + 1
+  return `${procs.length} processes ${JSON.stringify(counts)}`
+}
+
+/** Waits until pidsFn() returns nothing; returns what is left at the deadline. */
+export async function waitGone(pidsFn, timeoutMs) {
+  const end = Date.now() + timeoutMs
+  let left = pidsFn()
+  while (left.length > 0 && Date.now() < end) {
+    await sleep(50)
+    left = pidsFn()
+  }
+  return left
+}
+
+function waitExit(child, timeoutMs) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal(child.pid, 'SIGKILL')
+      resolve()
+    }, timeoutMs)
+    child.once('exit', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
+}

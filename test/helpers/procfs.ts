@@ -1,0 +1,33 @@
+import {readFileSync, readdirSync} from 'node:fs'
+
+/** Live processes whose environment has NAME=value: every process a supervisor of that TSPM_HOME started. */
+export function processesWithEnv(name: string, value: string): Array<{pid: number; cmdline: string}> {
+  const needle = `${name}=${value}`
+  const found: Array<{pid: number; cmdline: string}> = []
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry)
+    if (!Number.isInteger(pid) || pid === process.pid) continue
+    try {
+      if (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z')) continue
+      if (!readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(needle)) continue
+      found.push({pid, cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()})
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found
+}
+
+/** True while `pid` runs (zombies count as gone). */
+export function isRunning(pid: number): boolean {
+  try {
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z')
+  } catch {
+    return false
+  }
+}
+
+export function procStartTime(pid: number): number {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[19])
+}

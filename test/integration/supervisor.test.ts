@@ -1,0 +1,309 @@
+import assert from 'node:assert/strict'
+import {readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {test} from 'node:test'
+
+import {REPO_ROOT, TestHome, tempDir} from '../helpers/cli.js'
+import {freePort, portIsOpen} from '../helpers/net.js'
+import {isRunning, processesWithEnv} from '../helpers/procfs.js'
+import {waitFor} from '../systemd/wait.js'
+
+const APPS = join(REPO_ROOT, 'test', 'fixtures', 'apps')
+
+interface Listed {
+  name: string
+  pid: number | null
+  status: string
+  restarts: number
+  uptime_ms: number
+  cpu: number
+  memory: number
+}
+
+async function list(home: TestHome): Promise<Listed[]> {
+  const result = await home.run(['list', '--json'])
+  assert.equal(result.code, 0, result.stderr)
+  return JSON.parse(result.stdout) as Listed[]
+}
+
+async function waitForStatus(home: TestHome, name: string, status: string, extra: (p: Listed) => boolean = () => true): Promise<Listed> {
+  return waitFor(
+    async () => (await list(home)).find((p) => p.name === name && p.status === status && extra(p)),
+    {what: `${name} to be ${status}`, timeoutMs: 20_000},
+  )
+}
+
+function writeConfig(dir: string, yaml: string): string {
+  const file = join(dir, 'tspm.yaml')
+  writeFileSync(file, yaml)
+  return file
+}
+
+test('start, list, crash recovery, stop, logs and kill with real processes', async (t) => {
+  const home = new TestHome()
+  t.after(() => home.cleanup())
+  const dir = tempDir()
+  const [webPort, forkPort] = [await freePort(), await freePort()]
+  const config = writeConfig(
+    dir,
+    `processes:
+  - name: web
+    script: ${join(APPS, 'http-server.js')}
+    env: {PORT: ${webPort}}
+  - name: ticker
+    script: ${join(APPS, 'ticker.sh')}
+  - name: forker
+    script: ${join(APPS, 'forker.js')}
+    env: {PORT: ${forkPort}}
+`,
+  )
+
+  const started = await home.run(['start', '-c', config])
+  assert.equal(started.code, 0, started.stderr)
+  assert.match(started.stdout, /started web/)
+
+  const web = await waitForStatus(home, 'web', 'online')
+  await waitForStatus(home, 'ticker', 'online')
+  await waitForStatus(home, 'forker', 'online')
+  assert.ok(web.pid && web.memory > 0, 'an online process shows its pid and memory')
+  await waitFor(() => portIsOpen(webPort), {what: `web to listen on ${webPort}`})
+  await waitFor(() => portIsOpen(forkPort), {what: `forker's grandchild to listen on ${forkPort}`})
+
+  // The table a person reads.
+  const table = await home.run(['list'])
+  assert.match(table.stdout, /^name\s+pid\s+status\s+restarts\s+uptime\s+cpu\s+memory/)
+  assert.match(table.stdout, /\nweb\s+\d+\s+online\s+0\s/)
+
+  // Starting the same names again is reported, not duplicated.
+  const again = await home.run(['start', '-c', config])
+  assert.equal(again.code, 0, again.stderr)
+  assert.match(again.stdout, /web is already running/)
+  assert.equal((await list(home)).length, 3)
+
+  // kill -9 of the app: back online with one restart, under a new pid.
+  process.kill(web.pid!, 'SIGKILL')
+  const revived = await waitForStatus(home, 'web', 'online', (p) => p.restarts === 1)
+  assert.notEqual(revived.pid, web.pid)
+  await waitFor(() => portIsOpen(webPort), {what: 'web to listen again'})
+
+  // logs shows both streams.
+  const logs = await home.run(['logs', 'web', '--lines', '5'])
+  assert.equal(logs.code, 0, logs.stderr)
+  assert.match(logs.stdout, new RegExp(`listening on ${webPort}`))
+  assert.match(logs.stdout, /stderr line from \d+/)
+  const errOnly = await home.run(['logs', 'web', '--err'])
+  assert.doesNotMatch(errOnly.stdout, /listening on/)
+
+  // stop frees the port and leaves no grandchild.
+  const forker = (await list(home)).find((p) => p.name === 'forker')!
+  const grandchildPid = Number(/grandchild (\d+)/.exec(readFileSync(join(home.paths.logsDir, 'forker-out.log'), 'utf8'))![1])
+  assert.ok(isRunning(grandchildPid))
+  const stopped = await home.run(['stop', 'forker'])
+  assert.equal(stopped.code, 0, stopped.stderr)
+  assert.equal(await portIsOpen(forkPort), false, 'the port is free once stop returns')
+  assert.equal(isRunning(grandchildPid), false, 'the grandchild is gone')
+  assert.equal(isRunning(forker.pid!), false)
+  assert.equal((await list(home)).find((p) => p.name === 'forker')?.status, 'stopped')
+
+  // Permissions: home 0700, socket and status.json 0600.
+  assert.equal(statSync(home.home).mode & 0o777, 0o700)
+  assert.equal(statSync(home.paths.socket).mode & 0o777, 0o600)
+  assert.equal(statSync(home.paths.statusFile).mode & 0o777, 0o600)
+
+  // status.json mirrors the table.
+  const status = JSON.parse(readFileSync(home.paths.statusFile, 'utf8')) as {processes: Array<{name: string; status: string}>}
+  assert.deepEqual(
+    status.processes.map((p) => `${p.name}:${p.status}`).sort(),
+    (await list(home)).map((p) => `${p.name}:${p.status}`).sort(),
+  )
+
+  // kill: every app and the supervisor are gone, checked in /proc.
+  assert.ok(processesWithEnv('TSPM_HOME', home.home).length >= 3)
+  const killed = await home.run(['kill'])
+  assert.equal(killed.code, 0, killed.stderr)
+  assert.deepEqual(processesWithEnv('TSPM_HOME', home.home), [], 'no process of this TSPM_HOME is left')
+  assert.equal(await portIsOpen(webPort), false)
+  assert.throws(() => statSync(home.paths.socket), /ENOENT/, 'the socket is removed')
+})
+
+test('log rotation keeps every line, in order, across the rotated files', async (t) => {
+  const home = new TestHome()
+  t.after(() => home.cleanup())
+  const dir = tempDir()
+  const lines = 20_000
+  const config = writeConfig(
+    dir,
+    `processes:
+  - name: chatty
+    script: ${join(APPS, 'counter.js')}
+    env: {LINES: ${lines}}
+    max_log_size: 64K
+    log_files: 100
+`,
+  )
+  assert.equal((await home.run(['start', '-c', config])).code, 0)
+  await waitFor(() => readFileSync(join(home.paths.logsDir, 'chatty-err.log'), 'utf8').includes('done'), {what: 'chatty to finish writing'})
+
+  const files = readdirSync(home.paths.logsDir).filter((file) => file.startsWith('chatty-out.log'))
+  assert.ok(files.length > 10, `rotation happened (${files.length} files)`)
+  for (const file of files) assert.ok(statSync(join(home.paths.logsDir, file)).size <= 64 * 1024, `${file} respects max_log_size`)
+  // Oldest first: chatty-out.log.N ... .1, then chatty-out.log.
+  const ordered = files.sort((a, b) => rotationIndex(b) - rotationIndex(a))
+  const text = ordered.map((file) => readFileSync(join(home.paths.logsDir, file), 'utf8')).join('')
+  const numbers = text.trimEnd().split('\n').map((line) => Number(line.split(' ')[1]))
+  assert.equal(numbers.length, lines)
+  assert.ok(numbers.every((n, index) => n === index + 1), 'every line is there once, in order')
+})
+
+function rotationIndex(file: string): number {
+  const match = /\.log\.(\d+)$/.exec(file)
+  return match ? Number(match[1]) : 0
+}
+
+test('log_files limits how many rotated files are kept', async (t) => {
+  const home = new TestHome()
+  t.after(() => home.cleanup())
+  const dir = tempDir()
+  const config = writeConfig(
+    dir,
+    `processes:
+  - name: chatty
+    script: ${join(APPS, 'counter.js')}
+    env: {LINES: 5000}
+    max_log_size: 4K
+    log_files: 3
+`,
+  )
+  assert.equal((await home.run(['start', '-c', config])).code, 0)
+  await waitFor(() => readFileSync(join(home.paths.logsDir, 'chatty-err.log'), 'utf8').includes('done'), {what: 'chatty to finish'})
+  const files = readdirSync(home.paths.logsDir).filter((file) => file.startsWith('chatty-out.log')).sort()
+  assert.deepEqual(files, ['chatty-out.log', 'chatty-out.log.1', 'chatty-out.log.2', 'chatty-out.log.3'])
+  const newest = readFileSync(join(home.paths.logsDir, 'chatty-out.log'), 'utf8').trimEnd().split('\n').at(-1)
+  assert.match(newest!, /^line 5000 /)
+})
+
+test('a crash-looping app ends errored and stays down', async (t) => {
+  const home = new TestHome()
+  t.after(() => home.cleanup())
+  const dir = tempDir()
+  const config = writeConfig(
+    dir,
+    `processes:
+  - name: crasher
+    script: ${join(APPS, 'crasher.sh')}
+    exp_backoff_restart_delay: 10
+    max_restart_delay: 50
+`,
+  )
+  assert.equal((await home.run(['start', '-c', config])).code, 0)
+  const errored = await waitForStatus(home, 'crasher', 'errored')
+  assert.equal(errored.restarts, 15, '16 unstable runs: the first one and 15 restarts')
+  assert.equal(errored.pid, null)
+  const logs = await home.run(['logs', 'crasher', '--err', '--lines', '100'])
+  assert.equal(logs.stdout.trim().split('\n').length, 16)
+
+  // restart by hand brings it back from errored.
+  const restarted = await home.run(['restart', 'crasher'])
+  assert.equal(restarted.code, 0, restarted.stderr)
+  assert.match(restarted.stdout, /restarted crasher/)
+})
+
+test('stop_exit_codes: an expected exit is not restarted', async (t) => {
+  const home = new TestHome()
+  t.after(() => home.cleanup())
+  const dir = tempDir()
+  const config = writeConfig(
+    dir,
+    `processes:
+  - name: once
+    script: /bin/sh
+    args: ["-c", "exit 7"]
+    stop_exit_codes: [7]
+`,
+  )
+  assert.equal((await home.run(['start', '-c', config])).code, 0)
+  const stopped = await waitForStatus(home, 'once', 'stopped')
+  assert.equal(stopped.restarts, 0)
+})
+
+test('bad input: clear messages, non-zero exits, nothing changed', async (t) => {
+  const home = new TestHome()
+  t.after(() => home.cleanup())
+  const dir = tempDir()
+
+  // A config with a mistake starts nothing, and names file, line, column and field.
+  const bad = writeConfig(
+    dir,
+    `processes:
+  - name: good
+    script: ${join(APPS, 'idle.js')}
+  - name: bad
+    script: ${join(APPS, 'idle.js')}
+    kill_timeout: soon
+`,
+  )
+  const rejected = await home.run(['start', '-c', bad], {cwd: dir})
+  assert.equal(rejected.code, 2)
+  assert.match(rejected.stderr, /tspm\.yaml:6:19 processes\[1\]\.kill_timeout: expected milliseconds, got "soon"/)
+  assert.deepEqual(processesWithEnv('TSPM_HOME', home.home), [], 'no supervisor was started for a bad config')
+
+  const missing = await home.run(['start', '-c', join(dir, 'nope.yaml')])
+  assert.equal(missing.code, 2)
+  assert.match(missing.stderr, /nope\.yaml: no such file/)
+
+  // Read-only commands never start a supervisor.
+  const listed = await home.run(['list'])
+  assert.equal(listed.code, 0)
+  assert.match(listed.stderr, /no supervisor is running/)
+  const logs = await home.run(['logs', 'nobody'])
+  assert.equal(logs.code, 1)
+  assert.match(logs.stderr, /no logs for "nobody"/)
+  assert.deepEqual(processesWithEnv('TSPM_HOME', home.home), [])
+
+  // Acting on a process with no supervisor: exit 3, says what to do.
+  const stopNone = await home.run(['stop', 'web'])
+  assert.equal(stopNone.code, 3)
+  assert.match(stopNone.stderr, /no supervisor is running/)
+
+  // An unknown name: exit 1, names what exists, changes nothing.
+  const good = writeConfig(dir, `processes:\n  - name: good\n    script: ${join(APPS, 'idle.js')}\n`)
+  assert.equal((await home.run(['start', '-c', good])).code, 0)
+  const before = await list(home)
+  const unknown = await home.run(['stop', 'nosuch'])
+  assert.equal(unknown.code, 1)
+  assert.match(unknown.stderr, /no process named "nosuch"; known: good/)
+  const unknownJson = await home.run(['restart', 'nosuch', '--json'])
+  assert.equal(unknownJson.code, 1)
+  assert.equal(JSON.parse(unknownJson.stdout).error.code, 'unknown_process')
+  assert.deepEqual((await list(home)).map((p) => [p.name, p.pid, p.status]), before.map((p) => [p.name, p.pid, p.status]))
+
+  // A script that does not exist fails that process only, with a clear message.
+  const gone = await home.run(['start', join(dir, 'missing.sh'), '--name', 'ghost'])
+  assert.notEqual(gone.code, 0)
+  assert.match(gone.stderr, /ghost: cannot start .*missing\.sh/)
+})
+
+test('one supervisor per TSPM_HOME; a stale socket is replaced', async (t) => {
+  const home = new TestHome()
+  t.after(() => home.cleanup())
+  assert.equal((await home.run(['start', join(APPS, 'idle.js'), '--name', 'idle'])).code, 0)
+  const supervisorPid = Number(readFileSync(home.paths.pidFile, 'utf8').split(' ')[0])
+
+  // A second supervisor on the same home refuses and names the running one.
+  const second = await home.run(['resurrect'], {timeoutMs: 15_000})
+  assert.equal(second.code, 0, 'resurrect hands over to the running supervisor')
+  const direct = await import('../helpers/cli.js').then(({runProgram}) =>
+    runProgram(process.execPath, [join(REPO_ROOT, 'dist', 'supervisor', 'main.js')], {env: {...process.env, TSPM_HOME: home.home}}),
+  )
+  assert.equal(direct.code, 4)
+  assert.match(direct.stdout, new RegExp(`already runs for TSPM_HOME=${home.home} \\(pid ${supervisorPid}\\)`))
+
+  // kill -9 leaves a socket and a pid file behind; the next start sees they are stale.
+  process.kill(supervisorPid, 'SIGKILL')
+  await waitFor(() => !isRunning(supervisorPid), {what: 'the supervisor to die'})
+  assert.ok(statSync(home.paths.socket).isSocket(), 'the dead supervisor left its socket')
+  const restarted = await home.run(['start', join(APPS, 'idle.js'), '--name', 'idle2'])
+  assert.equal(restarted.code, 0, restarted.stderr)
+  const names = (await list(home)).map((p) => p.name)
+  assert.deepEqual(names, ['idle2'])
+})

@@ -6,9 +6,11 @@ export type {
   CommandResult,
   StartupContext,
   StartupPlatform,
+  StartupPlatformsHook,
   StartupPlatformsHookOptions,
   StartupStep,
   StartupUser,
+  TemplateFormat,
 } from './startup/platform.js'
 export type {StartupRecord} from './startup/startup-record.js'
 export type {ProcessSpec} from './process-spec.js'

@@ -1,3 +1,5 @@
+import type {Hook} from '@oclif/core'
+
 import type {StartupRecord} from './startup-record.js'
 
 /**
@@ -12,15 +14,30 @@ export interface StartupUser {
   name: string
   uid: number
   gid: number
-  /** Primary group name. */
+  /** Primary group name (the numeric gid when the group database has no name for it). */
   group: string
   home: string
 }
 
 export interface CommandResult {
+  /** Exit code; 127 when the program does not exist. */
   code: number
   stdout: string
   stderr: string
+}
+
+/**
+ * How values are written into one service-definition format (systemd unit, launchd plist...).
+ * Handlebars' HTML escaping is never used: every `{{expression}}` goes through `escape`.
+ */
+export interface TemplateFormat {
+  /** Makes one value safe anywhere in this format, or throws when the format cannot hold it. */
+  escape(value: string): string
+  /**
+   * Quoting helpers for the places of the format that need more than `escape`, used as
+   * `{{name arg1 arg2}}`; what they return goes through `escape` too.
+   */
+  helpers?: Record<string, (...values: string[]) => string>
 }
 
 export interface StartupContext {
@@ -33,7 +50,7 @@ export interface StartupContext {
   runtime: string
   /** Absolute path of the tspm entry script (bin/run.js). */
   tspmEntry: string
-  /** The PATH to bake into the service. */
+  /** The PATH to bake into the service: absolute entries only, the runtime's folder first. */
   path: string
   tspmVersion: string
   /** Largest kill_timeout of the saved processes in ms, so the service waits long enough on stop. */
@@ -42,20 +59,24 @@ export interface StartupContext {
   isRoot: boolean
   /** `--force`: replace a unit that belongs to another TSPM_HOME. */
   force: boolean
+  /** Renders a Handlebars template (strict: a missing value is an error) in the given format. */
+  renderTemplate(template: string, data: object, format: TemplateFormat): string
+  /** Runs a program with an argv array (never a shell string); never throws for a non-zero exit. */
+  exec(command: string, args: string[], options?: {timeoutMs?: number}): Promise<CommandResult>
   /**
-   * Renders a Handlebars template whose `{{value}}` expressions go through `escape`, the quoting
-   * of the target format (systemd, XML...), never HTML escaping.
+   * The core's step that stops a supervisor started by hand for this TSPM_HOME (once its list is
+   * saved), so the service's `tspm resurrect` takes the processes over. Put it right before the
+   * step that starts the service. Its rollback starts the hand-made supervisor again.
    */
-  renderTemplate(template: string, data: object, escape: (value: string) => string): string
-  /** Runs a program with an argv array (never a shell string). */
-  exec(command: string, args: string[]): Promise<CommandResult>
+  handOverStep(): StartupStep
 }
 
 /** One step of an install or uninstall, shown as one Listr2 task. */
 export interface StartupStep {
   title: string
+  /** Does the work; `output` shows a progress line under the step. Throws to fail the step. */
   run(output: (line: string) => void): Promise<void> | void
-  /** Undoes `run` when a later step fails. */
+  /** Undoes `run` when a later step fails (completed steps are undone newest first). */
   rollback?(): Promise<void> | void
 }
 
@@ -73,6 +94,8 @@ export interface StartupPlatform {
   render(context: StartupContext): string | Promise<string>
   installSteps(context: StartupContext): StartupStep[]
   uninstallSteps(context: StartupContext, record: StartupRecord): StartupStep[]
+  /** Commands that show the installed service and its log, for messages (e.g. `sudo systemctl status tspm`). */
+  statusHint?(context: StartupContext): string
 }
 
 /** What a `tspm:startup-platforms` hook receives. */
@@ -86,3 +109,6 @@ declare module '@oclif/core' {
     }
   }
 }
+
+/** The type of a plugin's `tspm:startup-platforms` hook: `const hook: StartupPlatformsHook = async () => [...]`. */
+export type StartupPlatformsHook = Hook<'tspm:startup-platforms'>

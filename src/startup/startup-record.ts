@@ -1,6 +1,8 @@
-import {readFileSync} from 'node:fs'
+import {chownSync, existsSync, mkdirSync, readFileSync, rmSync} from 'node:fs'
 
+import {ExitCode, TspmError} from '../exit-codes.js'
 import type {HomePaths} from '../home.js'
+import {writeFileAtomic} from '../store/atomic-file.js'
 
 /** $TSPM_HOME/startup/startup.json: what `tspm startup` installed, so `unstartup` can remove it. */
 export interface StartupRecord {
@@ -16,10 +18,54 @@ export interface StartupRecord {
   installed_at: string
 }
 
+const RECORD_KEYS: Array<keyof StartupRecord> = [
+  'platform',
+  'service_name',
+  'unit_path',
+  'user',
+  'home',
+  'tspm_home',
+  'runtime',
+  'tspm',
+  'tspm_version',
+  'installed_at',
+]
+
 export function readStartupRecord(paths: HomePaths): StartupRecord | undefined {
   try {
     return JSON.parse(readFileSync(paths.startupFile, 'utf8')) as StartupRecord
   } catch {
     return undefined
   }
+}
+
+/** startup.json for `unstartup`: undefined when absent; a file that does not read back is an error naming it. */
+export function loadStartupRecord(paths: HomePaths): StartupRecord | undefined {
+  if (!existsSync(paths.startupFile)) return undefined
+  let data: unknown
+  try {
+    data = JSON.parse(readFileSync(paths.startupFile, 'utf8'))
+  } catch (error) {
+    throw new TspmError(`${paths.startupFile} cannot be read (${(error as Error).message}); nothing was changed`, {exit: ExitCode.badData, code: 'bad_startup_record'})
+  }
+  const missing = RECORD_KEYS.filter((key) => typeof (data as Record<string, unknown> | null)?.[key] !== 'string')
+  if (missing.length > 0) {
+    throw new TspmError(`${paths.startupFile} lacks ${missing.join(', ')}; nothing was changed`, {exit: ExitCode.badData, code: 'bad_startup_record'})
+  }
+  return data as StartupRecord
+}
+
+/** Writes startup.json 0600 (in a 0700 folder), both owned by the service's user. */
+export function writeStartupRecord(paths: HomePaths, record: StartupRecord, owner: {uid: number; gid: number}): void {
+  const created = !existsSync(paths.startupDir)
+  mkdirSync(paths.startupDir, {recursive: true, mode: 0o700})
+  writeFileAtomic(paths.startupFile, JSON.stringify(record, null, 2) + '\n', {mode: 0o600, durable: true})
+  if (process.getuid?.() === 0) {
+    if (created) chownSync(paths.startupDir, owner.uid, owner.gid)
+    chownSync(paths.startupFile, owner.uid, owner.gid)
+  }
+}
+
+export function removeStartupRecord(paths: HomePaths): void {
+  rmSync(paths.startupFile, {force: true})
 }

@@ -113,6 +113,7 @@ test('save, kill, resurrect: the same processes, args, cwd, env and states; env_
 
   assert.equal((await home.run(['kill'])).code, 0)
   assert.deepEqual(processesWithEnv('TSPM_HOME', home.home), [])
+  assert.equal(readFileSync(home.paths.dumpFile, 'utf8'), dumpText, 'kill leaves dump.json as save wrote it')
   writeFileSync(join(dir, 'secrets.env'), 'API_TOKEN=second-secret-value\n')
 
   const resurrect = startResurrect(home)

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
 import {readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {REPO_ROOT, TestHome, tempDir} from '../helpers/cli.js'
+import {BIN, REPO_ROOT, TestHome, tempDir} from '../helpers/cli.js'
 import {freePort, portIsOpen} from '../helpers/net.js'
 import {isRunning, processesWithEnv} from '../helpers/procfs.js'
 import {waitFor} from '../systemd/wait.js'
@@ -93,6 +94,18 @@ test('start, list, crash recovery, stop, logs and kill with real processes', asy
   assert.match(logs.stdout, /stderr line from \d+/)
   const errOnly = await home.run(['logs', 'web', '--err'])
   assert.doesNotMatch(errOnly.stdout, /listening on/)
+
+  // logs --follow prints what the app writes after it started, until interrupted.
+  const follow = spawn(process.execPath, [BIN, 'logs', 'ticker', '--out', '--follow', '--lines', '0'], {
+    env: {...process.env, TSPM_HOME: home.home},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  t.after(() => follow.kill('SIGKILL'))
+  let followed = ''
+  follow.stdout.on('data', (chunk) => (followed += chunk))
+  await waitFor(() => /tick \d+\n[^]*tick \d+\n/.test(followed), {what: 'logs --follow to print new ticks'})
+  follow.kill('SIGINT')
+  assert.equal(await new Promise((resolve) => follow.once('exit', resolve)), 0)
 
   // stop frees the port and leaves no grandchild.
   const forker = (await list(home)).find((p) => p.name === 'forker')!

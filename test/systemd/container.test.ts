@@ -32,7 +32,7 @@ function findRepoDir(): string {
 }
 
 const repoDir = findRepoDir();
-const rootfsFromEnv = process.env.TSPM_TEST_ROOTFS;
+const rootfsFromEnv = process.env['TSPM_TEST_ROOTFS'];
 const rootfs = rootfsFromEnv || join(repoDir, '.cache', 'bookworm-root');
 
 const UNIT = `[Unit]
@@ -148,6 +148,9 @@ test('boots systemd in nspawn, reboots keeping the overlay, stops cleanly', { ti
     assert.equal(booted, 'yes');
     assert.equal((await c.exec(['systemctl', 'is-active', 'tspm-smoke.service'])).stdout.trim(), 'inactive');
     assert.equal((await c.exec(['systemctl', 'is-failed', 'tspm-smoke.service'])).stdout.trim(), 'inactive');
+  } catch (err) {
+    t.diagnostic(`nspawn console log (tail):\n${c.readLog().slice(-4000)}`);
+    throw err;
   } finally {
     await c.stop();
   }

@@ -7,7 +7,17 @@
 // host PID of its PID 1. Needs root.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { access, mkdir, mkdtemp, readFile, readdir, rm, rmdir, statfs } from 'node:fs/promises';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join, isAbsolute, resolve } from 'node:path';
@@ -60,6 +70,8 @@ const NSPAWN_REBOOT_EXIT = 133;
 const READY_STATES = new Set(['running', 'degraded']);
 /** Prefix of the per-container temp dirs (also used to find stale ones). */
 const DIR_PREFIX = 'tspm-nspawn-';
+/** Where nspawn keeps per-machine state; it is left behind when nspawn is killed. */
+const NSPAWN_RUN_DIR = '/run/systemd/nspawn';
 /** statfs f_type of overlayfs. */
 const OVERLAYFS_MAGIC = 0x794c7630;
 
@@ -93,6 +105,8 @@ export class Container {
   private exited = true;
   private pid1 = 0;
   private stopPromise: Promise<void> | undefined;
+  /** nspawn's lock file for our root dir (see nspawnLeftovers). */
+  private lockFile: string | undefined;
 
   private constructor(dir: string, opts: BootOptions) {
     this.dir = dir;
@@ -117,12 +131,30 @@ export class Container {
     return this.exited ? 0 : (this.nspawn?.pid ?? 0);
   }
 
+  /** @internal nspawn's image lock file (for the synchronous exit cleanup). */
+  get nspawnLockFile(): string | undefined {
+    return this.lockFile;
+  }
+
   /** @internal cgroups of the current boot (for the synchronous exit cleanup). */
   get cgroupPaths(): readonly string[] {
     return this.cgroupDirs;
   }
 
-  /** Host path of a path inside the container (through the merged overlay). */
+  /** The nspawn console log so far (systemd's status lines of every boot). */
+  readLog(): string {
+    try {
+      return readFileSync(this.logPath, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  /**
+   * Host path of a path inside the container (through the merged overlay).
+   * Symlinks are resolved by the host: an absolute symlink inside the
+   * container (e.g. /var/run -> /run) leads out to the host's file.
+   */
   hostPath(insidePath: string): string {
     if (!isAbsolute(insidePath)) throw new Error(`not an absolute path: ${insidePath}`);
     return join(this.rootDir, insidePath);
@@ -160,6 +192,11 @@ export class Container {
         c.rootDir,
       ]);
       c.mounted = true;
+      // nspawn locks the image as /run/systemd/nspawn/locks/inode-DEV:INO.
+      const st = statSync(c.rootDir);
+      c.lockFile = join(NSPAWN_RUN_DIR, 'locks', `inode-${st.dev}:${st.ino}`);
+      // Lets cleanupStale() find nspawn's /run leftovers of a killed run.
+      writeFileSync(join(dir, 'machine'), `${c.name}\n${c.lockFile}\n`);
       await c.start();
       return c;
     } catch (err) {
@@ -181,7 +218,10 @@ export class Container {
       // No machined on the host: don't register, stay in our own cgroup.
       '--register=no',
       '--keep-unit',
-      '--console=passive',
+      // The container's console (systemd status lines) streams into the log.
+      // ('passive' leaves the pty unread until nspawn exits, so the log of a
+      // running boot would stay empty and a chatty console could fill up.)
+      '--console=read-only',
       '--private-network',
       // Never touch the host's /var/log/journal.
       '--link-journal=no',
@@ -278,8 +318,8 @@ export class Container {
     };
     if (user) {
       // What pam_systemd would give a login session; needed by `systemctl --user`.
-      env.XDG_RUNTIME_DIR = `/run/user/${user.uid}`;
-      env.DBUS_SESSION_BUS_ADDRESS = `unix:path=/run/user/${user.uid}/bus`;
+      env['XDG_RUNTIME_DIR'] = `/run/user/${user.uid}`;
+      env['DBUS_SESSION_BUS_ADDRESS'] = `unix:path=/run/user/${user.uid}/bus`;
     }
     for (const [k, v] of Object.entries(opts.env ?? {})) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`exec: bad environment variable name: ${k}`);
@@ -288,7 +328,7 @@ export class Container {
 
     // nsenter (host binary) -> env (container's) -> [setpriv ->] command.
     const inner = [
-      '/usr/bin/env', '-i', `--chdir=${opts.cwd ?? env.HOME}`,
+      '/usr/bin/env', '-i', `--chdir=${opts.cwd ?? env['HOME']}`,
       ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
       ...(user
         ? ['/usr/bin/setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--']
@@ -340,6 +380,7 @@ export class Container {
       );
     }
     await this.removeCgroups();
+    removeNspawnLeftovers(this.name, this.lockFile);
     await this.start();
   }
 
@@ -390,6 +431,7 @@ export class Container {
       }
     }
     this.pid1 = 0;
+    if (this.exited) removeNspawnLeftovers(this.name, this.lockFile);
 
     if (this.mounted || isMountPoint(this.rootDir)) {
       await attempt(async () => {
@@ -475,6 +517,8 @@ export class Container {
         timeoutMs: 5_000,
         intervalMs: 50,
       });
+      const [name, lockFile] = (await readFile(join(dir, 'machine'), 'utf8').catch(() => '')).split('\n');
+      if (name) removeNspawnLeftovers(name, lockFile || undefined);
       for (const m of mountsUnder(dir).reverse()) await runCapture('umount', ['-l', m], { timeoutMs: 10_000, label: 'umount -l' });
       if (mountsUnder(dir).length === 0) {
         await rm(dir, { recursive: true, force: true });
@@ -517,7 +561,7 @@ async function run(cmd: string, args: string[]): Promise<string> {
 function runCapture(
   cmd: string,
   args: string[],
-  opts: { input?: string; timeoutMs: number; label: string },
+  opts: { input?: string | undefined; timeoutMs: number; label: string },
 ): Promise<ExecResult> {
   return new Promise((resolveRun, rejectRun) => {
     // Own process group, so a timeout can find the command's processes
@@ -795,6 +839,22 @@ function nspawnProcessesFor(rootDir: string): number[] {
   return pids;
 }
 
+/**
+ * nspawn removes its /run/systemd/nspawn/propagate/<machine> dir and image
+ * lock file on a clean exit, but not when killed, and /run is a plain disk
+ * directory on this host, so they would pile up. Only call once nspawn is gone.
+ */
+function removeNspawnLeftovers(name: string, lockFile: string | undefined): void {
+  for (const p of [join(NSPAWN_RUN_DIR, 'propagate', name), lockFile]) {
+    if (!p || mountsUnder(p).length > 0) continue;
+    try {
+      rmSync(p, { recursive: true, force: true });
+    } catch {
+      /* best effort */
+    }
+  }
+}
+
 function tailLog(path: string, lines = 40): string {
   try {
     return readFileSync(path, 'utf8').split('\n').slice(-lines).join('\n');
@@ -831,6 +891,7 @@ function forceCleanupSync(c: Container): void {
     killQuietly(c.nspawnPid);
     pollSync(() => pids.every((pid) => !pidAlive(pid)), 3_000);
   }
+  if (pids.every((pid) => !pidAlive(pid))) removeNspawnLeftovers(c.name, c.nspawnLockFile);
   if (isMountPoint(c.rootDir) && spawnSync('umount', [c.rootDir], { stdio: 'ignore' }).status !== 0) {
     spawnSync('umount', ['-l', c.rootDir], { stdio: 'ignore' });
   }

@@ -121,7 +121,7 @@ ln -s /etc/machine-id "$tmp/var/lib/dbus/machine-id"
 mkdir -p "$tmp/var/log/journal"
 
 # Units that only add noise or wait for things that never come in nspawn.
-# Getty on /dev/console is pointless with --console=passive.
+# Nobody types on the console (the harness uses --console=read-only), so no getty.
 for unit in console-getty.service container-getty@.service getty@.service \
   systemd-networkd-wait-online.service systemd-timesyncd.service \
   apt-daily.timer apt-daily-upgrade.timer; do

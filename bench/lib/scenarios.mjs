@@ -1,0 +1,320 @@
+// The scenarios of issue 6. Each takes the run context and returns raw per-rep figures per tool;
+// run.mjs turns them into medians and the table. Tools alternate within every scenario (ABBA:
+// tspm first on even reps, PM2 first on odd ones) so that drift of the machine hits both alike.
+import {spawn} from 'node:child_process'
+import {closeSync, existsSync, openSync, readFileSync, statSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {check, run} from './exec.mjs'
+import {cpuSeconds, rssBytes} from './proc.mjs'
+import {median, sleep} from './stats.mjs'
+import {waitGone} from './tools.mjs'
+
+/** The tools in the order of this rep. */
+export function order(ctx, rep) {
+  const {tspm, pm2} = ctx.tools
+  return rep % 2 === 0 ? [tspm, pm2] : [pm2, tspm]
+}
+
+function idleApps(ctx, count, prefix = 'app') {
+  return Array.from({length: count}, (_, i) => ({name: `${prefix}-${i}`, script: ctx.apps.idle, env: {BENCH_APP: '1'}}))
+}
+
+/** Median of a few RSS samples (bytes), so one GC moment does not decide. */
+async function steadyRss(pid, samples = 5, everyMs = 200) {
+  const xs = []
+  for (let i = 0; i < samples; i++) {
+    xs.push(rssBytes(pid))
+    if (i < samples - 1) await sleep(everyMs)
+  }
+  return median(xs)
+}
+
+/** Samples a pid's RSS every 50 ms until stopped; keeps the peak. */
+function rssSampler(pid, everyMs = 50) {
+  let peak = rssBytes(pid) ?? 0
+  let samples = 1
+  const timer = setInterval(() => {
+    const rss = rssBytes(pid)
+    if (rss !== undefined) {
+      samples++
+      if (rss > peak) peak = rss
+    }
+  }, everyMs)
+  return {
+    stop() {
+      clearInterval(timer)
+      const rss = rssBytes(pid)
+      if (rss !== undefined && rss > peak) peak = rss
+      return {peak, samples}
+    },
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** CLI latency: list with 10 idle apps, --version, and the `node -e 0` floor, round-robin. */
+export async function latency(ctx) {
+  const {cfg} = ctx
+  const homes = {}
+  for (const tool of order(ctx, 0)) {
+    const home = tool.newHome('latency')
+    check(await tool.start(home, idleApps(ctx, cfg.latencyApps)), `${tool.label} start`)
+    await tool.waitOnline(home, cfg.latencyApps, {t0: performance.now()})
+    homes[tool.key] = home
+  }
+  await sleep(2000)
+  const {tspm, pm2} = ctx.tools
+  const commands = [
+    {key: 'floor', go: () => run(process.execPath, ['-e', '0'], {env: ctx.baseEnv})},
+    {key: 'tspm.list', go: () => tspm.cli(homes.tspm, tspm.listArgs)},
+    {key: 'pm2.list', go: () => pm2.cli(homes.pm2, pm2.listArgs)},
+    {key: 'tspm.version', go: () => tspm.cli(homes.tspm, ['--version'])},
+    {key: 'pm2.version', go: () => pm2.cli(homes.pm2, ['--version'])},
+  ]
+  const times = Object.fromEntries(commands.map((c) => [c.key, []]))
+  const warmup = 2
+  for (let i = 0; i < warmup + cfg.latencyRuns; i++) {
+    // Rotate the order every round so no command always runs right after the same one.
+    for (let j = 0; j < commands.length; j++) {
+      const command = commands[(i + j) % commands.length]
+      const result = check(await command.go(), command.key)
+      if (command.key.endsWith('.list')) {
+        const procs = JSON.parse(result.stdout.slice(result.stdout.search(/^\[/m)))
+        if (procs.length !== cfg.latencyApps) throw new Error(`${command.key} listed ${procs.length} apps, expected ${cfg.latencyApps}`)
+      }
+      if (i >= warmup) times[command.key].push(result.ms)
+    }
+  }
+  for (const tool of order(ctx, 0)) await tool.shutdown(homes[tool.key])
+  return times
+}
+
+/** Idle supervisor RSS; cold start of N idle apps until all online; RSS with them; idle CPU. */
+export async function startAndIdle(ctx, rep) {
+  const {cfg} = ctx
+  const out = {}
+  for (const tool of order(ctx, rep)) {
+    const home = tool.newHome(`idle-${rep}`)
+    const pid = await tool.idleDaemon(home)
+    await sleep(3000)
+    out[tool.key] = {idleRss: await steadyRss(pid)}
+    await tool.shutdown(home)
+  }
+  for (const tool of order(ctx, rep)) {
+    const r = out[tool.key]
+    const home = tool.newHome(`start-${rep}`)
+    const t0 = performance.now()
+    const started = check(await tool.start(home, idleApps(ctx, cfg.startApps)), `${tool.label} start ${cfg.startApps}`)
+    const online = await tool.waitOnline(home, cfg.startApps, {t0})
+    r.startMs = online.ms
+    r.startCliMs = started.ms
+    const pid = await tool.waitDaemonPid(home)
+    await sleep(3000)
+    r.liveApps = tool.apps(home).length
+    r.rss50 = await steadyRss(pid)
+    const cpu0 = cpuSeconds(pid)
+    await sleep(cfg.idleCpuSec * 1000)
+    r.idleCpu = cpuSeconds(pid) - cpu0
+    await tool.shutdown(home)
+  }
+  return out
+}
+
+/** Crash-to-restart gap of a shell app that stamps its start and exit, restart at once. */
+export async function crashGap(ctx, block) {
+  const {cfg} = ctx
+  const want = Math.ceil(cfg.gapCycles / cfg.gapBlocks)
+  const out = {}
+  for (const tool of order(ctx, block)) {
+    const home = tool.newHome(`gap-${block}`)
+    const stamps = join(home.work, 'stamps.txt')
+    const app = {name: 'crashy', script: ctx.apps.crashStamp, args: [stamps], interpreter: 'none', noDelay: true, maxRestarts: 1000, env: {BENCH_APP: '1'}}
+    check(await tool.start(home, [app]), `${tool.label} start crashy`)
+    const deadline = Date.now() + 30_000 + want * 2000
+    let gaps = []
+    while (Date.now() < deadline) {
+      gaps = parseGaps(stamps)
+      if (gaps.length >= want) break
+      await sleep(100)
+    }
+    const final = await tool.list(home)
+    await tool.shutdown(home)
+    if (gaps.length < want) {
+      throw new Error(`${tool.label}: only ${gaps.length} of ${want} restarts seen; last list: ${JSON.stringify(final.procs)}`)
+    }
+    out[tool.key] = {gaps: gaps.slice(0, want)}
+  }
+  return out
+}
+
+function parseGaps(file) {
+  if (!existsSync(file)) return []
+  const gaps = []
+  let lastExit
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const [kind, ms] = line.split(' ')
+    if (kind === 'exit') lastExit = Number(ms)
+    else if (kind === 'start' && lastExit !== undefined) {
+      gaps.push(Number(ms) - lastExit)
+      lastExit = undefined
+    }
+  }
+  return gaps
+}
+
+/** Start N, save (timed), kill everything, resurrect (timed until all N online), count. */
+export async function saveResurrect(ctx, rep) {
+  const {cfg} = ctx
+  const n = cfg.resurrectApps
+  const out = {}
+  for (const tool of order(ctx, rep)) {
+    const home = tool.newHome(`resurrect-${rep}`)
+    check(await tool.start(home, idleApps(ctx, n)), `${tool.label} start ${n}`)
+    await tool.waitOnline(home, n, {t0: performance.now(), deadlineMs: 300_000})
+    await sleep(2000)
+    const saved = check(await tool.cli(home, ['save']), `${tool.label} save`)
+    // The reboot: the tool's own kill stops every app and the daemon; nothing of it may be left.
+    check(await tool.cli(home, ['kill'], 120_000), `${tool.label} kill`)
+    const left = await waitGone(() => tool.processes(home), 30_000)
+    if (left.length) throw new Error(`${tool.label}: ${left.length} processes still ran 30 s after kill`)
+    await sleep(500)
+    const t0 = performance.now()
+    await tool.resurrect(home)
+    const online = await tool.waitOnline(home, n, {t0, deadlineMs: 300_000})
+    await sleep(2000)
+    const after = await tool.list(home)
+    const names = new Set(after.procs.map((p) => p.name))
+    out[tool.key] = {
+      saveMs: saved.ms,
+      resurrectMs: online.ms,
+      count: after.procs.length,
+      uniqueNames: names.size,
+      onlineAfter: after.procs.filter((p) => p.status === 'online').length,
+      liveApps: tool.apps(home).length,
+    }
+    await tool.shutdown(home)
+  }
+  return out
+}
+
+/** One app writing N bytes of 100-byte lines: plain redirect to a file, then under each tool. */
+export async function logThroughput(ctx, rep) {
+  const {cfg} = ctx
+  const total = cfg.logBytes
+  const out = {}
+  const {tspm, pm2} = ctx.tools
+  const contestants = [{key: 'redirect'}, tspm, pm2]
+  for (let i = 0; i < contestants.length; i++) {
+    const who = contestants[(rep + i) % contestants.length]
+    out[who.key] = who.key === 'redirect' ? await logRedirect(ctx, rep, total) : await logUnder(ctx, who, rep, total)
+  }
+  return out
+}
+
+async function logRedirect(ctx, rep, total) {
+  const file = join(ctx.tmpRoot, `redirect-${rep}.log`)
+  const stamp = join(ctx.tmpRoot, `redirect-${rep}.stamp`)
+  const fd = openSync(file, 'w')
+  const t0 = performance.now()
+  const child = spawn(process.execPath, [ctx.apps.logger, stamp, String(total)], {env: {...ctx.baseEnv, BENCH_APP: '1'}, stdio: ['ignore', fd, 'inherit']})
+  closeSync(fd)
+  const code = await new Promise((resolve) => child.once('exit', (c) => resolve(c)))
+  const wallMs = performance.now() - t0
+  if (code !== 0) throw new Error(`redirect run exited ${code}`)
+  const {t0: a0, t1} = JSON.parse(readFileSync(stamp, 'utf8'))
+  const bytes = statSync(file).size
+  return {bytes, landedMs: t1 - a0, appMs: t1 - a0, wallMs, lost: total - bytes}
+}
+
+async function logUnder(ctx, tool, rep, total) {
+  const home = tool.newHome(`log-${rep}`)
+  const pid = await tool.idleDaemon(home)
+  await sleep(1000)
+  const baseRss = await steadyRss(pid)
+  const stamp = join(home.work, 'logger.stamp')
+  const app = {name: 'logger', script: ctx.apps.logger, args: [stamp, String(total)], autorestart: false, bigLogs: true, env: {BENCH_APP: '1'}}
+  const sampler = rssSampler(pid)
+  const startP = tool.start(home, [app])
+  let landedAt
+  let lastBytes = -1
+  let lastChange = Date.now()
+  const deadline = Date.now() + 300_000
+  while (Date.now() < deadline) {
+    const bytes = tool.logBytes(home, 'logger')
+    if (bytes >= total) {
+      landedAt = Date.now()
+      break
+    }
+    if (bytes !== lastBytes) {
+      lastBytes = bytes
+      lastChange = Date.now()
+    } else if (existsSync(stamp) && Date.now() - lastChange > 5000) {
+      break // the app is done and nothing more arrives
+    }
+    await sleep(5)
+  }
+  const {peak, samples} = sampler.stop()
+  check(await startP, `${tool.label} start logger`)
+  for (let i = 0; i < 100 && !existsSync(stamp); i++) await sleep(100)
+  const {t0: a0, t1} = JSON.parse(readFileSync(stamp, 'utf8'))
+  await sleep(1000)
+  const bytes = tool.logBytes(home, 'logger')
+  const r = {
+    bytes,
+    lost: total - bytes,
+    landedMs: landedAt === undefined ? NaN : Math.max(landedAt, t1) - a0,
+    appMs: t1 - a0,
+    baseRss,
+    peakRss: peak,
+    rssGrowth: peak - baseRss,
+    rssSamples: samples,
+  }
+  await tool.shutdown(home)
+  return r
+}
+
+/** N apps that exit 1 at once, each tool's default restart policy, for S seconds. */
+export async function crashStorm(ctx, rep) {
+  const {cfg} = ctx
+  const out = {}
+  for (const tool of order(ctx, rep)) {
+    const home = tool.newHome(`storm-${rep}`)
+    const pid = await tool.idleDaemon(home)
+    await sleep(1000)
+    const baseRss = await steadyRss(pid)
+    const cpu0 = cpuSeconds(pid)
+    const apps = Array.from({length: cfg.stormApps}, (_, i) => ({name: `crash-${i}`, script: ctx.apps.crash, env: {BENCH_APP: '1'}}))
+    const sampler = rssSampler(pid)
+    const t0 = performance.now()
+    const end = t0 + cfg.stormSec * 1000
+    const startP = tool.start(home, apps)
+    const polls = []
+    while (performance.now() < end) {
+      const listed = await tool.list(home, 5000)
+      polls.push({ms: listed.ok ? listed.ms : Infinity, ok: listed.ok, error: listed.error})
+      await sleep(250)
+    }
+    const cpu = cpuSeconds(pid) - cpu0
+    const endRss = rssBytes(pid)
+    const {peak} = sampler.stop()
+    const started = await startP
+    const final = await tool.list(home)
+    const statuses = {}
+    for (const p of final.procs) statuses[p.status] = (statuses[p.status] ?? 0) + 1
+    out[tool.key] = {
+      startOk: started.code === 0,
+      restarts: final.procs.reduce((sum, p) => sum + (p.restarts ?? 0), 0),
+      statuses,
+      cpu,
+      baseRss,
+      peakRss: peak,
+      endRss,
+      rssGrowth: peak - baseRss,
+      polls: polls.map((p) => p.ms),
+      pollErrors: polls.filter((p) => !p.ok).map((p) => p.error),
+    }
+    await tool.shutdown(home)
+  }
+  return out
+}

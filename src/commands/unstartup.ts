@@ -1,0 +1,42 @@
+import {Args, Flags} from '@oclif/core'
+
+import {TspmCommand} from '../base-command.js'
+import type {StartupRecord} from '../startup/startup-record.js'
+
+export default class Unstartup extends TspmCommand {
+  static override summary = 'Remove the boot service that `tspm startup` installed.'
+  static override description = `Reads $TSPM_HOME/startup/startup.json (TSPM_HOME from the environment, else USER's ~/.tspm) to know which service was installed, then stops it (which stops its processes), disables it, removes its definition and startup.json. The saved list (dump.json) is kept, so \`tspm resurrect\` or a new \`tspm startup\` brings the processes back.
+
+Run it the way you ran startup: \`sudo tspm unstartup\` by the user who ran \`sudo tspm startup systemd\` removes that service. Without root, the exact sudo command is printed and nothing is changed.`
+  static override enableJsonFlag = true
+  static override args = {
+    platform: Args.string({description: 'Init system the service was installed for (default: the one in startup.json).'}),
+  }
+  static override flags = {
+    user: Flags.string({char: 'u', summary: 'User the service runs as (default: SUDO_USER under sudo, else you).'}),
+  }
+  static override examples = [
+    {description: 'Remove the service installed for your user.', command: 'sudo <%= config.bin %> <%= command.id %>'},
+    {description: 'Remove the service of another TSPM_HOME.', command: 'sudo TSPM_HOME=/home/deploy/.tspm-prod <%= config.bin %> <%= command.id %> -u deploy'},
+  ]
+
+  async run(): Promise<StartupRecord> {
+    const {args, flags} = await this.parse(Unstartup)
+    const {checkUserName, DEFAULT_SERVICE_NAME} = await import('../startup/names.js')
+    if (flags.user !== undefined) checkUserName(flags.user, '-u/--user')
+    const {removeStartup} = await import('../startup/startup-service.js')
+    const record = await removeStartup({
+      config: this.config,
+      platform: args.platform,
+      userFlag: flags.user,
+      serviceName: DEFAULT_SERVICE_NAME,
+      force: false,
+      json: this.jsonEnabled(),
+      note: (line: string) => this.note(line),
+    })
+    if (!this.jsonEnabled()) {
+      this.log(`removed the ${record.platform} service "${record.service_name}" of ${record.user} (TSPM_HOME=${record.tspm_home}); the saved list is kept`)
+    }
+    return record
+  }
+}

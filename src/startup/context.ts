@@ -1,0 +1,137 @@
+import {execFile} from 'node:child_process'
+import {statSync} from 'node:fs'
+import {delimiter, dirname, isAbsolute, join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {ExitCode, TspmError} from '../exit-codes.js'
+import {homePaths, type HomePaths} from '../home.js'
+import {PROCESS_DEFAULTS} from '../process-spec.js'
+import {loadDump} from '../store/dump.js'
+import {createHandOverStep} from './hand-over.js'
+import {checkPrintable, checkUserName, hasControlCharacter} from './names.js'
+import {currentUserName, lookupUser} from './passwd.js'
+import type {CommandResult, StartupContext} from './platform.js'
+import {loadTemplateRenderer} from './template.js'
+
+/** bin/run.js of this installation: what the service runs, whichever way tspm was started now. */
+export const TSPM_ENTRY = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+/** Always on the baked-in PATH, after the caller's entries, so the usual tools are found. */
+const STANDARD_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']
+const EXEC_TIMEOUT_MS = 60_000
+
+export interface ContextRequest {
+  /** `-u/--user` as given. */
+  userFlag?: string
+  serviceName: string
+  force: boolean
+  tspmVersion: string
+  env?: NodeJS.ProcessEnv
+}
+
+export interface ResolvedContext {
+  context: StartupContext
+  paths: HomePaths
+  /** TSPM_HOME came from the environment (so a sudo command must carry it). */
+  tspmHomeFromEnv: boolean
+}
+
+/**
+ * Everything a platform needs, resolved once: the target user (default SUDO_USER under sudo,
+ * else the caller) from the passwd database, their TSPM_HOME (never root's ~/.tspm for someone
+ * else), the absolute runtime and tspm entry, the PATH to bake in, and the saved kill_timeouts.
+ */
+export async function resolveContext(request: ContextRequest): Promise<ResolvedContext> {
+  const env = request.env ?? process.env
+  const isRoot = process.getuid?.() === 0
+  const fromSudo = request.userFlag === undefined && isRoot && Boolean(env.SUDO_USER)
+  const userName = request.userFlag ?? (fromSudo ? env.SUDO_USER! : await currentUserName())
+  checkUserName(userName, request.userFlag !== undefined ? '-u/--user' : fromSudo ? 'from SUDO_USER; name the user with -u' : 'the current user; name the user with -u')
+  const user = await lookupUser(userName)
+  checkPrintable(user.home, `the home folder of ${user.name}`)
+  if (!isAbsolute(user.home)) {
+    throw new TspmError(`the home folder of ${user.name} in the passwd database is ${JSON.stringify(user.home)}, not an absolute path; set TSPM_HOME`, {exit: ExitCode.usage, code: 'bad_home'})
+  }
+
+  const tspmHomeFromEnv = Boolean(env.TSPM_HOME)
+  const tspmHome = checkPrintable(tspmHomeFromEnv ? resolve(env.TSPM_HOME!) : join(user.home, '.tspm'), 'TSPM_HOME')
+  checkHomeOwner(tspmHome, user.name, user.uid)
+  const paths = homePaths(tspmHome)
+
+  const runtime = checkPrintable(process.execPath, 'the runtime path')
+  const tspmEntry = checkPrintable(TSPM_ENTRY, 'the tspm path')
+  const path = bakedPath(runtime, env.PATH ?? '')
+  const maxKillTimeoutMs = Math.max(PROCESS_DEFAULTS.kill_timeout, ...loadDump(paths).processes.map(({spec}) => spec.kill_timeout))
+  const renderTemplate = await loadTemplateRenderer()
+
+  const context: StartupContext = {
+    serviceName: request.serviceName,
+    user,
+    tspmHome,
+    runtime,
+    tspmEntry,
+    path,
+    tspmVersion: request.tspmVersion,
+    maxKillTimeoutMs,
+    isRoot,
+    force: request.force,
+    renderTemplate,
+    exec: runProgram,
+    handOverStep: () => createHandOverStep({paths, user, runtime, tspmEntry, path, maxKillTimeoutMs}),
+  }
+  return {context, paths, tspmHomeFromEnv}
+}
+
+/** An existing TSPM_HOME must be a folder of the service's user, or the service could not use it. */
+function checkHomeOwner(tspmHome: string, userName: string, uid: number): void {
+  let stat
+  try {
+    stat = statSync(tspmHome)
+  } catch {
+    return
+  }
+  if (!stat.isDirectory()) {
+    throw new TspmError(`TSPM_HOME=${tspmHome} is not a directory; point TSPM_HOME at a folder of ${userName}; nothing was changed`, {exit: ExitCode.usage, code: 'bad_home'})
+  }
+  if (stat.uid !== uid) {
+    throw new TspmError(
+      `TSPM_HOME=${tspmHome} belongs to uid ${stat.uid}, not to ${userName} (uid ${uid}), and the service runs as ${userName}; ` +
+        `use ${userName}'s own TSPM_HOME (unset TSPM_HOME for ~${userName}/.tspm) or chown it; nothing was changed`,
+      {exit: ExitCode.usage, code: 'bad_home'},
+    )
+  }
+}
+
+/**
+ * The runtime's folder first (so scripts with `#!/usr/bin/env node` and `interpreter: node` find
+ * the same Node), then the caller's absolute PATH entries, then the standard folders; no
+ * duplicates, and never a relative entry (it would depend on the service's working folder).
+ */
+export function bakedPath(runtime: string, callerPath: string): string {
+  const entries = [dirname(runtime), ...callerPath.split(delimiter), ...STANDARD_PATH]
+  const kept: string[] = []
+  for (const entry of entries) {
+    if (!isAbsolute(entry) || hasControlCharacter(entry) || kept.includes(entry)) continue
+    kept.push(entry)
+  }
+  return kept.join(delimiter)
+}
+
+/** StartupContext.exec: argv, no shell; a missing program is exit 127, like a shell says. */
+function runProgram(command: string, args: string[], options: {timeoutMs?: number} = {}): Promise<CommandResult> {
+  const timeoutMs = options.timeoutMs ?? EXEC_TIMEOUT_MS
+  return new Promise((resolvePromise, reject) => {
+    execFile(
+      command,
+      args,
+      // LC_ALL=C: the output of systemctl and friends is parsed, so it must not be translated.
+      {timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: {...process.env, LC_ALL: 'C'}},
+      (error, stdout, stderr) => {
+        if (!error) return resolvePromise({code: 0, stdout, stderr})
+        const {code, killed, signal} = error as NodeJS.ErrnoException & {killed?: boolean; signal?: string}
+        if (code === 'ENOENT') return resolvePromise({code: 127, stdout: '', stderr: `${command}: not found`})
+        if (killed && signal) return reject(new Error(`${[command, ...args].join(' ')} did not finish within ${timeoutMs / 1000} s`))
+        resolvePromise({code: typeof code === 'number' ? code : 1, stdout, stderr: stderr || error.message})
+      },
+    )
+  })
+}

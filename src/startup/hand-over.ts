@@ -1,0 +1,111 @@
+import {spawn} from 'node:child_process'
+import {chownSync, closeSync, existsSync, openSync} from 'node:fs'
+
+import {SupervisorClient} from '../client/supervisor-client.js'
+import {ExitCode, TspmError} from '../exit-codes.js'
+import type {HomePaths} from '../home.js'
+import {loadDump} from '../store/dump.js'
+import type {StartupStep, StartupUser} from './platform.js'
+
+const POLL_MS = 100
+/** Added to the largest kill_timeout: the supervisor stops its apps in parallel, then exits. */
+const STOP_MARGIN_MS = 15_000
+const ANSWER_TIMEOUT_MS = 30_000
+
+export interface HandOverInput {
+  paths: HomePaths
+  user: StartupUser
+  runtime: string
+  tspmEntry: string
+  path: string
+  maxKillTimeoutMs: number
+}
+
+/**
+ * Stops a supervisor that was started by hand (`tspm start`) for this TSPM_HOME, so that the
+ * service's `tspm resurrect` becomes the one supervisor and brings the saved processes back.
+ * Refuses when nothing is saved: the service would start empty and the processes would be lost.
+ */
+export function createHandOverStep(input: HandOverInput): StartupStep {
+  const {paths, user} = input
+  let stoppedPid: number | undefined
+  return {
+    title: `Hand over from a supervisor started by hand for TSPM_HOME=${paths.home}`,
+    async run(output) {
+      const client = new SupervisorClient(paths)
+      const health = await client.health()
+      if (!health) {
+        output('no supervisor runs for this TSPM_HOME; nothing to hand over')
+        return
+      }
+      const saved = loadDump(paths)
+      if (saved.source === 'none') {
+        throw new TspmError(
+          `a supervisor (pid ${health.pid}) runs for TSPM_HOME=${paths.home} but its processes were never saved; run \`tspm save\` as ${user.name} first, so the service can bring them back`,
+          {exit: ExitCode.failure, code: 'not_saved'},
+        )
+      }
+      const savedNames = new Set(saved.processes.map(({spec}) => spec.name))
+      const unsaved = (await client.list()).map((info) => info.name).filter((name) => !savedNames.has(name))
+      await client.shutdown()
+      stoppedPid = health.pid
+      const stopTimeoutMs = input.maxKillTimeoutMs + STOP_MARGIN_MS
+      const deadline = Date.now() + stopTimeoutMs
+      while (isAlive(health.pid) || (await client.health())) {
+        if (Date.now() > deadline) throw new TspmError(`the supervisor (pid ${health.pid}) did not stop within ${Math.round(stopTimeoutMs / 1000)} s`)
+        await delay(POLL_MS)
+      }
+      output(
+        `stopped the supervisor started by hand (pid ${health.pid}); the service brings back the ${saved.processes.length} saved process(es)` +
+          (unsaved.length > 0 ? `; not saved, so not brought back: ${unsaved.join(', ')}` : ''),
+      )
+    },
+    async rollback() {
+      if (stoppedPid === undefined) return
+      await startByHand(input)
+    },
+  }
+}
+
+/** Starts `tspm resurrect` in the background as the user, as they would by hand. */
+async function startByHand({paths, user, runtime, tspmEntry, path}: HandOverInput): Promise<void> {
+  const asOtherUser = process.getuid?.() !== user.uid
+  const logExisted = existsSync(paths.supervisorLog)
+  const logFd = openSync(paths.supervisorLog, 'a', 0o600)
+  if (!logExisted && asOtherUser) chownSync(paths.supervisorLog, user.uid, user.gid)
+  const child = spawn(runtime, [tspmEntry, 'resurrect'], {
+    cwd: user.home,
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+    env: {HOME: user.home, USER: user.name, LOGNAME: user.name, PATH: path, TSPM_HOME: paths.home},
+    ...(asOtherUser ? {uid: user.uid, gid: user.gid} : {}),
+  })
+  closeSync(logFd)
+  child.unref()
+  await waitForSupervisor(paths, ANSWER_TIMEOUT_MS)
+}
+
+/** Polls the supervisor of this TSPM_HOME until it answers, or throws at the deadline. */
+export async function waitForSupervisor(paths: HomePaths, timeoutMs: number = ANSWER_TIMEOUT_MS): Promise<number> {
+  const client = new SupervisorClient(paths)
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const health = await client.health()
+    if (health) return health.pid
+    if (Date.now() > deadline) throw new TspmError(`no supervisor answered on ${paths.socket} within ${timeoutMs / 1000} s`)
+    await delay(POLL_MS)
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

@@ -1,0 +1,216 @@
+import {spawn} from 'node:child_process'
+import {chownSync, existsSync, mkdirSync, rmdirSync} from 'node:fs'
+import {dirname} from 'node:path'
+
+import type {Config} from '@oclif/core'
+
+import {ExitCode, TspmError} from '../exit-codes.js'
+import {resolveContext, type ResolvedContext} from './context.js'
+import {waitForSupervisor} from './hand-over.js'
+import {DEFAULT_SERVICE_NAME} from './names.js'
+import type {StartupContext, StartupPlatform, StartupStep} from './platform.js'
+import {choosePlatform, collectPlatforms} from './platforms.js'
+import {progressStyleFor, runSteps} from './run-steps.js'
+import {loadStartupRecord, removeStartupRecord, type StartupRecord, writeStartupRecord} from './startup-record.js'
+
+export interface StartupRequest {
+  config: Config
+  /** PLATFORM as typed, or undefined to detect it. */
+  platform?: string
+  userFlag?: string
+  serviceName: string
+  force: boolean
+  json: boolean
+  /** Where notes go (stderr). */
+  note(line: string): void
+}
+
+export interface PrintedUnit {
+  platform: string
+  service_name: string
+  unit_path: string
+  unit: string
+}
+
+/** `startup --print`: the service definition as it would be written; needs no root, changes nothing. */
+export async function renderUnit(request: StartupRequest): Promise<PrintedUnit> {
+  const {platform, resolved} = await prepare(request)
+  const {context} = resolved
+  const unit = await platform.render(context)
+  const unitPath = platform.unitPath(context)
+  request.note(`the ${platform.name} service \`tspm startup ${platform.name}\` would write to ${unitPath} for ${context.user.name} (TSPM_HOME=${context.tspmHome}); nothing was changed`)
+  return {platform: platform.name, service_name: context.serviceName, unit_path: unitPath, unit}
+}
+
+/** `startup`: installs the service as one list of steps, undone when a step fails. */
+export async function installStartup(request: StartupRequest): Promise<{record: StartupRecord; statusHint?: string}> {
+  const {platform, resolved} = await prepare(request)
+  const {context, paths} = resolved
+  requireRoot(platform, resolved, ['startup', platform.name, '-u', context.user.name, ...serviceNameFlag(context), ...(request.force ? ['--force'] : []), ...(request.json ? ['--json'] : [])])
+  if (!(await platform.detect())) {
+    throw new TspmError(
+      `${platform.name} is not the init system running on this machine (${platform.description}); nothing was changed; add --print to see the service definition anyway`,
+      {exit: ExitCode.failure, code: 'platform_not_running'},
+    )
+  }
+  const record: StartupRecord = {
+    platform: platform.name,
+    service_name: context.serviceName,
+    unit_path: platform.unitPath(context),
+    user: context.user.name,
+    home: context.user.home,
+    tspm_home: context.tspmHome,
+    runtime: context.runtime,
+    tspm: context.tspmEntry,
+    tspm_version: context.tspmVersion,
+    installed_at: new Date().toISOString(),
+  }
+  const statusHint = platform.statusHint?.(context)
+  const steps: StartupStep[] = [
+    ...(context.isRoot && process.getuid?.() !== context.user.uid ? [userCanRunTspm(context)] : []),
+    ...(existsSync(context.tspmHome) ? [] : [createTspmHome(context)]),
+    ...platform.installSteps(context),
+    {
+      title: `Wait for the supervisor to answer for TSPM_HOME=${context.tspmHome}`,
+      async run(output) {
+        try {
+          output(`supervisor pid ${await waitForSupervisor(paths)}`)
+        } catch (error) {
+          throw new TspmError(`${(error as Error).message}${statusHint ? `; see ${statusHint}` : ''}`)
+        }
+      },
+    },
+    {
+      title: `Write ${paths.startupFile}`,
+      run: () => writeStartupRecord(paths, {...record, installed_at: new Date().toISOString()}, context.user),
+      rollback: () => removeStartupRecord(paths),
+    },
+  ]
+  await runSteps(steps, progressStyleFor(request.json))
+  return {record: loadStartupRecord(paths) ?? record, statusHint}
+}
+
+/** `unstartup`: removes what startup.json says was installed for this user's TSPM_HOME. */
+export async function removeStartup(request: StartupRequest): Promise<StartupRecord> {
+  // startup.json decides the platform and service name, so resolve the user and home first.
+  const located = await resolveContext(contextRequest(request))
+  const record = loadStartupRecord(located.paths)
+  if (!record) {
+    throw new TspmError(
+      `nothing to remove for TSPM_HOME=${located.context.tspmHome}: ${located.paths.startupFile} does not exist, so \`tspm startup\` did not install a service for it; ` +
+        `if it was installed for another user or TSPM_HOME, run unstartup with -u USER or that TSPM_HOME`,
+      {exit: ExitCode.failure, code: 'not_installed'},
+    )
+  }
+  if (request.platform !== undefined && request.platform !== record.platform) {
+    throw new TspmError(`${located.paths.startupFile} says the ${record.platform} service "${record.service_name}" was installed, not ${request.platform}; run \`tspm unstartup ${record.platform}\`; nothing was changed`, {
+      exit: ExitCode.usage,
+      code: 'platform_mismatch',
+    })
+  }
+  const {platform, resolved} = await prepare({...request, platform: record.platform, serviceName: record.service_name})
+  const {context, paths} = resolved
+  requireRoot(platform, resolved, ['unstartup', platform.name, '-u', context.user.name, ...(request.json ? ['--json'] : [])])
+  const steps: StartupStep[] = [
+    ...platform.uninstallSteps(context, record),
+    {title: `Remove ${paths.startupFile}`, run: () => removeStartupRecord(paths)},
+  ]
+  await runSteps(steps, progressStyleFor(request.json))
+  return record
+}
+
+async function prepare(request: StartupRequest): Promise<{platform: StartupPlatform; resolved: ResolvedContext}> {
+  const installed = await collectPlatforms(request.config)
+  for (const problem of installed.problems) request.note(`warning: ${problem}`)
+  const platform = await choosePlatform(installed.platforms, request.platform)
+  const resolved = await resolveContext(contextRequest(request))
+  return {platform, resolved}
+}
+
+function contextRequest(request: StartupRequest) {
+  return {userFlag: request.userFlag, serviceName: request.serviceName, force: request.force, tspmVersion: request.config.version}
+}
+
+function serviceNameFlag(context: StartupContext): string[] {
+  return context.serviceName === DEFAULT_SERVICE_NAME ? [] : ['--service-name', context.serviceName]
+}
+
+/** Not root when root is needed: the exact command to run instead, and nothing changed. */
+function requireRoot(platform: StartupPlatform, {context, tspmHomeFromEnv}: ResolvedContext, tspmArgs: string[]): void {
+  if (!platform.needsRoot(context) || context.isRoot) return
+  const command = [
+    'sudo',
+    // sudo resets the environment, so a TSPM_HOME of the caller must be passed on explicitly.
+    ...(tspmHomeFromEnv ? [`TSPM_HOME=${context.tspmHome}`] : []),
+    context.runtime,
+    context.tspmEntry,
+    ...tspmArgs,
+  ]
+  throw new TspmError(`installing a ${platform.name} service needs root; nothing was changed. Run:\n  ${command.map(shellQuote).join(' ')}`, {
+    exit: ExitCode.needsRoot,
+    code: 'needs_root',
+  })
+}
+
+/** Quotes one word for a POSIX shell, for commands shown to the user to copy (never run here). */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_/.:=@%+,-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
+}
+
+/**
+ * Runs `tspm --version` as the service's user with the runtime and entry the service will use:
+ * catches a Node or a tspm that user cannot reach (say, under /root) before anything is written.
+ */
+function userCanRunTspm(context: StartupContext): StartupStep {
+  const {user, runtime, tspmEntry} = context
+  return {
+    title: `Check that ${user.name} can run ${runtime} ${tspmEntry}`,
+    async run(output) {
+      const result = await new Promise<{code: number | null; output: string}>((resolve, reject) => {
+        const child = spawn(runtime, [tspmEntry, '--version'], {
+          cwd: '/',
+          uid: user.uid,
+          gid: user.gid,
+          env: {HOME: user.home, USER: user.name, LOGNAME: user.name, PATH: context.path, TSPM_HOME: context.tspmHome},
+          stdio: ['ignore', 'pipe', 'pipe'],
+          timeout: 30_000,
+        })
+        let text = ''
+        child.stdout.on('data', (chunk) => (text += chunk))
+        child.stderr.on('data', (chunk) => (text += chunk))
+        child.once('error', reject)
+        child.once('close', (code) => resolve({code, output: text.trim()}))
+      })
+      if (result.code !== 0) {
+        throw new TspmError(
+          `${user.name} cannot run ${runtime} ${tspmEntry} (exit ${result.code}: ${result.output.split('\n').at(-1) || 'no output'}); ` +
+            `install Node and tspm where ${user.name} can read them (for example a global npm install), then run startup from there`,
+        )
+      }
+      output(result.output.split('\n')[0] ?? '')
+    },
+  }
+}
+
+/** A TSPM_HOME that does not exist yet is created for the user (0700), as the supervisor would. */
+function createTspmHome(context: StartupContext): StartupStep {
+  const {tspmHome, user} = context
+  return {
+    title: `Create TSPM_HOME=${tspmHome} for ${user.name}`,
+    run() {
+      if (!existsSync(dirname(tspmHome))) {
+        throw new TspmError(`the folder ${dirname(tspmHome)} that should hold TSPM_HOME does not exist; create it (owned by ${user.name}) or pick another TSPM_HOME`, {exit: ExitCode.usage, code: 'bad_home'})
+      }
+      mkdirSync(tspmHome, {mode: 0o700})
+      if (context.isRoot) chownSync(tspmHome, user.uid, user.gid)
+    },
+    rollback() {
+      // Only if still empty: the service may have written into it before a later step failed.
+      try {
+        rmdirSync(tspmHome)
+      } catch {
+        // not empty: the user's data stays
+      }
+    },
+  }
+}

@@ -1,11 +1,10 @@
-import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
+import type {Server} from 'node:net'
 
 import {API_PREFIX, type ApiErrorBody, type HealthResponse, type StartRequest} from './api-types.js'
+import {createJsonServer, type JsonRequest, type JsonResponse} from './json-http-server.js'
 import {UnknownProcessError, type Supervisor} from './supervisor.js'
 
-const MAX_BODY_BYTES = 16 * 1024 * 1024
-
-class HttpError extends Error {
+class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
@@ -26,19 +25,19 @@ class HttpError extends Error {
  *   POST   /v1/shutdown                     stop every app, then the supervisor
  */
 export function createApiServer(supervisor: Supervisor, health: () => HealthResponse, shutdown: () => Promise<void>): Server {
-  const handle = async (request: IncomingMessage): Promise<{status: number; body: unknown; after?: () => void}> => {
-    const url = new URL(request.url ?? '/', 'http://tspm')
-    if (!url.pathname.startsWith(`${API_PREFIX}/`)) throw new HttpError(404, 'not_found', `no such endpoint ${url.pathname}; the API lives under ${API_PREFIX}/`)
-    const parts = url.pathname.slice(API_PREFIX.length + 1).split('/').map(decodeURIComponent)
-    const route = `${request.method} ${parts[0]}${parts.length > 1 ? '/:name' : ''}${parts.length > 2 ? `/${parts[2]}` : ''}`
-    switch (route) {
+  const route = async (request: JsonRequest): Promise<JsonResponse> => {
+    const {pathname} = new URL(request.target, 'http://tspm')
+    if (!pathname.startsWith(`${API_PREFIX}/`)) throw new ApiError(404, 'not_found', `no such endpoint ${pathname}; the API lives under ${API_PREFIX}/`)
+    const parts = pathname.slice(API_PREFIX.length + 1).split('/').map(decodeURIComponent)
+    const key = `${request.method} ${parts[0]}${parts.length > 1 ? '/:name' : ''}${parts.length > 2 ? `/${parts[2]}` : ''}`
+    switch (key) {
       case 'GET health':
         return {status: 200, body: health()}
       case 'GET processes':
         return {status: 200, body: supervisor.list()}
       case 'POST processes': {
-        const body = (await readJson(request)) as StartRequest
-        if (!Array.isArray(body?.processes)) throw new HttpError(400, 'bad_request', 'expected {"processes": [...]}')
+        const body = parseJson(request.body) as StartRequest
+        if (!Array.isArray(body?.processes)) throw new ApiError(400, 'bad_request', 'expected {"processes": [...]}')
         return {status: 200, body: await supervisor.start(body.processes)}
       }
       case 'POST processes/:name/stop':
@@ -54,47 +53,28 @@ export function createApiServer(supervisor: Supervisor, health: () => HealthResp
         await supervisor.shutdown()
         return {status: 200, body: {pid: process.pid}, after: () => void shutdown()}
       default:
-        throw new HttpError(404, 'not_found', `no such endpoint: ${request.method} ${url.pathname}`)
+        throw new ApiError(404, 'not_found', `no such endpoint: ${request.method} ${pathname}`)
     }
   }
 
-  return createServer((request, response) => {
-    handle(request).then(
-      ({status, body, after}) => {
-        send(response, status, body)
-        if (after) response.once('finish', after)
-      },
-      (error: Error) => {
-        const httpError =
-          error instanceof HttpError
-            ? error
-            : error instanceof UnknownProcessError
-              ? new HttpError(404, 'unknown_process', error.message)
-              : new HttpError(500, 'internal', error.message)
-        const body: ApiErrorBody = {error: {code: httpError.code, message: httpError.message}}
-        send(response, httpError.status, body)
-      },
-    )
-  })
+  return createJsonServer((request) =>
+    route(request).catch((error: Error) => {
+      const apiError =
+        error instanceof ApiError
+          ? error
+          : error instanceof UnknownProcessError
+            ? new ApiError(404, 'unknown_process', error.message)
+            : new ApiError(500, 'internal', error.message)
+      const body: ApiErrorBody = {error: {code: apiError.code, message: apiError.message}}
+      return {status: apiError.status, body}
+    }),
+  )
 }
 
-function send(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body)
-  response.writeHead(status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text)})
-  response.end(text)
-}
-
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'too_large', 'request body too large')
-    chunks.push(chunk as Buffer)
-  }
+function parseJson(body: Buffer): unknown {
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+    return JSON.parse(body.toString('utf8'))
   } catch {
-    throw new HttpError(400, 'bad_request', 'the request body is not JSON')
+    throw new ApiError(400, 'bad_request', 'the request body is not JSON')
   }
 }

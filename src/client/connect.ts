@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {closeSync, openSync, readFileSync} from 'node:fs'
+import {closeSync, openSync, readFileSync, renameSync, statSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
 import {ExitCode, TspmError} from '../exit-codes.js'
@@ -42,6 +42,7 @@ export async function connectOrSpawn(paths: HomePaths): Promise<{client: Supervi
   }
 
   ensureHome(paths)
+  keepSupervisorLogSmall(paths.supervisorLog)
   const logFd = openSync(paths.supervisorLog, 'a', 0o600)
   const child = spawn(process.execPath, [...SUPERVISOR_NODE_FLAGS, SUPERVISOR_ENTRY], {
     detached: true,
@@ -63,6 +64,17 @@ export async function connectOrSpawn(paths: HomePaths): Promise<{client: Supervi
     await new Promise((resolve) => setTimeout(resolve, POLL_MS))
   }
   throw new TspmError(`the supervisor did not answer on ${paths.socket} within ${READY_TIMEOUT_MS / 1000} s; see ${paths.supervisorLog}`)
+}
+
+const SUPERVISOR_LOG_MAX_BYTES = 10 * 1024 * 1024
+
+/** The supervisor writes its own messages to an inherited fd, so its log turns over between runs. */
+function keepSupervisorLogSmall(file: string): void {
+  try {
+    if (statSync(file).size > SUPERVISOR_LOG_MAX_BYTES) renameSync(file, `${file}.1`)
+  } catch {
+    // no log yet
+  }
 }
 
 function lastLine(file: string): string {

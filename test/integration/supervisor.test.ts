@@ -290,6 +290,18 @@ test('bad input: clear messages, non-zero exits, nothing changed', async (t) => 
   assert.equal(JSON.parse(unknownJson.stdout).error.code, 'unknown_process')
   assert.deepEqual((await list(home)).map((p) => [p.name, p.pid, p.status]), before.map((p) => [p.name, p.pid, p.status]))
 
+  // A missing env_file fails that process only; the others start.
+  const withEnvFile = writeConfig(
+    dir,
+    `processes:\n  - name: needs-env\n    script: ${join(APPS, 'idle.js')}\n    env_file: missing.env\n  - name: fine\n    script: ${join(APPS, 'idle.js')}\n`,
+  )
+  const partial = await home.run(['start', '-c', withEnvFile])
+  assert.equal(partial.code, 1)
+  assert.match(partial.stderr, new RegExp(`needs-env: env_file ${join(dir, 'missing.env')}: no such file`))
+  assert.match(partial.stdout, /started fine/)
+  assert.equal((await list(home)).find((p) => p.name === 'fine')?.status, 'online')
+  assert.equal((await list(home)).find((p) => p.name === 'needs-env')?.status, 'errored')
+
   // A script that does not exist fails that process only, with a clear message.
   const gone = await home.run(['start', join(dir, 'missing.sh'), '--name', 'ghost'])
   assert.notEqual(gone.code, 0)

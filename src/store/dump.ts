@@ -1,6 +1,6 @@
 import {existsSync, readFileSync, renameSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import {isAbsolute} from 'node:path'
-import {LineCounter, parseDocument} from 'yaml'
 import {z} from 'zod'
 
 import {ExitCode, TspmError} from '../exit-codes.js'
@@ -168,6 +168,8 @@ function jsonErrorPlace(text: string, error: Error): string {
 
 /** Line and column of the value at `path`; JSON is YAML, so the yaml parser knows where it is. */
 function placeOfPath(text: string, path: Array<number | string>): string {
+  // Loaded only for a broken dump: resurrect of a good one should not pay for the yaml parser.
+  const {LineCounter, parseDocument} = createRequire(import.meta.url)('yaml') as typeof import('yaml')
   const lineCounter = new LineCounter()
   const document = parseDocument(text, {lineCounter})
   for (let depth = path.length; depth >= 0; depth--) {

@@ -139,23 +139,21 @@ test('start, list, crash recovery, stop, logs and kill with real processes', asy
   assert.throws(() => statSync(home.paths.socket), /ENOENT/, 'the socket is removed')
 })
 
-test('log rotation keeps every line, in order, across the rotated files', async (t) => {
-  const home = new TestHome()
-  t.after(() => home.cleanup())
-  const dir = tempDir()
-  const lines = 20_000
+/** Starts counter.js writing `lines` numbered lines under the given rotation settings, and waits until it is done. */
+async function writeNumberedLines(home: TestHome, lines: number, rotation: string): Promise<void> {
   const config = writeConfig(
-    dir,
-    `processes:
-  - name: chatty
-    script: ${join(APPS, 'counter.js')}
-    env: {LINES: ${lines}}
-    max_log_size: 64K
-    log_files: 100
-`,
+    tempDir(),
+    `processes:\n  - name: chatty\n    script: ${join(APPS, 'counter.js')}\n    env: {LINES: ${lines}}\n${rotation}`,
   )
   assert.equal((await home.run(['start', '-c', config])).code, 0)
   await waitFor(() => readFileSync(join(home.paths.logsDir, 'chatty-err.log'), 'utf8').includes('done'), {what: 'chatty to finish writing'})
+}
+
+test('log rotation keeps every line, in order, across the rotated files', async (t) => {
+  const home = new TestHome()
+  t.after(() => home.cleanup())
+  const lines = 20_000
+  await writeNumberedLines(home, lines, '    max_log_size: 64K\n    log_files: 100\n')
 
   const files = readdirSync(home.paths.logsDir).filter((file) => file.startsWith('chatty-out.log'))
   assert.ok(files.length > 10, `rotation happened (${files.length} files)`)
@@ -176,19 +174,7 @@ function rotationIndex(file: string): number {
 test('log_files limits how many rotated files are kept', async (t) => {
   const home = new TestHome()
   t.after(() => home.cleanup())
-  const dir = tempDir()
-  const config = writeConfig(
-    dir,
-    `processes:
-  - name: chatty
-    script: ${join(APPS, 'counter.js')}
-    env: {LINES: 5000}
-    max_log_size: 4K
-    log_files: 3
-`,
-  )
-  assert.equal((await home.run(['start', '-c', config])).code, 0)
-  await waitFor(() => readFileSync(join(home.paths.logsDir, 'chatty-err.log'), 'utf8').includes('done'), {what: 'chatty to finish'})
+  await writeNumberedLines(home, 5000, '    max_log_size: 4K\n    log_files: 3\n')
   const files = readdirSync(home.paths.logsDir).filter((file) => file.startsWith('chatty-out.log')).sort()
   assert.deepEqual(files, ['chatty-out.log', 'chatty-out.log.1', 'chatty-out.log.2', 'chatty-out.log.3'])
   const newest = readFileSync(join(home.paths.logsDir, 'chatty-out.log'), 'utf8').trimEnd().split('\n').at(-1)

@@ -33,6 +33,8 @@ export interface ResolvedContext {
   paths: HomePaths
   /** TSPM_HOME came from the environment (so a sudo command must carry it). */
   tspmHomeFromEnv: boolean
+  /** The saved list cannot be read: the service's resurrect would fail on it (unstartup can ignore it). */
+  dumpProblem?: TspmError
 }
 
 /**
@@ -60,7 +62,15 @@ export async function resolveContext(request: ContextRequest): Promise<ResolvedC
   const runtime = checkPrintable(process.execPath, 'the runtime path')
   const tspmEntry = checkPrintable(TSPM_ENTRY, 'the tspm path')
   const path = bakedPath(runtime, env.PATH ?? '')
-  const maxKillTimeoutMs = Math.max(PROCESS_DEFAULTS.kill_timeout, ...loadDump(paths).processes.map(({spec}) => spec.kill_timeout))
+  let savedKillTimeouts: number[] = []
+  let dumpProblem: TspmError | undefined
+  try {
+    savedKillTimeouts = loadDump(paths).processes.map(({spec}) => spec.kill_timeout)
+  } catch (error) {
+    if (!(error instanceof TspmError)) throw error
+    dumpProblem = error
+  }
+  const maxKillTimeoutMs = Math.max(PROCESS_DEFAULTS.kill_timeout, ...savedKillTimeouts)
   const renderTemplate = await loadTemplateRenderer()
 
   const context: StartupContext = {
@@ -78,7 +88,7 @@ export async function resolveContext(request: ContextRequest): Promise<ResolvedC
     exec: runProgram,
     handOverStep: () => createHandOverStep({paths, user, runtime, tspmEntry, path, maxKillTimeoutMs}),
   }
-  return {context, paths, tspmHomeFromEnv}
+  return {context, paths, tspmHomeFromEnv, dumpProblem}
 }
 
 /** An existing TSPM_HOME must be a folder of the service's user, or the service could not use it. */

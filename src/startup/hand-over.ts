@@ -22,15 +22,16 @@ export interface HandOverInput {
 }
 
 /**
- * Stops a supervisor that was started by hand (`tspm start`) for this TSPM_HOME, so that the
- * service's `tspm resurrect` becomes the one supervisor and brings the saved processes back.
- * Refuses when nothing is saved: the service would start empty and the processes would be lost.
+ * Stops the supervisor that runs for this TSPM_HOME (started by hand with `tspm start`, or by
+ * an earlier install of the service), so that the service's `tspm resurrect` becomes the one
+ * supervisor and brings the saved processes back. Refuses when it runs processes and nothing is
+ * saved: the service would start empty and those processes would be lost.
  */
 export function createHandOverStep(input: HandOverInput): StartupStep {
   const {paths, user} = input
   let stoppedPid: number | undefined
   return {
-    title: `Hand over from a supervisor started by hand for TSPM_HOME=${paths.home}`,
+    title: `Hand over from the supervisor running for TSPM_HOME=${paths.home}`,
     async run(output) {
       const client = new SupervisorClient(paths)
       const health = await client.health()
@@ -39,14 +40,16 @@ export function createHandOverStep(input: HandOverInput): StartupStep {
         return
       }
       const saved = loadDump(paths)
-      if (saved.source === 'none') {
+      const running = await client.list()
+      // Nothing saved but something running: stopping it would lose those processes for good.
+      if (saved.source === 'none' && running.length > 0) {
         throw new TspmError(
-          `a supervisor (pid ${health.pid}) runs for TSPM_HOME=${paths.home} but its processes were never saved; run \`tspm save\` as ${user.name} first, so the service can bring them back`,
+          `a supervisor (pid ${health.pid}) runs ${running.length} process(es) for TSPM_HOME=${paths.home} but they were never saved; run \`tspm save\` as ${user.name} first, so the service can bring them back`,
           {exit: ExitCode.failure, code: 'not_saved'},
         )
       }
       const savedNames = new Set(saved.processes.map(({spec}) => spec.name))
-      const unsaved = (await client.list()).map((info) => info.name).filter((name) => !savedNames.has(name))
+      const unsaved = running.map((info) => info.name).filter((name) => !savedNames.has(name))
       await client.shutdown()
       stoppedPid = health.pid
       const stopTimeoutMs = input.maxKillTimeoutMs + STOP_MARGIN_MS
@@ -56,7 +59,7 @@ export function createHandOverStep(input: HandOverInput): StartupStep {
         await delay(POLL_MS)
       }
       output(
-        `stopped the supervisor started by hand (pid ${health.pid}); the service brings back the ${saved.processes.length} saved process(es)` +
+        `stopped the supervisor that ran (pid ${health.pid}); the service brings back the ${saved.processes.length} saved process(es)` +
           (unsaved.length > 0 ? `; not saved, so not brought back: ${unsaved.join(', ')}` : ''),
       )
     },

@@ -3,6 +3,7 @@ import {readFile} from 'node:fs/promises'
 import {userInfo} from 'node:os'
 
 import {ExitCode, TspmError} from '../exit-codes.js'
+import {USER_NAME_PATTERN} from './names.js'
 import type {StartupUser} from './platform.js'
 
 /**
@@ -19,8 +20,10 @@ export async function lookupUser(name: string): Promise<StartupUser> {
   }
   // name:password:uid:gid:gecos:home:shell
   const [, , uid, gid, , home] = entry
-  const groupEntry = await lookup('group', gid)
-  return {name: entry[0], uid: Number(uid), gid: Number(gid), group: groupEntry?.[0] ?? gid, home}
+  const groupName = (await lookup('group', gid))?.[0]
+  // A group name that is no plain name (directory services allow "Domain Users") is written as its gid.
+  const group = groupName !== undefined && USER_NAME_PATTERN.test(groupName) ? groupName : gid
+  return {name: entry[0], uid: Number(uid), gid: Number(gid), group, home}
 }
 
 /** The name of the user running this process (by uid, so a changed $USER does not fool it). */

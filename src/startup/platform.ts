@@ -14,7 +14,7 @@ export interface StartupUser {
   name: string
   uid: number
   gid: number
-  /** Primary group name (the numeric gid when the group database has no name for it). */
+  /** Primary group name (the numeric gid when the group database has no plain name for it). */
   group: string
   home: string
 }
@@ -64,9 +64,10 @@ export interface StartupContext {
   /** Runs a program with an argv array (never a shell string); never throws for a non-zero exit. */
   exec(command: string, args: string[], options?: {timeoutMs?: number}): Promise<CommandResult>
   /**
-   * The core's step that stops a supervisor started by hand for this TSPM_HOME (once its list is
-   * saved), so the service's `tspm resurrect` takes the processes over. Put it right before the
-   * step that starts the service. Its rollback starts the hand-made supervisor again.
+   * The core's step that stops the supervisor running for this TSPM_HOME (started by hand, or by
+   * an earlier install), once its processes are saved, so the service's `tspm resurrect` takes
+   * them over. Put it right before the step that starts the service. Its rollback starts a
+   * supervisor again as the user, as `tspm resurrect` by hand would.
    */
   handOverStep(): StartupStep
 }

@@ -98,8 +98,12 @@ async function runAsTaskList(tasks: Task[], style: ProgressStyle, exitOnError = 
   const list = new Listr(
     tasks.map((task) => ({
       title: task.title,
-      task: async (_ctx: unknown, wrapper: {output: string}) => {
-        await task.run((line) => (wrapper.output = line))
+      task: async (_ctx: unknown, wrapper: {output: string; title: string}) => {
+        if (style !== 'lines') return task.run((line) => (wrapper.output = line))
+        // One line per step: what the step last said goes on its line when it is done.
+        let last = ''
+        await task.run((line) => (last = line))
+        if (last) wrapper.title = `${task.title}: ${last}`
       },
       // Keep the last line a step printed (what it found, what it did) once it is done.
       rendererOptions: {persistentOutput: true},

@@ -3,6 +3,7 @@ import {chownSync, existsSync, mkdirSync, readFileSync, rmSync} from 'node:fs'
 import {ExitCode, TspmError} from '../exit-codes.js'
 import type {HomePaths} from '../home.js'
 import {writeFileAtomic} from '../store/atomic-file.js'
+import {PLATFORM_NAME_PATTERN, SERVICE_NAME_PATTERN} from './names.js'
 
 /** $TSPM_HOME/startup/startup.json: what `tspm startup` installed, so `unstartup` can remove it. */
 export interface StartupRecord {
@@ -52,7 +53,15 @@ export function loadStartupRecord(paths: HomePaths): StartupRecord | undefined {
   if (missing.length > 0) {
     throw new TspmError(`${paths.startupFile} lacks ${missing.join(', ')}; nothing was changed`, {exit: ExitCode.badData, code: 'bad_startup_record'})
   }
-  return data as StartupRecord
+  const record = data as StartupRecord
+  // The file belongs to the user and root acts on it: names must be what startup could have written.
+  if (!SERVICE_NAME_PATTERN.test(record.service_name) || !PLATFORM_NAME_PATTERN.test(record.platform)) {
+    throw new TspmError(`${paths.startupFile} names the service ${JSON.stringify(record.service_name)} of ${JSON.stringify(record.platform)}, which tspm startup never writes; nothing was changed`, {
+      exit: ExitCode.badData,
+      code: 'bad_startup_record',
+    })
+  }
+  return record
 }
 
 /** Writes startup.json 0600 (in a 0700 folder), both owned by the service's user. */

@@ -36,9 +36,10 @@ export interface PrintedUnit {
 export async function renderUnit(request: StartupRequest): Promise<PrintedUnit> {
   const {platform, resolved} = await prepare(request)
   const {context} = resolved
+  if (resolved.dumpProblem) request.note(`warning: ${resolved.dumpProblem.message}`)
   const unit = await platform.render(context)
   const unitPath = platform.unitPath(context)
-  request.note(`the ${platform.name} service \`tspm startup ${platform.name}\` would write to ${unitPath} for ${context.user.name} (TSPM_HOME=${context.tspmHome}); nothing was changed`)
+  request.note(`this is the unit \`tspm startup ${platform.name}\` would write to ${unitPath} for ${context.user.name} (TSPM_HOME=${context.tspmHome}); nothing was changed`)
   return {platform: platform.name, service_name: context.serviceName, unit_path: unitPath, unit}
 }
 
@@ -46,6 +47,8 @@ export async function renderUnit(request: StartupRequest): Promise<PrintedUnit> 
 export async function installStartup(request: StartupRequest): Promise<{record: StartupRecord; statusHint?: string}> {
   const {platform, resolved} = await prepare(request)
   const {context, paths} = resolved
+  // The service would run `tspm resurrect` on that list at every boot, and fail.
+  if (resolved.dumpProblem) throw resolved.dumpProblem
   requireRoot(platform, resolved, ['startup', platform.name, '-u', context.user.name, ...serviceNameFlag(context), ...(request.force ? ['--force'] : []), ...(request.json ? ['--json'] : [])])
   if (!(await platform.detect())) {
     throw new TspmError(
@@ -108,9 +111,10 @@ export async function removeStartup(request: StartupRequest): Promise<StartupRec
       code: 'platform_mismatch',
     })
   }
-  const {platform, resolved} = await prepare({...request, platform: record.platform, serviceName: record.service_name})
-  const {context, paths} = resolved
-  requireRoot(platform, resolved, ['unstartup', platform.name, '-u', context.user.name, ...(request.json ? ['--json'] : [])])
+  const platform = await choosePlatform(await collectPlatformsNoting(request), record.platform)
+  const {paths} = located
+  const context: StartupContext = {...located.context, serviceName: record.service_name}
+  requireRoot(platform, {...located, context}, ['unstartup', platform.name, '-u', context.user.name, ...(request.json ? ['--json'] : [])])
   const steps: StartupStep[] = [
     ...platform.uninstallSteps(context, record),
     {title: `Remove ${paths.startupFile}`, run: () => removeStartupRecord(paths)},
@@ -120,11 +124,16 @@ export async function removeStartup(request: StartupRequest): Promise<StartupRec
 }
 
 async function prepare(request: StartupRequest): Promise<{platform: StartupPlatform; resolved: ResolvedContext}> {
-  const installed = await collectPlatforms(request.config)
-  for (const problem of installed.problems) request.note(`warning: ${problem}`)
-  const platform = await choosePlatform(installed.platforms, request.platform)
+  const platform = await choosePlatform(await collectPlatformsNoting(request), request.platform)
   const resolved = await resolveContext(contextRequest(request))
   return {platform, resolved}
+}
+
+/** The installed platforms; each plugin that failed to answer becomes a warning on stderr. */
+async function collectPlatformsNoting(request: StartupRequest): Promise<StartupPlatform[]> {
+  const installed = await collectPlatforms(request.config)
+  for (const problem of installed.problems) request.note(`warning: ${problem}`)
+  return installed.platforms
 }
 
 function contextRequest(request: StartupRequest) {

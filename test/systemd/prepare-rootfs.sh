@@ -129,7 +129,7 @@ for unit in console-getty.service container-getty@.service getty@.service \
 done
 
 echo tspm-test >"$tmp/etc/hostname"
-# A hostname that resolves keeps sudo/hostname lookups quiet.
+# Make the hostname resolve locally (there is no network).
 printf '127.0.0.1 localhost\n127.0.1.1 tspm-test\n::1 localhost\n' >"$tmp/etc/hosts"
 
 # Trim caches (the root is only a lower dir).

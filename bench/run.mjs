@@ -5,6 +5,7 @@
 //   BENCH_QUICK=1       a fast smoke run (fewer apps, less data, one rep): checks the bench, not the targets
 //   BENCH_REPS=N        repetitions of the repeated scenarios (default 3; medians are over these)
 //   BENCH_ONLY=a,b      run only some scenarios: latency, start, gap, resurrect, log, storm
+//   BENCH_STORM_APP=sh  crash storm with a shell app (`exit 1`) instead of the default Node app
 //
 // Each tool runs in its own temp home (TSPM_HOME, PM2_HOME) with NODE_EXTRA_CA_CERTS unset, only
 // through its own CLI. Everything the bench starts carries a marker in its environment; at the
@@ -21,7 +22,7 @@ import {findByEnv, signal} from './lib/proc.mjs'
 import {buildReport} from './lib/report.mjs'
 import * as scenarios from './lib/scenarios.mjs'
 import {MiB} from './lib/stats.mjs'
-import {makeTools, PM2_VERSION, TSPM_VERSION} from './lib/tools.mjs'
+import {makeTools, PM2_VERSION, snapshotTspm, TSPM_VERSION} from './lib/tools.mjs'
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url))
 
@@ -64,6 +65,7 @@ const cfg = {
   stormApps: QUICK ? 10 : 50,
   stormSec: QUICK ? 5 : 15,
   stormReps: QUICK ? 1 : Math.min(REPS, 2),
+  stormApp: process.env.BENCH_STORM_APP === 'sh' ? 'sh' : 'node',
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -88,10 +90,12 @@ const ctx = {
   apps: {
     idle: join(BENCH_DIR, 'apps', 'idle.mjs'),
     crash: join(BENCH_DIR, 'apps', 'crash.mjs'),
+    crashSh: join(BENCH_DIR, 'apps', 'crash.sh'),
     crashStamp: join(BENCH_DIR, 'apps', 'crash-stamp.sh'),
     logger: join(BENCH_DIR, 'apps', 'logger.mjs'),
   },
 }
+ctx.tspmRoot = snapshotTspm(join(tmpRoot, 'tspm-build'))
 ctx.tools = makeTools(ctx)
 
 /** Synchronous, so it can run from a signal handler: kill both tools' daemons, then every marked process. */
@@ -114,6 +118,7 @@ function sweep() {
   }
 }
 
+const failedSteps = []
 let interrupted = false
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
@@ -149,6 +154,7 @@ async function step(name, fn) {
     return value
   } catch (error) {
     ctx.note(`${name} failed: ${error.message}`)
+    failedSteps.push(name)
     // Whatever that step left running goes now, so the next step starts from a quiet machine.
     for (const home of ctx.homes) if (!home.closed) await home.tool.shutdown(home)
     return undefined
@@ -160,6 +166,10 @@ async function main() {
   const date = new Date().toISOString()
   console.error(`tspm bench: ${QUICK ? 'QUICK smoke run' : 'full run'}, reps=${REPS}, scenarios: ${ONLY.join(', ')}; temp ${tmpRoot}`)
   const results = {}
+  const probe = ctx.tools.tspm.newHome('probe')
+  const {check} = await import('./lib/exec.mjs')
+  check(await ctx.tools.tspm.cli(probe, ['--version']), `tspm --version (build copied from the work tree to ${ctx.tspmRoot})`)
+  probe.closed = true
   if (ONLY.includes('latency')) results.latency = await step('CLI latency', () => scenarios.latency(ctx))
   if (ONLY.includes('start')) {
     results.start = []
@@ -185,7 +195,7 @@ async function main() {
   if (ONLY.includes('log')) {
     results.log = []
     for (let rep = 0; rep < REPS; rep++) {
-      const r = await step(`log throughput ${cfg.logBytes / MiB} MiB (rep ${rep + 1}/${REPS})`, () => scenarios.logThroughput(ctx, rep))
+      const r = await step(`log throughput ${Math.round(cfg.logBytes / MiB)} MiB (rep ${rep + 1}/${REPS})`, () => scenarios.logThroughput(ctx, rep))
       if (r) results.log.push(r)
     }
   }
@@ -214,6 +224,11 @@ let exitCode = 0
 try {
   const report = await main()
   if (report.failed.length > 0) console.error(`targets missed: ${report.failed.join('; ')}`)
+  // Missed targets are a result; a scenario that could not run is a failure of the bench.
+  if (failedSteps.length > 0) {
+    console.error(`scenarios that failed: ${failedSteps.join('; ')}`)
+    exitCode = 1
+  }
 } catch (error) {
   console.error(error.stack ?? String(error))
   exitCode = 1

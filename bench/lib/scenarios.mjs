@@ -284,7 +284,8 @@ export async function crashStorm(ctx, rep) {
     await sleep(1000)
     const baseRss = await steadyRss(pid)
     const cpu0 = cpuSeconds(pid)
-    const apps = Array.from({length: cfg.stormApps}, (_, i) => ({name: `crash-${i}`, script: ctx.apps.crash, env: {BENCH_APP: '1'}}))
+    const app = cfg.stormApp === 'sh' ? {script: ctx.apps.crashSh, interpreter: 'none'} : {script: ctx.apps.crash}
+    const apps = Array.from({length: cfg.stormApps}, (_, i) => ({name: `crash-${i}`, ...app, env: {BENCH_APP: '1'}}))
     const sampler = rssSampler(pid)
     const t0 = performance.now()
     const end = t0 + cfg.stormSec * 1000

@@ -26,7 +26,7 @@ export function fmt(x, digits = 0) {
 
 export function ratio(a, b) {
   if (!Number.isFinite(a) || !Number.isFinite(b)) return NaN
-  if (b === 0) return a === 0 ? 1 : Infinity
+  if (b === 0) return a === 0 ? NaN : Infinity
   return a / b
 }
 

@@ -1,7 +1,7 @@
 // The two process managers behind one small interface, each driven only through its own CLI,
 // each in its own temp home. Equivalent settings are written in each tool's own config format.
 import {spawn} from 'node:child_process'
-import {closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {closeSync, cpSync, existsSync, mkdirSync, symlinkSync, openSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -11,7 +11,6 @@ import {alive, findByEnv, signal} from './proc.mjs'
 import {sleep} from './stats.mjs'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-export const TSPM_BIN = join(ROOT, 'bin', 'run.js')
 export const PM2_BIN = join(dirname(createRequire(import.meta.url).resolve('pm2/package.json')), 'bin', 'pm2')
 export const PM2_VERSION = JSON.parse(readFileSync(join(dirname(PM2_BIN), '..', 'package.json'), 'utf8')).version
 export const TSPM_VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version
@@ -159,7 +158,6 @@ class Tool {
 class Tspm extends Tool {
   key = 'tspm'
   label = 'tspm'
-  bin = TSPM_BIN
   homeVar = 'TSPM_HOME'
   pidFile = 'tspm.pid'
   listArgs = ['list', '--json']
@@ -243,7 +241,23 @@ class Pm2 extends Tool {
 }
 
 export function makeTools(ctx) {
-  return {tspm: new Tspm(ctx), pm2: new Pm2(ctx)}
+  const tspm = new Tspm(ctx)
+  tspm.bin = join(ctx.tspmRoot, 'bin', 'run.js')
+  return {tspm, pm2: new Pm2(ctx)}
+}
+
+/**
+ * A private copy of the tspm build (bin, dist, package.json, manifest; node_modules linked), taken
+ * right after `npm run build`: the bench then measures that one build even when someone rebuilds
+ * dist/ in the work tree while it runs (a rebuild deletes dist/ first, which breaks a running bench).
+ */
+export function snapshotTspm(dest) {
+  mkdirSync(dest, {recursive: true})
+  for (const entry of ['bin', 'dist', 'package.json', 'oclif.manifest.json']) {
+    if (existsSync(join(ROOT, entry))) cpSync(join(ROOT, entry), join(dest, entry), {recursive: true})
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(dest, 'node_modules'), 'dir')
+  return dest
 }
 
 /** The JSON array a list command printed (PM2 may print a banner before it when it spawns). */

@@ -8,6 +8,7 @@ import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
 
 import {BIN, type CliResult, REPO_ROOT, runCli, runProgram, tempDir, TestHome} from '../helpers/cli.js'
+import {openRepoView} from '../helpers/repo-view.js'
 
 const isRoot = process.getuid?.() === 0
 const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0
@@ -213,11 +214,16 @@ describe('without root', () => {
     return dir
   }
 
+  // nobody may not be able to enter this checkout; it runs tspm from a view it can enter.
+  const view = isRoot ? openRepoView() : undefined
+  after(() => view?.close())
+  const userBin = view ? join(view.path, 'bin', 'run.js') : BIN
+
   /** Runs the CLI as nobody (when we are root; else as ourselves, already unprivileged). */
   function runAsUser(args: string[], home: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
     const env = {PATH: process.env.PATH, HOME: home, TSPM_HOME: home, NO_COLOR: '1', ...extraEnv}
     if (!isRoot) return runProgram(process.execPath, [BIN, ...args], {env})
-    return runProgram('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, BIN, ...args], {env})
+    return runProgram('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, userBin, ...args], {env})
   }
   const user = isRoot ? 'nobody' : unitUser
 
@@ -227,7 +233,7 @@ describe('without root', () => {
     assert.equal(result.code, 5, result.stderr)
     assert.match(result.stderr, /installing a systemd service needs root; nothing was changed/)
     // TSPM_HOME was set, so the command carries it through sudo; the same flags, absolute paths.
-    const expected = `sudo TSPM_HOME=${home} ${process.execPath} ${join(REPO_ROOT, 'bin', 'run.js')} startup systemd -u ${user} --service-name my-app`
+    const expected = `sudo TSPM_HOME=${home} ${process.execPath} ${userBin} startup systemd -u ${user} --service-name my-app`
     assert.ok(result.stderr.includes(`\n  ${expected}\n`), result.stderr)
     assert.deepEqual(filesUnder(home).filter((file) => !file.startsWith('.')), [])
   })
@@ -270,7 +276,7 @@ describe('without root', () => {
     }
     const result = await runAsUser(['unstartup'], home)
     assert.equal(result.code, 5, result.stderr)
-    assert.ok(result.stderr.includes(`sudo TSPM_HOME=${home} ${process.execPath} ${BIN} unstartup systemd -u ${user}\n`), result.stderr)
+    assert.ok(result.stderr.includes(`sudo TSPM_HOME=${home} ${process.execPath} ${userBin} unstartup systemd -u ${user}\n`), result.stderr)
     assert.ok(existsSync(join(home, 'startup', 'startup.json')), 'startup.json is kept')
 
     const mismatch = await runAsUser(['unstartup', 'launchd'], home)

@@ -12,6 +12,7 @@ import {join} from 'node:path'
 import {test, type TestContext} from 'node:test'
 
 import {REPO_ROOT} from '../helpers/cli.js'
+import {openRepoView} from '../helpers/repo-view.js'
 import {Container, type ExecOptions, type ExecResult} from './container.js'
 import {waitFor} from './wait.js'
 
@@ -46,9 +47,20 @@ function skipWithoutRoot(t: TestContext): boolean {
  */
 async function bootMachine(t: TestContext, name: string): Promise<Container> {
   const started = Date.now()
-  const machine = await Container.boot({rootfs, binds: [REPO_ROOT, process.execPath], name})
-  t.after(() => machine.stop())
-  const fstab = [`${REPO_ROOT} ${TSPM_DIR} none bind,ro 0 0`]
+  // alice must be able to enter the checkout, wherever CI cloned it.
+  const view = openRepoView()
+  let machine: Container
+  try {
+    machine = await Container.boot({rootfs, binds: [view.path, process.execPath], name})
+  } catch (error) {
+    view.close()
+    throw error
+  }
+  t.after(async () => {
+    await machine.stop()
+    view.close()
+  })
+  const fstab = [`${view.path} ${TSPM_DIR} none bind,ro 0 0`]
   mkdirSync(machine.hostPath(TSPM_DIR), {recursive: true})
   if (process.execPath !== NODE) {
     writeFileSync(machine.hostPath(NODE), '')

@@ -13,7 +13,7 @@
 // with the marker is SIGKILLed, and the temp homes are removed.
 import {spawnSync} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -95,6 +95,9 @@ const ctx = {
     logger: join(BENCH_DIR, 'apps', 'logger.mjs'),
   },
 }
+// Both tools run the shell apps directly (interpreter none): they must be executable even where a
+// checkout lost the mode bits.
+for (const app of [ctx.apps.crashSh, ctx.apps.crashStamp]) chmodSync(app, 0o755)
 ctx.tspmRoot = snapshotTspm(join(tmpRoot, 'tspm-build'))
 ctx.tools = makeTools(ctx)
 

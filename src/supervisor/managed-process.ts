@@ -4,6 +4,7 @@ import {readEnvFile} from '../config/dotenv.js'
 import {logFilePaths} from '../home.js'
 import type {ProcessSpec} from '../process-spec.js'
 import type {Clock} from './clock.js'
+import {noteOutputBytes} from './memory.js'
 import {processGroupMembers, readProcStat, signalGroup} from './proc.js'
 import {RestartPolicy} from './restart-policy.js'
 import {RotatingLog} from './rotating-log.js'
@@ -162,8 +163,14 @@ export class ManagedProcess {
     this.pid = child.pid ?? null
     this.startedAt = deps.clock.now()
     this.procStartTime = this.pid === null ? null : (readProcStat(this.pid)?.startTime ?? null)
-    child.stdout?.on('data', (chunk: Buffer) => this.logs.out.write(chunk))
-    child.stderr?.on('data', (chunk: Buffer) => this.logs.err.write(chunk))
+    child.stdout?.on('data', (chunk: Buffer) => {
+      this.logs.out.write(chunk)
+      noteOutputBytes(chunk.length)
+    })
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.logs.err.write(chunk)
+      noteOutputBytes(chunk.length)
+    })
 
     let ended = false
     const onEnd = (code: number | null, signal: NodeJS.Signals | null, error?: Error) => {

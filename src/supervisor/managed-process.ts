@@ -4,7 +4,7 @@ import {readEnvFile} from '../config/dotenv.js'
 import {logFilePaths} from '../home.js'
 import type {ProcessSpec} from '../process-spec.js'
 import type {Clock} from './clock.js'
-import {noteOutputBytes} from './memory.js'
+import {noteOutputBytes, noteProcessExit} from './memory.js'
 import {processGroupMembers, readProcStat, signalGroup} from './proc.js'
 import {RestartPolicy} from './restart-policy.js'
 import {RotatingLog} from './rotating-log.js'
@@ -24,6 +24,8 @@ export interface ManagedProcessDeps {
   onChange: () => void
   /** The supervisor's own diagnostics. */
   log: (message: string) => void
+  /** Runs an automatic restart when the pacing of all restarts allows; returns a cancel function. */
+  paceRestart?: (restart: () => void) => () => void
 }
 
 /** One process as `list` and status.json show it. */
@@ -42,6 +44,11 @@ export interface ProcessSnapshot {
 
 const GROUP_POLL_MS = 50
 
+function restartNow(restart: () => void): () => void {
+  restart()
+  return () => {}
+}
+
 /**
  * One configured app: spawns it in its own process group, feeds its output to its log files,
  * restarts it as its policy says, and stops the whole group on request.
@@ -58,6 +65,7 @@ export class ManagedProcess {
   private lastError: string | null = null
   private policy: RestartPolicy
   private restartTimer: unknown
+  private cancelPacedRestart: (() => void) | undefined
   private stopping: Promise<void> | undefined
   private readonly logs: {out: RotatingLog; err: RotatingLog}
 
@@ -110,6 +118,8 @@ export class ManagedProcess {
       this.deps.clock.clearTimeout(this.restartTimer)
       this.restartTimer = undefined
     }
+    this.cancelPacedRestart?.()
+    this.cancelPacedRestart = undefined
     if (this.child && this.pid !== null) {
       this.stopping ??= this.stopGroup(this.child, this.pid)
       await this.stopping
@@ -193,6 +203,7 @@ export class ManagedProcess {
 
   private onRunEnded(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (child !== this.child) return
+    noteProcessExit()
     const {clock} = this.deps
     const uptimeMs = this.startedAt === null ? 0 : clock.now() - this.startedAt
     const pid = this.pid
@@ -213,8 +224,12 @@ export class ManagedProcess {
         this.setStatus('waiting-restart')
         this.restartTimer = clock.setTimeout(() => {
           this.restartTimer = undefined
-          this.restarts++
-          this.launch()
+          const restart = () => {
+            this.cancelPacedRestart = undefined
+            this.restarts++
+            this.launch()
+          }
+          this.cancelPacedRestart = (this.deps.paceRestart ?? restartNow)(restart)
         }, decision.delayMs)
         break
       }

@@ -1,4 +1,5 @@
 import {readFileSync} from 'node:fs'
+import {availableParallelism} from 'node:os'
 
 import type {HomePaths} from '../home.js'
 import type {ProcessSpec} from '../process-spec.js'
@@ -6,9 +7,13 @@ import {writeFileAtomic} from '../store/atomic-file.js'
 import type {ProcessInfo, SavedProcess, StartResponse} from './api-types.js'
 import type {Clock} from './clock.js'
 import {ManagedProcess, type ProcessSnapshot, type SpawnFunction} from './managed-process.js'
+import {RestartPacer} from './restart-pacer.js'
 import {CLOCK_TICKS_PER_SECOND, PAGE_SIZE, readProcStat, scanProcessGroups, signalGroup} from './proc.js'
 
 export const STATUS_FORMAT_VERSION = 1
+/** Automatic restarts across all apps: at most two per core in any 100 ms (see RestartPacer). */
+const RESTARTS_PER_WINDOW = 2 * availableParallelism()
+const RESTART_WINDOW_MS = 100
 
 /** One entry of status.json: the snapshot plus what a later supervisor needs to stop it. */
 export interface StatusEntry extends ProcessSnapshot {
@@ -48,7 +53,11 @@ export class Supervisor {
   private statusWriteScheduled = false
   private shuttingDown: Promise<void> | undefined
 
-  constructor(private readonly deps: SupervisorDeps) {}
+  private readonly restartPacer: RestartPacer
+
+  constructor(private readonly deps: SupervisorDeps) {
+    this.restartPacer = new RestartPacer(deps.clock, RESTARTS_PER_WINDOW, RESTART_WINDOW_MS)
+  }
 
   /** Starts each process (or registers it stopped); a name that already runs is reported, not duplicated. */
   async start(entries: SavedProcess[]): Promise<StartResponse> {
@@ -189,6 +198,7 @@ export class Supervisor {
       baseEnv: deps.baseEnv,
       log: deps.log,
       onChange: () => this.scheduleStatusWrite(),
+      paceRestart: (restart) => this.restartPacer.schedule(restart),
     })
     this.processes.set(spec.name, managed)
     return managed

@@ -7,47 +7,8 @@ import {join} from 'node:path'
 import {test} from 'node:test'
 
 import {PROCESS_DEFAULTS, type ProcessSpec} from '../../src/process-spec.js'
-import type {Clock} from '../../src/supervisor/clock.js'
-import {ManagedProcess, type SpawnFunction} from '../../src/supervisor/managed-process.js'
-
-/** A clock whose time moves only when the test says so; timers fire in due order. */
-class FakeClock implements Clock {
-  private time = 1_000_000
-  private timers: Array<{at: number; callback: () => void; id: number}> = []
-  private nextId = 1
-
-  now(): number {
-    return this.time
-  }
-
-  setTimeout(callback: () => void, ms: number): unknown {
-    const id = this.nextId++
-    this.timers.push({at: this.time + ms, callback, id})
-    return id
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((timer) => timer.id !== handle)
-  }
-
-  /** The delay until the next timer, or undefined when none is pending. */
-  nextTimerIn(): number | undefined {
-    if (this.timers.length === 0) return undefined
-    return Math.min(...this.timers.map((timer) => timer.at)) - this.time
-  }
-
-  advance(ms: number): void {
-    const until = this.time + ms
-    for (;;) {
-      const due = this.timers.filter((timer) => timer.at <= until).sort((a, b) => a.at - b.at)[0]
-      if (!due) break
-      this.timers = this.timers.filter((timer) => timer !== due)
-      this.time = due.at
-      due.callback()
-    }
-    this.time = until
-  }
-}
+import {ManagedProcess, type ManagedProcessDeps, type SpawnFunction} from '../../src/supervisor/managed-process.js'
+import {FakeClock} from '../helpers/fake-clock.js'
 
 /** Spawns nothing: hands out fake children the test ends with crash(). Pids are far above pid_max. */
 class FakeSpawner {
@@ -68,12 +29,12 @@ class FakeSpawner {
   }
 }
 
-function setup(overrides: Partial<ProcessSpec> = {}) {
+function setup(overrides: Partial<ProcessSpec> = {}, paceRestart?: ManagedProcessDeps['paceRestart']) {
   const logsDir = mkdtempSync(join(tmpdir(), 'tspm-policy-'))
   const clock = new FakeClock()
   const spawner = new FakeSpawner()
   const spec: ProcessSpec = {...PROCESS_DEFAULTS, name: 'app', script: '/bin/false', args: [], cwd: '/', env: {}, ...overrides}
-  const managed = new ManagedProcess(spec, {clock, spawn: spawner.spawn, logsDir, baseEnv: {}, onChange() {}, log() {}})
+  const managed = new ManagedProcess(spec, {clock, spawn: spawner.spawn, logsDir, baseEnv: {}, onChange() {}, log() {}, paceRestart})
   return {
     clock,
     spawner,
@@ -199,4 +160,23 @@ test('a restart by hand starts the backoff and the unstable count over', async (
   await harness.managed.restart()
   assert.equal(harness.managed.status, 'online')
   assert.deepEqual(crashLoop(harness, 3, 10), [100, 150, 225])
+})
+
+test('a restart held back by the pacer waits in waiting-restart, and stop cancels it', async (t) => {
+  const held: Array<() => void> = []
+  let cancelled = 0
+  const harness = setup({}, (restart) => {
+    held.push(restart)
+    return () => cancelled++
+  })
+  t.after(() => harness.cleanup())
+  harness.managed.start()
+  harness.spawner.crash()
+  harness.clock.advance(100)
+  assert.equal(held.length, 1, 'the restart went to the pacer after its backoff delay')
+  assert.equal(harness.managed.status, 'waiting-restart')
+  assert.equal(harness.spawner.children.length, 1)
+  await harness.managed.stop()
+  assert.equal(cancelled, 1)
+  assert.equal(harness.managed.status, 'stopped')
 })

@@ -11,7 +11,7 @@ import {runInNewContext} from 'node:vm'
 type CollectGarbage = (options?: {type: 'minor'}) => void
 
 const OUTPUT_BYTES_PER_COLLECTION = 1024 * 1024
-const EXITS_PER_COLLECTION = 10
+const EXITS_PER_COLLECTION = 50
 
 let outputBytes = 0
 let exits = 0

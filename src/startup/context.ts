@@ -6,6 +6,7 @@ import {fileURLToPath} from 'node:url'
 import {ExitCode, TspmError} from '../exit-codes.js'
 import {homePaths, type HomePaths} from '../home.js'
 import {PROCESS_DEFAULTS} from '../process-spec.js'
+import {writeFileAtomic} from '../store/atomic-file.js'
 import {loadDump} from '../store/dump.js'
 import {createHandOverStep} from './hand-over.js'
 import {checkPrintable, checkUserName, hasControlCharacter} from './names.js'
@@ -86,6 +87,7 @@ export async function resolveContext(request: ContextRequest): Promise<ResolvedC
     force: request.force,
     renderTemplate,
     exec: runProgram,
+    writeFile: (file, text, mode) => writeFileAtomic(file, text, {mode, durable: true}),
     handOverStep: () => createHandOverStep({paths, user, runtime, tspmEntry, path, maxKillTimeoutMs}),
   }
   return {context, paths, tspmHomeFromEnv, dumpProblem}

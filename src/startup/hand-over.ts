@@ -5,6 +5,7 @@ import {SupervisorClient} from '../client/supervisor-client.js'
 import {ExitCode, TspmError} from '../exit-codes.js'
 import type {HomePaths} from '../home.js'
 import {loadDump} from '../store/dump.js'
+import {isAlive} from '../supervisor/proc.js'
 import type {StartupStep, StartupUser} from './platform.js'
 
 const POLL_MS = 100
@@ -97,15 +98,6 @@ export async function waitForSupervisor(paths: HomePaths, timeoutMs: number = AN
     if (health) return health.pid
     if (Date.now() > deadline) throw new TspmError(`no supervisor answered on ${paths.socket} within ${timeoutMs / 1000} s`)
     await delay(POLL_MS)
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 

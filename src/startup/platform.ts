@@ -63,6 +63,8 @@ export interface StartupContext {
   renderTemplate(template: string, data: object, format: TemplateFormat): string
   /** Runs a program with an argv array (never a shell string); never throws for a non-zero exit. */
   exec(command: string, args: string[], options?: {timeoutMs?: number}): Promise<CommandResult>
+  /** Replaces a file whole or not at all (temp file, fsync, rename), with exactly `mode`. */
+  writeFile(path: string, text: string, mode: number): void
   /**
    * The core's step that stops the supervisor running for this TSPM_HOME (started by hand, or by
    * an earlier install), once its processes are saved, so the service's `tspm resurrect` takes

@@ -1,5 +1,7 @@
-import {closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync} from 'node:fs'
+import {closeSync, fchmodSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
+
+import {isAlive} from '../supervisor/proc.js'
 
 /**
  * Replaces `path` as a whole or not at all: the bytes go to a temp file beside it, which is
@@ -11,6 +13,8 @@ export function writeFileAtomic(path: string, data: string, options: {mode?: num
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`)
   const fd = openSync(temp, 'wx', mode)
   try {
+    // Exactly `mode`, whatever the umask: 0600 stays private, a 0644 unit stays readable.
+    fchmodSync(fd, mode)
     const bytes = Buffer.from(data)
     let offset = 0
     while (offset < bytes.length) offset += writeSync(fd, bytes, offset)
@@ -41,14 +45,5 @@ export function removeStaleTempFiles(path: string): void {
     if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue
     const writerPid = Number(entry.slice(prefix.length).split('.')[0])
     if (writerPid !== process.pid && !isAlive(writerPid)) rmSync(join(dirname(path), entry), {force: true})
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }

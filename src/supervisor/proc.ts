@@ -76,3 +76,13 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
     return false
   }
 }
+
+/** True while some process has this pid (EPERM: it exists, but belongs to another user). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

@@ -1,4 +1,4 @@
-import {chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 
@@ -201,12 +201,12 @@ function installSteps(context: StartupContext): StartupStep[] {
       run() {
         // ~/Library/LaunchAgents may not exist yet for a user who never had an agent.
         mkdirSync(dirname(job.path), {recursive: true, mode: 0o755})
-        writePlistFile(job.path, plist, 0o644)
+        context.writeFile(job.path, plist, 0o644)
       },
       rollback() {
         // The earlier plist comes back for the next boot. An earlier job unloaded below is not
         // loaded again here: the hand-over's undo has started its supervisor by hand already.
-        if (previous) writePlistFile(job.path, previous.text, previous.mode)
+        if (previous) context.writeFile(job.path, previous.text, previous.mode)
         else rmSync(job.path, {force: true})
       },
     },
@@ -334,20 +334,6 @@ function uninstallSteps(context: StartupContext, record: StartupRecord): Startup
       },
     },
   ]
-}
-
-/** Temp file beside the target, fsync'd, then renamed over it: never a half-written plist. */
-function writePlistFile(path: string, text: string, mode: number): void {
-  const temp = join(dirname(path), `.${Date.now()}.${process.pid}.tspm-plist.tmp`)
-  try {
-    writeFileSync(temp, text, {mode, flush: true})
-    // The umask may have narrowed the mode; launchd wants 0644 (and refuses a writable-by-others file).
-    chmodSync(temp, mode)
-    renameSync(temp, path)
-  } catch (error) {
-    rmSync(temp, {force: true})
-    throw error
-  }
 }
 
 export const launchdPlatform: StartupPlatform = {

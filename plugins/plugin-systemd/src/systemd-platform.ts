@@ -1,6 +1,6 @@
-import {chmodSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {dirname, join} from 'node:path'
+import {join} from 'node:path'
 
 import type {CommandResult, StartupContext, StartupPlatform, StartupRecord, StartupStep, TemplateFormat} from 'tspm'
 
@@ -113,10 +113,10 @@ function installSteps(context: StartupContext): StartupStep[] {
     {
       title: `Write ${path}`,
       run() {
-        writeUnitFile(path, unit, 0o644)
+        context.writeFile(path, unit, 0o644)
       },
       async rollback() {
-        if (previous) writeUnitFile(path, previous.text, previous.mode)
+        if (previous) context.writeFile(path, previous.text, previous.mode)
         else rmSync(path, {force: true})
         await context.exec('systemctl', ['daemon-reload'])
       },
@@ -224,20 +224,6 @@ function uninstallSteps(context: StartupContext, record: StartupRecord): Startup
       },
     },
   ]
-}
-
-/** Temp file beside the target, fsync'd, then renamed over it: never a half-written unit. */
-function writeUnitFile(path: string, text: string, mode: number): void {
-  const temp = join(dirname(path), `.${Date.now()}.${process.pid}.tspm-unit.tmp`)
-  try {
-    writeFileSync(temp, text, {mode, flush: true})
-    // The umask may have narrowed the mode; systemd and users must be able to read the unit.
-    chmodSync(temp, mode)
-    renameSync(temp, path)
-  } catch (error) {
-    rmSync(temp, {force: true})
-    throw error
-  }
 }
 
 export const systemdPlatform: StartupPlatform = {

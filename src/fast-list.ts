@@ -4,7 +4,7 @@
  * everything else (help, other flags) goes through oclif and the List command, which share
  * showProcessList with this path.
  */
-import {TspmError} from './exit-codes.js'
+import {directOutput, runDirect} from './direct-run.js'
 import {homePaths} from './home.js'
 import {showProcessList} from './list-view.js'
 
@@ -14,16 +14,8 @@ export function isFastListArgv(argv: string[]): boolean {
 
 export async function runFastList(argv: string[]): Promise<void> {
   const json = argv.includes('--json')
-  try {
-    const processes = await showProcessList(homePaths(), json, {
-      log: (text) => process.stdout.write(`${text}\n`),
-      note: (text) => process.stderr.write(`${text}\n`),
-    })
+  await runDirect(async () => {
+    const processes = await showProcessList(homePaths(), json, directOutput)
     if (json) process.stdout.write(`${JSON.stringify(processes, null, 2)}\n`)
-  } catch (error) {
-    const exit = error instanceof TspmError ? error.exitCode : 1
-    if (json) process.stdout.write(`${JSON.stringify({status: exit, error: {message: (error as Error).message}}, null, 2)}\n`)
-    else process.stderr.write(` ›   Error: ${(error as Error).message}\n`)
-    process.exitCode = exit
-  }
+  }, {json})
 }

@@ -2,6 +2,8 @@ import {chmodSync, mkdirSync, statSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join, resolve} from 'node:path'
 
+import {ExitCode, TspmError} from './exit-codes.js'
+
 /** Every file tspm keeps for one TSPM_HOME. Two homes never share a file. */
 export interface HomePaths {
   home: string
@@ -47,4 +49,18 @@ export function ensureHome(paths: HomePaths): void {
   if (!stat.isDirectory()) throw new Error(`TSPM_HOME=${paths.home} is not a directory`)
   if ((stat.mode & 0o777) !== 0o700 && stat.uid === process.getuid?.()) chmodSync(paths.home, 0o700)
   mkdirSync(paths.logsDir, {recursive: true, mode: 0o700})
+}
+
+/** A TSPM_HOME that exists but is not a folder cannot work: say so before anything acts on it. */
+export function checkHome(home: string): void {
+  try {
+    if (!statSync(home).isDirectory()) {
+      throw new TspmError(`TSPM_HOME=${home} is not a directory; point TSPM_HOME at a folder (or unset it for ~/.tspm)`, {
+        exit: ExitCode.usage,
+        code: 'bad_home',
+      })
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
 }

@@ -1,5 +1,4 @@
 import {TspmCommand} from '../base-command.js'
-import {SupervisorClient} from '../client/supervisor-client.js'
 
 export default class Resurrect extends TspmCommand {
   static override summary = 'Bring back the saved processes, running as the supervisor in the foreground.'
@@ -13,26 +12,7 @@ Before starting anything it stops what a killed supervisor may have left running
 
   async run(): Promise<void> {
     await this.parse(Resurrect)
-    const {paths} = this
-    const {loadDump} = await import('../store/dump.js')
-    const saved = loadDump(paths)
-    for (const warning of saved.warnings) this.warn(warning)
-    if (saved.source === 'none') this.note(`no saved list at ${paths.dumpFile}: running with no processes (save one with \`tspm save\`)`)
-    else this.note(`restoring ${saved.processes.length} saved process(es) from ${saved.file}`)
-
-    const client = new SupervisorClient(paths)
-    const health = await client.health()
-    if (health) {
-      const {results} = await client.start(saved.processes)
-      const started = results.filter((result) => result.outcome === 'started').map((result) => result.name)
-      const running = results.filter((result) => result.outcome === 'already-running').map((result) => result.name)
-      this.log(`a supervisor already runs for TSPM_HOME=${paths.home} (pid ${health.pid}): started ${started.length > 0 ? started.join(', ') : 'nothing'}${running.length > 0 ? `; already running: ${running.join(', ')}` : ''}`)
-      for (const result of results) if (result.outcome === 'failed') this.warn(result.error ?? `${result.name} failed to start`)
-      return
-    }
-
-    const {runSupervisor} = await import('../supervisor/run.js')
-    const running = await runSupervisor({paths, mode: 'foreground', initial: saved.processes})
-    await running.closed
+    const {resurrect} = await import('../resurrect.js')
+    await resurrect(this.paths, {log: (text) => this.log(text), note: (text) => this.note(text), warn: (text) => this.warn(text)})
   }
 }

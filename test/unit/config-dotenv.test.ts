@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
 import {DotenvError, parseDotenv, readEnvFile} from '../../src/config/dotenv.js'
+import {withoutRootPrivileges} from '../helpers/unprivileged.js'
 
 describe('parseDotenv', () => {
   test('reads KEY=VALUE lines, skipping blanks and comments', () => {
@@ -70,10 +71,12 @@ describe('readEnvFile', () => {
     assert.throws(() => readEnvFile(bad), {message: `env_file ${bad}:2: expected KEY=VALUE, got "oops"`})
   })
 
-  test('an unreadable file says permission denied', {skip: process.getuid?.() === 0 ? 'root can read anything' : false}, () => {
+  test('an unreadable file says permission denied', async () => {
     const file = join(dir, 'secret.env')
     writeFileSync(file, 'A=1\n')
     chmodSync(file, 0o000)
-    assert.throws(() => readEnvFile(file), {message: `env_file ${file}: cannot read the file (permission denied)`})
+    await withoutRootPrivileges(() =>
+      assert.throws(() => readEnvFile(file), {message: `env_file ${file}: cannot read the file (permission denied)`}),
+    )
   })
 })

@@ -13,6 +13,7 @@ import {
   splitArgs,
 } from '../../src/config/load-config.js'
 import {PROCESS_DEFAULTS, type ProcessSpec} from '../../src/process-spec.js'
+import {withoutRootPrivileges} from '../helpers/unprivileged.js'
 
 // Every test writes its config into one temp folder and runs from there, so file names in the
 // expected messages read exactly as a user would see them ("tspm.yaml:7:19 ...").
@@ -241,10 +242,10 @@ describe('loadConfigFile errors', () => {
     await rejectsWith('folder.yaml', 'folder.yaml: is a folder; expected a YAML file')
   })
 
-  test('an unreadable file says permission denied', {skip: process.getuid?.() === 0 ? 'root can read anything' : false}, async () => {
+  test('an unreadable file says permission denied', async () => {
     const file = write('secret.yaml', 'processes: []')
     chmodSync(join(dir, file), 0o000)
-    await rejectsWith(file, 'secret.yaml: cannot read the file (permission denied)')
+    await withoutRootPrivileges(() => rejectsWith(file, 'secret.yaml: cannot read the file (permission denied)'))
   })
 
   test('an empty file, a missing or empty list, or the wrong shape are clear errors', async () => {

@@ -7,7 +7,7 @@ import {chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeF
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
 
-import {BIN, type CliResult, REPO_ROOT, runCli, runProgram, tempDir, TestHome} from '../helpers/cli.js'
+import {BIN, type CliResult, runCli, runProgram, tempDir, TestHome} from '../helpers/cli.js'
 import {openRepoView} from '../helpers/repo-view.js'
 
 const isRoot = process.getuid?.() === 0

@@ -23,7 +23,7 @@ const SUPERVISOR_NODE_FLAGS = [
   '--expose-gc',
 ]
 const READY_TIMEOUT_MS = 15_000
-const POLL_MS = 20
+const POLL_MS = 10
 
 /** A client for a supervisor that answers; for commands that must not start one (list, logs, stop...). */
 export async function connectExisting(paths: HomePaths): Promise<SupervisorClient> {

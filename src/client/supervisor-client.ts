@@ -11,6 +11,10 @@ import {
   type SavedProcess,
   type StartResponse,
 } from '../supervisor/api-types.js'
+import {readProcStat} from '../supervisor/proc.js'
+
+/** How long a stopped supervisor may take to leave after it answered (its apps are down by then). */
+const EXIT_TIMEOUT_MS = 10_000
 
 /** No supervisor answers on the socket of this TSPM_HOME. */
 export class SupervisorNotRunningError extends TspmError {
@@ -55,8 +59,22 @@ export class SupervisorClient {
     return this.call('GET', 'saved')
   }
 
-  shutdown(): Promise<{pid: number}> {
-    return this.call('POST', 'shutdown')
+  /**
+   * Stops every app, then the supervisor; resolves once its process is gone, so a `tspm start`
+   * right after starts a new one. With `ifIdle`, only a supervisor that manages no process stops
+   * (one a CLI started for nothing): undefined when it manages some.
+   */
+  async shutdown(options: {ifIdle?: boolean} = {}): Promise<{pid: number} | undefined> {
+    let pid: number
+    try {
+      ;({pid} = await this.call<{pid: number}>('POST', options.ifIdle ? 'shutdown?if_idle=1' : 'shutdown'))
+    } catch (error) {
+      if (options.ifIdle && error instanceof TspmError && error.code === 'busy') return undefined
+      throw error
+    }
+    const deadline = Date.now() + EXIT_TIMEOUT_MS
+    while (isRunning(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+    return {pid}
   }
 
   /**
@@ -102,4 +120,9 @@ export class SupervisorClient {
 function apiError(body: ApiErrorBody): TspmError {
   const {code = 'failure', message = 'the supervisor reported an error'} = body?.error ?? {}
   return new TspmError(message, {code, exit: ExitCode.failure})
+}
+
+function isRunning(pid: number): boolean {
+  const stat = readProcStat(pid)
+  return stat !== undefined && stat.state !== 'Z'
 }

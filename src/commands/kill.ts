@@ -1,8 +1,5 @@
 import {TspmCommand} from '../base-command.js'
 import {SupervisorClient} from '../client/supervisor-client.js'
-import {readProcStat} from '../supervisor/proc.js'
-
-const EXIT_TIMEOUT_MS = 10_000
 
 export default class Kill extends TspmCommand {
   static override summary = 'Stop every process gracefully, then the supervisor.'
@@ -18,12 +15,7 @@ export default class Kill extends TspmCommand {
       if (!this.jsonEnabled()) this.log(`no supervisor is running for TSPM_HOME=${this.paths.home}; nothing to stop`)
       return {pid: null}
     }
-    const {pid} = await client.shutdown()
-    // Return once the supervisor is really gone, so a `tspm start` right after starts a new one.
-    const deadline = Date.now() + EXIT_TIMEOUT_MS
-    while (readProcStat(pid) && readProcStat(pid)?.state !== 'Z' && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
+    const {pid} = (await client.shutdown())!
     if (!this.jsonEnabled()) this.log(`stopped every process and the supervisor (pid ${pid})`)
     return {pid}
   }

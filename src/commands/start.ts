@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {TspmCommand} from '../base-command.js'
 import {connectOrSpawn} from '../client/connect.js'
 import {ExitCode, TspmError} from '../exit-codes.js'
+import type {ProcessSpec} from '../process-spec.js'
 import type {StartResponse} from '../supervisor/api-types.js'
 
 export default class Start extends TspmCommand {
@@ -29,13 +30,24 @@ Give a SCRIPT instead of a config file to run one process; everything after -- i
 
   async run(): Promise<StartResponse> {
     const {args, argv, flags} = await this.parse(Start)
-    const {loadConfigFile, specForScript} = await import('../config/load-config.js')
     if (args.script && flags.config) throw new TspmError('give either SCRIPT or -c FILE, not both', {exit: ExitCode.usage, code: 'usage'})
-    const specs = args.script
-      ? [specForScript(args.script, {name: flags.name, args: (argv as string[]).slice(1), cwd: process.cwd(), interpreter: flags.interpreter})]
-      : await loadConfigFile(flags.config ?? 'tspm.yaml')
+    // A new supervisor boots in its own process while this one reads the config (both take about
+    // 0.1 s); after a bad config it is stopped again unless another command gave it work meanwhile.
+    const connecting = connectOrSpawn(this.paths)
+    connecting.catch(() => {})
+    let specs: ProcessSpec[]
+    try {
+      const {loadConfigFile, specForScript} = await import('../config/load-config.js')
+      specs = args.script
+        ? [specForScript(args.script, {name: flags.name, args: (argv as string[]).slice(1), cwd: process.cwd(), interpreter: flags.interpreter})]
+        : await loadConfigFile(flags.config ?? 'tspm.yaml')
+    } catch (error) {
+      const {client, spawned} = await connecting.catch(() => ({client: undefined, spawned: false}))
+      if (spawned) await client!.shutdown({ifIdle: true}).catch(() => {})
+      throw error
+    }
 
-    const {client, spawned} = await connectOrSpawn(this.paths)
+    const {client, spawned} = await connecting
     if (spawned) this.note(`started the supervisor for TSPM_HOME=${this.paths.home}`)
     const response = await client.start(specs.map((spec) => ({spec, desired: 'online'})))
     const failed = response.results.filter((result) => result.outcome === 'failed')

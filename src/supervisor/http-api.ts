@@ -23,10 +23,11 @@ class ApiError extends Error {
  *   DELETE /v1/processes/:name              name or "all"
  *   GET    /v1/saved                        what `save` writes
  *   POST   /v1/shutdown                     stop every app, then the supervisor
+ *   POST   /v1/shutdown?if_idle=1           the same, only while it manages no process (409 else)
  */
 export function createApiServer(supervisor: Supervisor, health: () => HealthResponse, shutdown: () => Promise<void>): Server {
   const route = async (request: JsonRequest): Promise<JsonResponse> => {
-    const {pathname} = new URL(request.target, 'http://tspm')
+    const {pathname, searchParams} = new URL(request.target, 'http://tspm')
     if (!pathname.startsWith(`${API_PREFIX}/`)) throw new ApiError(404, 'not_found', `no such endpoint ${pathname}; the API lives under ${API_PREFIX}/`)
     const parts = pathname.slice(API_PREFIX.length + 1).split('/').map(decodeURIComponent)
     const key = `${request.method} ${parts[0]}${parts.length > 1 ? '/:name' : ''}${parts.length > 2 ? `/${parts[2]}` : ''}`
@@ -49,6 +50,9 @@ export function createApiServer(supervisor: Supervisor, health: () => HealthResp
       case 'GET saved':
         return {status: 200, body: supervisor.saved()}
       case 'POST shutdown':
+        if (searchParams.get('if_idle') === '1' && supervisor.size > 0) {
+          throw new ApiError(409, 'busy', `the supervisor manages ${supervisor.size} process(es); not stopped`)
+        }
         // Answer once every app is down; the supervisor leaves right after.
         await supervisor.shutdown()
         return {status: 200, body: {pid: process.pid}, after: () => void shutdown()}

@@ -5,7 +5,8 @@ import {logFilePaths} from '../home.js'
 import type {ProcessSpec} from '../process-spec.js'
 import type {Clock} from './clock.js'
 import {noteOutputBytes, noteProcessExit} from './memory.js'
-import {processGroupMembers, readProcStat, signalGroup} from './proc.js'
+import type {LaunchThrottle} from './launch-throttle.js'
+import {askGroupToStop, processGroupMembers, readProcStat, signalGroup} from './proc.js'
 import {RestartPolicy} from './restart-policy.js'
 import {RotatingLog} from './rotating-log.js'
 
@@ -26,6 +27,8 @@ export interface ManagedProcessDeps {
   log: (message: string) => void
   /** Runs an automatic restart when the pacing of all restarts allows; returns a cancel function. */
   paceRestart?: (restart: () => void) => () => void
+  /** Spreads the start-up of apps launched together (see LaunchThrottle). */
+  launchThrottle?: Pick<LaunchThrottle, 'admit' | 'forget'>
 }
 
 /** One process as `list` and status.json show it. */
@@ -171,6 +174,7 @@ export class ManagedProcess {
 
     this.child = child
     this.pid = child.pid ?? null
+    if (this.pid !== null) deps.launchThrottle?.admit(this.pid)
     this.startedAt = deps.clock.now()
     this.procStartTime = this.pid === null ? null : (readProcStat(this.pid)?.startTime ?? null)
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -186,6 +190,7 @@ export class ManagedProcess {
     const onEnd = (code: number | null, signal: NodeJS.Signals | null, error?: Error) => {
       if (ended) return
       ended = true
+      if (child.pid !== undefined) deps.launchThrottle?.forget(child.pid)
       if (error && child === this.child) {
         // Not found or not executable: trying again would fail the same way.
         this.child = undefined
@@ -256,7 +261,8 @@ export class ManagedProcess {
       if (child.exitCode !== null || child.signalCode !== null) resolve()
       else child.once('exit', () => resolve())
     })
-    signalGroup(pgid, this.spec.stop_signal)
+    this.deps.launchThrottle?.forget(pgid)
+    askGroupToStop(pgid, this.spec.stop_signal)
     const killTimer = clock.setTimeout(() => signalGroup(pgid, 'SIGKILL'), this.spec.kill_timeout)
     await leaderGone
     while (groupAlive(pgid) && clock.now() < deadline) {

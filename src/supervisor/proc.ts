@@ -77,6 +77,16 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
+/**
+ * Asks a process group to stop: its stop signal, then SIGCONT, as systemd does, since a stopped
+ * process (held by the launch throttle, or by a user) acts on the signal only once continued.
+ */
+export function askGroupToStop(pgid: number, signal: NodeJS.Signals): boolean {
+  const exists = signalGroup(pgid, signal)
+  if (exists && signal !== 'SIGKILL') signalGroup(pgid, 'SIGCONT')
+  return exists
+}
+
 /** True while some process has this pid (EPERM: it exists, but belongs to another user). */
 export function isAlive(pid: number): boolean {
   try {

@@ -8,7 +8,8 @@ import type {ProcessInfo, SavedProcess, StartResponse} from './api-types.js'
 import type {Clock} from './clock.js'
 import {ManagedProcess, type ProcessSnapshot, type SpawnFunction} from './managed-process.js'
 import {RestartPacer} from './restart-pacer.js'
-import {CLOCK_TICKS_PER_SECOND, PAGE_SIZE, readProcStat, scanProcessGroups, signalGroup} from './proc.js'
+import {LaunchThrottle} from './launch-throttle.js'
+import {askGroupToStop, CLOCK_TICKS_PER_SECOND, PAGE_SIZE, readProcStat, scanProcessGroups, signalGroup} from './proc.js'
 
 export const STATUS_FORMAT_VERSION = 1
 /** Automatic restarts across all apps: at most two per core in any 100 ms (see RestartPacer). */
@@ -54,9 +55,16 @@ export class Supervisor {
   private shuttingDown: Promise<void> | undefined
 
   private readonly restartPacer: RestartPacer
+  private readonly launchThrottle: LaunchThrottle
 
   constructor(private readonly deps: SupervisorDeps) {
     this.restartPacer = new RestartPacer(deps.clock, RESTARTS_PER_WINDOW, RESTART_WINDOW_MS)
+    this.launchThrottle = new LaunchThrottle({
+      clock: deps.clock,
+      slots: availableParallelism(),
+      readStat: readProcStat,
+      signalGroup: (pgid, signal) => signalGroup(pgid, signal),
+    })
   }
 
   /** Starts each process (or registers it stopped); a name that already runs is reported, not duplicated. */
@@ -123,6 +131,11 @@ export class Supervisor {
     return this.shuttingDown
   }
 
+  /** How many processes the table holds, whatever their state. */
+  get size(): number {
+    return this.processes.size
+  }
+
   list(): ProcessInfo[] {
     const now = Date.now()
     const seen = new Set<number>()
@@ -177,7 +190,7 @@ export class Supervisor {
     })
     if (orphans.length === 0) return []
 
-    for (const entry of orphans) signalGroup(entry.pid!, entry.stop_signal)
+    for (const entry of orphans) askGroupToStop(entry.pid!, entry.stop_signal)
     const deadline = Date.now() + Math.max(...orphans.map((entry) => entry.kill_timeout))
     let alive = orphans
     while (alive.length > 0 && Date.now() < deadline) {
@@ -199,6 +212,7 @@ export class Supervisor {
       log: deps.log,
       onChange: () => this.scheduleStatusWrite(),
       paceRestart: (restart) => this.restartPacer.schedule(restart),
+      launchThrottle: this.launchThrottle,
     })
     this.processes.set(spec.name, managed)
     return managed

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
+import {availableParallelism} from 'node:os'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
@@ -17,6 +18,7 @@ interface Listed {
   status: string
   restarts: number
   uptime_ms: number
+  last_exit: {code: number | null; signal: string | null} | null
   cpu: number
   memory: number
 }
@@ -205,6 +207,42 @@ test('a crash-looping app ends errored and stays down', async (t) => {
   const restarted = await home.run(['restart', 'crasher'])
   assert.equal(restarted.code, 0, restarted.stderr)
   assert.match(restarted.stdout, /restarted crasher/)
+})
+
+test('many apps started at once: one per core starts up at a time, the rest wait stopped; all come up once, and stop cleanly even while waiting', async (t) => {
+  const home = new TestHome()
+  t.after(() => home.cleanup())
+  const dir = tempDir()
+  const count = 6 * availableParallelism()
+  const names = Array.from({length: count}, (_, i) => `busy${i}`)
+  const config = writeConfig(
+    dir,
+    'processes:\n' +
+      names.map((name) => `  - name: ${name}\n    script: ${join(APPS, 'busy-start.js')}\n    env: {BUSY_MS: 300}\n    kill_timeout: 20000\n`).join(''),
+  )
+  const state = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0]
+
+  assert.equal((await home.run(['start', '-c', config])).code, 0)
+  const started = await list(home)
+  assert.deepEqual(started.map((p) => p.status), names.map(() => 'online'), 'every app is online (started) at once')
+  assert.ok(started.some((p) => state(p.pid!) === 'T'), 'the apps beyond one per core wait stopped for their turn')
+  // Each is continued in its turn: all end up idle, each the process first started, never restarted.
+  await waitFor(() => started.every((p) => state(p.pid!) === 'S'), {what: `all ${count} apps to finish starting`, timeoutMs: 60_000})
+  const settled = await list(home)
+  assert.deepEqual(settled.map((p) => [p.pid, p.restarts]), started.map((p) => [p.pid, 0]))
+
+  // Stopping apps that still wait for their turn: each gets its stop signal (and SIGCONT to act on
+  // it) rather than the SIGKILL at the end of kill_timeout.
+  assert.equal((await home.run(['delete', 'all'])).code, 0)
+  assert.equal((await home.run(['start', '-c', config])).code, 0)
+  const waiting = (await list(home)).filter((p) => state(p.pid!) === 'T')
+  assert.ok(waiting.length > 0, 'some apps wait for their turn')
+  const stopped = await home.run(['stop', 'all'])
+  assert.equal(stopped.code, 0, stopped.stderr)
+  const after = await list(home)
+  assert.deepEqual(after.map((p) => p.status), names.map(() => 'stopped'))
+  for (const p of after) assert.notEqual(p.last_exit?.signal, 'SIGKILL', `${p.name} had to be killed: ${JSON.stringify(p.last_exit)}`)
+  for (const p of waiting) assert.equal(isRunning(p.pid!), false, `${p.name} (pid ${p.pid}) is gone`)
 })
 
 test('stop_exit_codes: an expected exit is not restarted', async (t) => {

@@ -1,0 +1,95 @@
+import type {Clock} from './clock.js'
+import type {ProcStat} from './proc.js'
+
+/** How often the throttle looks at the apps that are starting up, while any is. */
+const POLL_MS = 5
+/** An app that keeps the CPU busy this long after its start is past its start-up: the next may go. */
+const STARTUP_CPU_TICKS = 10
+/** Nobody keeps a slot longer than this, whatever it does. */
+const STARTUP_MAX_MS = 1000
+
+export interface LaunchThrottleDeps {
+  clock: Clock
+  /** Apps that may start up at the same time: one per core. */
+  slots: number
+  readStat: (pid: number) => ProcStat | undefined
+  /** Signals the app's process group (it leads its own). */
+  signalGroup: (pgid: number, signal: NodeJS.Signals) => void
+}
+
+interface StartingApp {
+  since: number
+  cpuTicksAtStart: number
+}
+
+/**
+ * Lets at most one app per core start up at a time. A Node app burns about 40 ms of CPU before it
+ * waits for work; fifty launched at once (`tspm start`, a resurrect after boot) each take a fair
+ * share of the CPU at the same time, so they all finish starting late, together, and the
+ * supervisor and every `tspm` command starve meanwhile. Here a new process that finds the slots
+ * full is stopped (SIGSTOP) right after its exec and continued (SIGCONT) when a slot frees up:
+ * when an app in a slot sleeps (it waits for work), exits, or has used its start-up CPU. The apps
+ * finish starting in launch order, the first ones much sooner, the last no later; nothing else
+ * is held up. A lone launch (one restart) never waits.
+ */
+export class LaunchThrottle {
+  private readonly starting = new Map<number, StartingApp>()
+  private readonly waiting: number[] = []
+  private pollTimer: unknown
+
+  constructor(private readonly deps: LaunchThrottleDeps) {}
+
+  /** Called right after a spawn: the app starts up now when a slot is free, else waits stopped. */
+  admit(pid: number): void {
+    if (this.waiting.length === 0 && this.starting.size < this.deps.slots) {
+      this.occupySlot(pid)
+    } else {
+      this.deps.signalGroup(pid, 'SIGSTOP')
+      this.waiting.push(pid)
+    }
+    this.schedulePoll()
+  }
+
+  /** The app's process has ended (or is being stopped): it neither holds a slot nor waits for one. */
+  forget(pid: number): void {
+    this.starting.delete(pid)
+    const index = this.waiting.indexOf(pid)
+    if (index !== -1) this.waiting.splice(index, 1)
+  }
+
+  /** True while `pid` waits stopped for a slot. */
+  isWaiting(pid: number): boolean {
+    return this.waiting.includes(pid)
+  }
+
+  private occupySlot(pid: number): void {
+    this.starting.set(pid, {since: this.deps.clock.now(), cpuTicksAtStart: this.deps.readStat(pid)?.cpuTicks ?? 0})
+  }
+
+  private schedulePoll(): void {
+    if (this.pollTimer !== undefined || (this.starting.size === 0 && this.waiting.length === 0)) return
+    this.pollTimer = this.deps.clock.setTimeout(() => {
+      this.pollTimer = undefined
+      this.poll()
+    }, POLL_MS)
+  }
+
+  private poll(): void {
+    const now = this.deps.clock.now()
+    for (const [pid, app] of this.starting) {
+      const stat = this.deps.readStat(pid)
+      const startedUp =
+        stat === undefined ||
+        stat.state !== 'R' ||
+        stat.cpuTicks - app.cpuTicksAtStart >= STARTUP_CPU_TICKS ||
+        now - app.since >= STARTUP_MAX_MS
+      if (startedUp) this.starting.delete(pid)
+    }
+    while (this.waiting.length > 0 && this.starting.size < this.deps.slots) {
+      const pid = this.waiting.shift()!
+      this.deps.signalGroup(pid, 'SIGCONT')
+      this.occupySlot(pid)
+    }
+    this.schedulePoll()
+  }
+}

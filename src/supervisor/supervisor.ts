@@ -61,7 +61,8 @@ export class Supervisor {
     this.restartPacer = new RestartPacer(deps.clock, RESTARTS_PER_WINDOW, RESTART_WINDOW_MS)
     this.launchThrottle = new LaunchThrottle({
       clock: deps.clock,
-      slots: availableParallelism(),
+      // One per core, and one more so no core idles while a slot changes hands.
+      slots: availableParallelism() + 1,
       readStat: readProcStat,
       signalGroup: (pgid, signal) => signalGroup(pgid, signal),
     })

@@ -209,7 +209,7 @@ test('a crash-looping app ends errored and stays down', async (t) => {
   assert.match(restarted.stdout, /restarted crasher/)
 })
 
-test('many apps started at once: one per core starts up at a time, the rest wait stopped; all come up once, and stop cleanly even while waiting', async (t) => {
+test('many apps started at once: about one per core starts up at a time, the rest wait stopped; all come up once, and stop cleanly even while waiting', async (t) => {
   const home = new TestHome()
   t.after(() => home.cleanup())
   const dir = tempDir()
@@ -225,7 +225,7 @@ test('many apps started at once: one per core starts up at a time, the rest wait
   assert.equal((await home.run(['start', '-c', config])).code, 0)
   const started = await list(home)
   assert.deepEqual(started.map((p) => p.status), names.map(() => 'online'), 'every app is online (started) at once')
-  assert.ok(started.some((p) => state(p.pid!) === 'T'), 'the apps beyond one per core wait stopped for their turn')
+  assert.ok(started.some((p) => state(p.pid!) === 'T'), 'the apps beyond the slots wait stopped for their turn')
   // Each is continued in its turn: all end up idle, each the process first started, never restarted.
   await waitFor(() => started.every((p) => state(p.pid!) === 'S'), {what: `all ${count} apps to finish starting`, timeoutMs: 60_000})
   const settled = await list(home)

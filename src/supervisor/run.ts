@@ -4,7 +4,7 @@ import type {Server} from 'node:net'
 
 import {ensureHome, type HomePaths} from '../home.js'
 import type {HealthResponse, SavedProcess} from './api-types.js'
-import {systemClock} from './clock.js'
+import {isoTimestamp, systemClock} from './clock.js'
 import {createApiServer} from './http-api.js'
 import {acquirePidLock} from './lock.js'
 import {Supervisor} from './supervisor.js'
@@ -27,7 +27,7 @@ export interface RunningSupervisor {
 export const SUPERVISOR_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
 
 export function timestamped(message: string): void {
-  process.stdout.write(`${new Date().toISOString()} ${message}\n`)
+  process.stdout.write(`${isoTimestamp()} ${message}\n`)
 }
 
 /**

@@ -5,7 +5,7 @@ import type {HomePaths} from '../home.js'
 import type {ProcessSpec} from '../process-spec.js'
 import {writeFileAtomic} from '../store/atomic-file.js'
 import type {ProcessInfo, SavedProcess, StartResponse} from './api-types.js'
-import type {Clock} from './clock.js'
+import {isoTimestamp, type Clock} from './clock.js'
 import {ManagedProcess, type ProcessSnapshot, type SpawnFunction} from './managed-process.js'
 import {RestartPacer} from './restart-pacer.js'
 import {LaunchThrottle} from './launch-throttle.js'
@@ -240,7 +240,7 @@ export class Supervisor {
     const status: StatusFile = {
       version: STATUS_FORMAT_VERSION,
       supervisor_pid: process.pid,
-      updated_at: new Date().toISOString(),
+      updated_at: isoTimestamp(),
       processes: [...this.processes.values()].map((managed) => ({
         ...managed.snapshot(),
         stop_signal: managed.spec.stop_signal,

@@ -1,7 +1,7 @@
 // A chatty app: writes TOTAL bytes of 100-byte lines to stdout as fast as it can, a batch of lines
 // per write, waiting for 'drain' when stdout asks it to. Then writes {t0, t1} (ms since the epoch:
 // process start, last byte handed to stdout) as JSON to the file given as argv[2].
-import {writeFileSync} from 'node:fs'
+import {renameSync, writeFileSync} from 'node:fs'
 
 const stampFile = process.argv[2]
 const total = Number(process.argv[3] ?? 200 * 1024 * 1024)
@@ -19,8 +19,11 @@ function batch(count) {
   return text
 }
 
+// Written beside, then renamed: the bench reads the stamp as soon as it exists.
 function finish() {
-  writeFileSync(stampFile, JSON.stringify({t0: performance.timeOrigin, t1: Date.now()}))
+  const t1 = Date.now()
+  writeFileSync(`${stampFile}.tmp`, JSON.stringify({t0: performance.timeOrigin, t1}))
+  renameSync(`${stampFile}.tmp`, stampFile)
 }
 
 function pump() {

@@ -11,7 +11,7 @@ import {
   type SavedProcess,
   type StartResponse,
 } from '../supervisor/api-types.js'
-import {readProcStat} from '../supervisor/proc.js'
+import {isRunning} from '../supervisor/proc.js'
 
 /** How long a stopped supervisor may take to leave after it answered (its apps are down by then). */
 const EXIT_TIMEOUT_MS = 10_000
@@ -61,17 +61,25 @@ export class SupervisorClient {
 
   /**
    * Stops every app, then the supervisor; resolves once its process is gone, so a `tspm start`
-   * right after starts a new one. With `ifIdle`, only a supervisor that manages no process stops
-   * (one a CLI started for nothing): undefined when it manages some.
+   * right after starts a new one.
    */
-  async shutdown(options: {ifIdle?: boolean} = {}): Promise<{pid: number} | undefined> {
-    let pid: number
+  async shutdown(): Promise<{pid: number}> {
+    return this.stopSupervisor('shutdown')
+  }
+
+  /** Stops a supervisor that manages no process (one a CLI started for nothing); false when it manages some. */
+  async shutdownIfIdle(): Promise<boolean> {
     try {
-      ;({pid} = await this.call<{pid: number}>('POST', options.ifIdle ? 'shutdown?if_idle=1' : 'shutdown'))
+      await this.stopSupervisor('shutdown?if_idle=1')
+      return true
     } catch (error) {
-      if (options.ifIdle && error instanceof TspmError && error.code === 'busy') return undefined
+      if (error instanceof TspmError && error.code === 'busy') return false
       throw error
     }
+  }
+
+  private async stopSupervisor(path: string): Promise<{pid: number}> {
+    const {pid} = await this.call<{pid: number}>('POST', path)
     const deadline = Date.now() + EXIT_TIMEOUT_MS
     while (isRunning(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
     return {pid}
@@ -120,9 +128,4 @@ export class SupervisorClient {
 function apiError(body: ApiErrorBody): TspmError {
   const {code = 'failure', message = 'the supervisor reported an error'} = body?.error ?? {}
   return new TspmError(message, {code, exit: ExitCode.failure})
-}
-
-function isRunning(pid: number): boolean {
-  const stat = readProcStat(pid)
-  return stat !== undefined && stat.state !== 'Z'
 }

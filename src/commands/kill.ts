@@ -15,7 +15,7 @@ export default class Kill extends TspmCommand {
       if (!this.jsonEnabled()) this.log(`no supervisor is running for TSPM_HOME=${this.paths.home}; nothing to stop`)
       return {pid: null}
     }
-    const {pid} = (await client.shutdown())!
+    const {pid} = await client.shutdown()
     if (!this.jsonEnabled()) this.log(`stopped every process and the supervisor (pid ${pid})`)
     return {pid}
   }

@@ -43,7 +43,7 @@ Give a SCRIPT instead of a config file to run one process; everything after -- i
         : await loadConfigFile(flags.config ?? 'tspm.yaml')
     } catch (error) {
       const {client, spawned} = await connecting.catch(() => ({client: undefined, spawned: false}))
-      if (spawned) await client!.shutdown({ifIdle: true}).catch(() => {})
+      if (spawned) await client!.shutdownIfIdle().catch(() => false)
       throw error
     }
 

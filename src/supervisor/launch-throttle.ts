@@ -3,7 +3,7 @@ import type {ProcStat} from './proc.js'
 
 /** How often the throttle looks at the apps that are starting up, while any is. */
 const POLL_MS = 5
-/** An app that keeps the CPU busy this long after its start is past its start-up: the next may go. */
+/** An app that has used this much CPU (a new process starts from none) is past its start-up. */
 const STARTUP_CPU_TICKS = 10
 /** Nobody keeps a slot longer than this, whatever it does. */
 const STARTUP_MAX_MS = 1000
@@ -17,11 +17,6 @@ export interface LaunchThrottleDeps {
   signalGroup: (pgid: number, signal: NodeJS.Signals) => void
 }
 
-interface StartingApp {
-  since: number
-  cpuTicksAtStart: number
-}
-
 /**
  * Lets only about one app per core start up at a time. A Node app burns about 40 ms of CPU before it
  * waits for work; fifty launched at once (`tspm start`, a resurrect after boot) each take a fair
@@ -33,7 +28,8 @@ interface StartingApp {
  * is held up. A lone launch (one restart) never waits.
  */
 export class LaunchThrottle {
-  private readonly starting = new Map<number, StartingApp>()
+  /** Apps in a slot, with the time each got it. */
+  private readonly starting = new Map<number, number>()
   private readonly waiting: number[] = []
   private pollTimer: unknown
 
@@ -63,7 +59,7 @@ export class LaunchThrottle {
   }
 
   private occupySlot(pid: number): void {
-    this.starting.set(pid, {since: this.deps.clock.now(), cpuTicksAtStart: this.deps.readStat(pid)?.cpuTicks ?? 0})
+    this.starting.set(pid, this.deps.clock.now())
   }
 
   private schedulePoll(): void {
@@ -76,13 +72,13 @@ export class LaunchThrottle {
 
   private poll(): void {
     const now = this.deps.clock.now()
-    for (const [pid, app] of this.starting) {
+    for (const [pid, since] of this.starting) {
       const stat = this.deps.readStat(pid)
       const startedUp =
         stat === undefined ||
         stat.state !== 'R' ||
-        stat.cpuTicks - app.cpuTicksAtStart >= STARTUP_CPU_TICKS ||
-        now - app.since >= STARTUP_MAX_MS
+        stat.cpuTicks >= STARTUP_CPU_TICKS ||
+        now - since >= STARTUP_MAX_MS
       if (startedUp) this.starting.delete(pid)
     }
     while (this.waiting.length > 0 && this.starting.size < this.deps.slots) {

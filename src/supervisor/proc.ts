@@ -41,6 +41,12 @@ export function readProcStat(pid: number): ProcStat | undefined {
   }
 }
 
+/** True while `pid` is a live process (not a zombie waiting to be reaped). */
+export function isRunning(pid: number): boolean {
+  const stat = readProcStat(pid)
+  return stat !== undefined && stat.state !== 'Z'
+}
+
 /** True when `pid` runs and is the same process that started at `startTime` (not a reused pid). */
 export function isSameProcess(pid: number, startTime: number): boolean {
   const stat = readProcStat(pid)

@@ -22,6 +22,17 @@ export const TSPM_VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 
  *  before 1 GiB, so one file holds everything)}. Whatever is not given keeps the tool's default.
  */
 
+/** The fields both tools name alike (PM2's ecosystem names, which tspm.yaml follows). */
+function sharedFields(app) {
+  const out = {name: app.name, script: app.script}
+  if (app.args) out.args = app.args
+  if (app.interpreter) out.interpreter = app.interpreter
+  if (app.env) out.env = app.env
+  if (app.autorestart !== undefined) out.autorestart = app.autorestart
+  if (app.maxRestarts !== undefined) out.max_restarts = app.maxRestarts
+  return out
+}
+
 class Tool {
   constructor(ctx) {
     this.ctx = ctx
@@ -168,13 +179,8 @@ class Tspm extends Tool {
 
   writeConfig(home, apps) {
     const processes = apps.map((app) => {
-      const out = {name: app.name, script: app.script}
-      if (app.args) out.args = app.args
-      if (app.interpreter) out.interpreter = app.interpreter
-      if (app.env) out.env = app.env
-      if (app.autorestart !== undefined) out.autorestart = app.autorestart
+      const out = sharedFields(app)
       if (app.noDelay) Object.assign(out, {restart_delay: 0, exp_backoff_restart_delay: 0})
-      if (app.maxRestarts !== undefined) out.max_restarts = app.maxRestarts
       if (app.bigLogs) out.max_log_size = '1G'
       return out
     })
@@ -214,14 +220,9 @@ class Pm2 extends Tool {
 
   writeConfig(home, apps) {
     const list = apps.map((app) => {
-      const out = {name: app.name, script: app.script}
-      if (app.args) out.args = app.args
-      if (app.interpreter) out.interpreter = app.interpreter
-      if (app.env) out.env = app.env
-      if (app.autorestart !== undefined) out.autorestart = app.autorestart
+      const out = sharedFields(app)
       // PM2 has no backoff unless exp_backoff_restart_delay is set; restart_delay is 0 by default.
       if (app.noDelay) out.restart_delay = 0
-      if (app.maxRestarts !== undefined) out.max_restarts = app.maxRestarts
       // PM2 never rotates without the pm2-logrotate module: bigLogs needs nothing.
       return out
     })

@@ -70,6 +70,13 @@ export class TestHome {
     this.paths = homePaths(this.home)
   }
 
+  /** A home whose cleanup runs when the test ends, pass or fail. */
+  static forTest(t: {after: (fn: () => Promise<void>) => void}, prefix?: string): TestHome {
+    const home = new TestHome(prefix)
+    t.after(() => home.cleanup())
+    return home
+  }
+
   run(args: string[], options: Omit<RunOptions, 'home'> = {}): Promise<CliResult> {
     return runCli(args, {...options, home: this.home})
   }

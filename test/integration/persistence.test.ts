@@ -63,8 +63,7 @@ function appProcesses(home: TestHome, script: string): number[] {
 }
 
 test('save, kill, resurrect: the same processes, args, cwd, env and states; env_file is re-read and never saved', async (t) => {
-  const home = new TestHome()
-  t.after(() => home.cleanup())
+  const home = TestHome.forTest(t)
   const dir = tempDir()
   const appDir = tempDir('tspm-cwd-')
   writeFileSync(join(dir, 'secrets.env'), 'API_TOKEN=first-secret-value\n')
@@ -141,8 +140,7 @@ test('save, kill, resurrect: the same processes, args, cwd, env and states; env_
 })
 
 test('kill -9 of the supervisor, then resurrect: each saved process runs once, orphans are stopped, a reused pid is left alone', async (t) => {
-  const home = new TestHome()
-  t.after(() => home.cleanup())
+  const home = TestHome.forTest(t)
   const dir = tempDir()
   const names = ['one', 'two', 'three']
   writeFileSync(
@@ -181,8 +179,7 @@ test('kill -9 of the supervisor, then resurrect: each saved process runs once, o
 })
 
 test('resurrect next to a running supervisor starts only the saved names that are not running', async (t) => {
-  const home = new TestHome()
-  t.after(() => home.cleanup())
+  const home = TestHome.forTest(t)
   const dir = tempDir()
   writeFileSync(
     join(dir, 'tspm.yaml'),
@@ -204,8 +201,7 @@ test('resurrect next to a running supervisor starts only the saved names that ar
 })
 
 test('a broken dump.json is reported and left alone; dump.json.bak is used; both broken is an error naming both', async (t) => {
-  const home = new TestHome()
-  t.after(() => home.cleanup())
+  const home = TestHome.forTest(t)
   const dir = tempDir()
   writeFileSync(join(dir, 'first.yaml'), `processes:\n  - name: first\n    script: ${join(APPS, 'idle.js')}\n`)
   writeFileSync(join(dir, 'second.yaml'), `processes:\n  - name: second\n    script: ${join(APPS, 'idle.js')}\n`)
@@ -259,8 +255,7 @@ test('a broken dump.json is reported and left alone; dump.json.bak is used; both
 })
 
 test('save with nothing to save is refused; --force writes an empty list', async (t) => {
-  const home = new TestHome()
-  t.after(() => home.cleanup())
+  const home = TestHome.forTest(t)
   const refused = await home.run(['save'])
   assert.equal(refused.code, 1)
   assert.match(refused.stderr, /nothing to save/)
@@ -271,8 +266,7 @@ test('save with nothing to save is refused; --force writes an empty list', async
   assert.deepEqual(readDump(home.paths.dumpFile).processes, [])
 
   // With no dump at all, resurrect runs as an empty supervisor.
-  const empty = new TestHome()
-  t.after(() => empty.cleanup())
+  const empty = TestHome.forTest(t)
   const resurrect = startResurrect(empty)
   await waitFor(() => resurrect.output().includes('listening on'), {what: 'the empty supervisor'})
   assert.match(resurrect.output(), /no saved list/)
@@ -281,8 +275,7 @@ test('save with nothing to save is refused; --force writes an empty list', async
 })
 
 test('kill -9 of `tspm save` at random moments never leaves a broken or mixed dump.json', async (t) => {
-  const home = new TestHome()
-  t.after(() => home.cleanup())
+  const home = TestHome.forTest(t)
   const dir = tempDir()
   const base = Array.from({length: 30}, (_, i) => `  - name: app${i}\n    script: ${join(APPS, 'idle.js')}\n    env: {FILLER: "${'x'.repeat(200)}"}\n`)
   writeFileSync(join(dir, 'tspm.yaml'), `processes:\n${base.join('')}`)

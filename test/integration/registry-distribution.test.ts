@@ -49,8 +49,7 @@ test('npm install -g tspm from a registry: --version, --help, startup systemd --
   const systemdPlugin = join(installed, 'node_modules', '@tspm', 'plugin-systemd')
   assert.equal(lstatSync(systemdPlugin).isSymbolicLink(), false, 'the systemd plugin was not installed with the core')
 
-  const home = new TestHome('tspm-distribution-home-')
-  t.after(() => home.cleanup())
+  const home = TestHome.forTest(t, 'tspm-distribution-home-')
   const env: NodeJS.ProcessEnv = {...process.env, ...oclifDirsEnv(root), TSPM_HOME: home.home, NO_COLOR: '1'}
   delete env.NODE_EXTRA_CA_CERTS
   const tspm = join(prefix, 'bin', 'tspm')

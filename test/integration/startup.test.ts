@@ -97,8 +97,7 @@ describe('startup --print', () => {
   })
 
   test('TimeoutStopSec is above the largest saved kill_timeout', async (t) => {
-    const home = new TestHome('tspm-startup-kt-')
-    t.after(() => home.cleanup())
+    const home = TestHome.forTest(t, 'tspm-startup-kt-')
     const app = scratch('tspm-startup-app-')
     writeFileSync(join(app, 'idle.js'), 'setInterval(() => {}, 1000)\n')
     writeFileSync(

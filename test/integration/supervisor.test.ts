@@ -43,8 +43,7 @@ function writeConfig(dir: string, yaml: string): string {
 }
 
 test('start, list, crash recovery, stop, logs and kill with real processes', async (t) => {
-  const home = new TestHome()
-  t.after(() => home.cleanup())
+  const home = TestHome.forTest(t)
   const dir = tempDir()
   const [webPort, forkPort] = [await freePort(), await freePort()]
   const config = writeConfig(
@@ -152,8 +151,7 @@ async function writeNumberedLines(home: TestHome, lines: number, rotation: strin
 }
 
 test('log rotation keeps every line, in order, across the rotated files', async (t) => {
-  const home = new TestHome()
-  t.after(() => home.cleanup())
+  const home = TestHome.forTest(t)
   const lines = 20_000
   await writeNumberedLines(home, lines, '    max_log_size: 64K\n    log_files: 100\n')
 
@@ -174,8 +172,7 @@ function rotationIndex(file: string): number {
 }
 
 test('log_files limits how many rotated files are kept', async (t) => {
-  const home = new TestHome()
-  t.after(() => home.cleanup())
+  const home = TestHome.forTest(t)
   await writeNumberedLines(home, 5000, '    max_log_size: 4K\n    log_files: 3\n')
   const files = readdirSync(home.paths.logsDir).filter((file) => file.startsWith('chatty-out.log')).sort()
   assert.deepEqual(files, ['chatty-out.log', 'chatty-out.log.1', 'chatty-out.log.2', 'chatty-out.log.3'])
@@ -184,8 +181,7 @@ test('log_files limits how many rotated files are kept', async (t) => {
 })
 
 test('a crash-looping app ends errored and stays down', async (t) => {
-  const home = new TestHome()
-  t.after(() => home.cleanup())
+  const home = TestHome.forTest(t)
   const dir = tempDir()
   const config = writeConfig(
     dir,
@@ -210,8 +206,7 @@ test('a crash-looping app ends errored and stays down', async (t) => {
 })
 
 test('many apps started at once: about one per core starts up at a time, the rest wait stopped; all come up once, and stop cleanly even while waiting', async (t) => {
-  const home = new TestHome()
-  t.after(() => home.cleanup())
+  const home = TestHome.forTest(t)
   const dir = tempDir()
   const count = 6 * availableParallelism()
   const names = Array.from({length: count}, (_, i) => `busy${i}`)
@@ -246,8 +241,7 @@ test('many apps started at once: about one per core starts up at a time, the res
 })
 
 test('stop_exit_codes: an expected exit is not restarted', async (t) => {
-  const home = new TestHome()
-  t.after(() => home.cleanup())
+  const home = TestHome.forTest(t)
   const dir = tempDir()
   const config = writeConfig(
     dir,
@@ -264,8 +258,7 @@ test('stop_exit_codes: an expected exit is not restarted', async (t) => {
 })
 
 test('bad input: clear messages, non-zero exits, nothing changed', async (t) => {
-  const home = new TestHome()
-  t.after(() => home.cleanup())
+  const home = TestHome.forTest(t)
   const dir = tempDir()
 
   // A config with a mistake starts nothing, and names file, line, column and field.
@@ -333,8 +326,7 @@ test('bad input: clear messages, non-zero exits, nothing changed', async (t) => 
 })
 
 test('one supervisor per TSPM_HOME; a stale socket is replaced', async (t) => {
-  const home = new TestHome()
-  t.after(() => home.cleanup())
+  const home = TestHome.forTest(t)
   assert.equal((await home.run(['start', join(APPS, 'idle.js'), '--name', 'idle'])).code, 0)
   const supervisorPid = Number(readFileSync(home.paths.pidFile, 'utf8').split(' ')[0])
 

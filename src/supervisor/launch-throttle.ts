@@ -5,6 +5,11 @@ import type {ProcStat} from './proc.js'
 const POLL_MS = 5
 /** An app that has used this much CPU (a new process starts from none) is past its start-up. */
 const STARTUP_CPU_TICKS = 10
+/**
+ * Looks in a row that must find the app not running before it counts as waiting for work: Node
+ * sleeps for a moment while it boots, and one look would free the slot too early.
+ */
+const QUIET_POLLS = 2
 /** Nobody keeps a slot longer than this, whatever it does. */
 const STARTUP_MAX_MS = 1000
 
@@ -24,12 +29,13 @@ export interface LaunchThrottleDeps {
  * supervisor and every `tspm` command starve meanwhile. Here a new process that finds the slots
  * full is stopped (SIGSTOP) right after its exec and continued (SIGCONT) when a slot frees up:
  * when an app in a slot sleeps (it waits for work), exits, or has used its start-up CPU. The apps
- * finish starting in launch order, the first ones much sooner, the last no later; nothing else
- * is held up. A lone launch (one restart) never waits.
+ * finish starting in launch order, the first ones much sooner, the last a little later (a slot
+ * changes hands up to two looks after its app went to sleep); nothing else is held up. A lone
+ * launch (one restart) never waits.
  */
 export class LaunchThrottle {
-  /** Apps in a slot, with the time each got it. */
-  private readonly starting = new Map<number, number>()
+  /** Apps in a slot: when each got it, and how many looks in a row found it not running. */
+  private readonly starting = new Map<number, {since: number; quietPolls: number}>()
   private readonly waiting: number[] = []
   private pollTimer: unknown
 
@@ -59,7 +65,7 @@ export class LaunchThrottle {
   }
 
   private occupySlot(pid: number): void {
-    this.starting.set(pid, this.deps.clock.now())
+    this.starting.set(pid, {since: this.deps.clock.now(), quietPolls: 0})
   }
 
   private schedulePoll(): void {
@@ -72,13 +78,14 @@ export class LaunchThrottle {
 
   private poll(): void {
     const now = this.deps.clock.now()
-    for (const [pid, since] of this.starting) {
+    for (const [pid, app] of this.starting) {
       const stat = this.deps.readStat(pid)
+      app.quietPolls = stat !== undefined && stat.state !== 'R' ? app.quietPolls + 1 : 0
       const startedUp =
         stat === undefined ||
-        stat.state !== 'R' ||
+        app.quietPolls >= QUIET_POLLS ||
         stat.cpuTicks >= STARTUP_CPU_TICKS ||
-        now - since >= STARTUP_MAX_MS
+        now - app.since >= STARTUP_MAX_MS
       if (startedUp) this.starting.delete(pid)
     }
     while (this.waiting.length > 0 && this.starting.size < this.deps.slots) {

@@ -167,45 +167,61 @@ async function step(name, fn) {
 async function main() {
   const started = Date.now()
   const date = new Date().toISOString()
-  console.error(`tspm bench: ${QUICK ? 'QUICK smoke run' : 'full run'}, reps=${REPS}, scenarios: ${ONLY.join(', ')}; temp ${tmpRoot}`)
+  console.error(
+    `tspm bench: ${QUICK ? 'QUICK smoke run' : 'full run'}, reps=${REPS}, scenarios: ${ONLY.join(', ')}; temp ${tmpRoot}`,
+  )
   const results = {}
   const probe = ctx.tools.tspm.newHome('probe')
   const {check} = await import('./lib/exec.mjs')
-  check(await ctx.tools.tspm.cli(probe, ['--version']), `tspm --version (build copied from the work tree to ${ctx.tspmRoot})`)
+  check(
+    await ctx.tools.tspm.cli(probe, ['--version']),
+    `tspm --version (build copied from the work tree to ${ctx.tspmRoot})`,
+  )
   probe.closed = true
   if (ONLY.includes('latency')) results.latency = await step('CLI latency', () => scenarios.latency(ctx))
   if (ONLY.includes('start')) {
     results.start = []
     for (let rep = 0; rep < REPS; rep++) {
-      const r = await step(`start ${cfg.startApps}, RSS, idle CPU (rep ${rep + 1}/${REPS})`, () => scenarios.startAndIdle(ctx, rep))
+      const r = await step(`start ${cfg.startApps}, RSS, idle CPU (rep ${rep + 1}/${REPS})`, () =>
+        scenarios.startAndIdle(ctx, rep),
+      )
       if (r) results.start.push(r)
     }
   }
   if (ONLY.includes('gap')) {
     results.gap = []
     for (let block = 0; block < cfg.gapBlocks; block++) {
-      const r = await step(`crash-to-restart gap (block ${block + 1}/${cfg.gapBlocks})`, () => scenarios.crashGap(ctx, block))
+      const r = await step(`crash-to-restart gap (block ${block + 1}/${cfg.gapBlocks})`, () =>
+        scenarios.crashGap(ctx, block),
+      )
       if (r) results.gap.push(r)
     }
   }
   if (ONLY.includes('resurrect')) {
     results.resurrect = []
     for (let rep = 0; rep < cfg.resurrectReps; rep++) {
-      const r = await step(`save and resurrect ${cfg.resurrectApps} (rep ${rep + 1}/${cfg.resurrectReps})`, () => scenarios.saveResurrect(ctx, rep))
+      const r = await step(`save and resurrect ${cfg.resurrectApps} (rep ${rep + 1}/${cfg.resurrectReps})`, () =>
+        scenarios.saveResurrect(ctx, rep),
+      )
       if (r) results.resurrect.push(r)
     }
   }
   if (ONLY.includes('log')) {
     results.log = []
     for (let rep = 0; rep < REPS; rep++) {
-      const r = await step(`log throughput ${Math.round(cfg.logBytes / MiB)} MiB (rep ${rep + 1}/${REPS})`, () => scenarios.logThroughput(ctx, rep))
+      const r = await step(`log throughput ${Math.round(cfg.logBytes / MiB)} MiB (rep ${rep + 1}/${REPS})`, () =>
+        scenarios.logThroughput(ctx, rep),
+      )
       if (r) results.log.push(r)
     }
   }
   if (ONLY.includes('storm')) {
     results.storm = []
     for (let rep = 0; rep < cfg.stormReps; rep++) {
-      const r = await step(`crash storm ${cfg.stormApps} apps, ${cfg.stormSec} s (rep ${rep + 1}/${cfg.stormReps})`, () => scenarios.crashStorm(ctx, rep))
+      const r = await step(
+        `crash storm ${cfg.stormApps} apps, ${cfg.stormSec} s (rep ${rep + 1}/${cfg.stormReps})`,
+        () => scenarios.crashStorm(ctx, rep),
+      )
       if (r) results.storm.push(r)
     }
   }
@@ -215,7 +231,10 @@ async function main() {
   const resultsDir = join(BENCH_DIR, 'results')
   mkdirSync(resultsDir, {recursive: true})
   writeFileSync(join(resultsDir, 'latest.md'), report.markdown)
-  writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify({cfg, machine: machine(), date, seconds, results, notes}, replacer, 2))
+  writeFileSync(
+    join(resultsDir, 'latest.json'),
+    JSON.stringify({cfg, machine: machine(), date, seconds, results, notes}, replacer, 2),
+  )
   process.stdout.write(`\n${report.markdown}\n`)
   console.error(`written to ${join(resultsDir, 'latest.md')} (raw figures in latest.json)`)
   return report

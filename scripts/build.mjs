@@ -11,7 +11,9 @@ const bin = (name) => join(root, 'node_modules', '.bin', name)
 function run(command, args, cwd) {
   const result = spawnSync(command, args, {cwd, stdio: 'inherit'})
   if (result.status !== 0) {
-    console.error(`build failed: ${[command, ...args].join(' ')} (in ${cwd}) exited with ${result.status ?? result.signal}`)
+    console.error(
+      `build failed: ${[command, ...args].join(' ')} (in ${cwd}) exited with ${result.status ?? result.signal}`,
+    )
     process.exit(1)
   }
 }

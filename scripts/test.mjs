@@ -8,7 +8,10 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)))
 const outDir = join(root, 'dist-test')
 
 rmSync(outDir, {recursive: true, force: true})
-const compile = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'test/tsconfig.json'], {cwd: root, stdio: 'inherit'})
+const compile = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'test/tsconfig.json'], {
+  cwd: root,
+  stdio: 'inherit',
+})
 if (compile.status !== 0) process.exit(compile.status ?? 1)
 
 // Only what is named on the command line (e.g. `npm test -- unit`), else every suite.
@@ -23,5 +26,9 @@ const files = readdirSync(join(outDir, 'test'), {recursive: true})
 const env = {...process.env}
 // Adds about 70 ms to every Node start, and the tests start many.
 delete env.NODE_EXTRA_CA_CERTS
-const run = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], {cwd: root, stdio: 'inherit', env})
+const run = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], {
+  cwd: root,
+  stdio: 'inherit',
+  env,
+})
 process.exit(run.status ?? 1)

@@ -2,7 +2,9 @@ import {Command, Interfaces} from '@oclif/core'
 
 import {homePaths, type HomePaths} from './home.js'
 
-export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof TspmCommand)['baseFlags'] & T['flags']>
+export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof TspmCommand)['baseFlags'] & T['flags']
+>
 export type InferredArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
 /**
@@ -14,7 +16,9 @@ export abstract class TspmCommand extends Command {
     return homePaths()
   }
 
-  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}; code?: string}): Promise<unknown> {
+  protected override async catch(
+    err: Error & {exitCode?: number; oclif?: {exit?: number}; code?: string},
+  ): Promise<unknown> {
     const exit = err.exitCode ?? err.oclif?.exit ?? 1
     process.exitCode = exit
     if (this.jsonEnabled()) {

@@ -13,7 +13,10 @@ export async function runDirect(body: () => Promise<void>, options: {json?: bool
   } catch (error) {
     const exit = error instanceof TspmError ? error.exitCode : ExitCode.failure
     const message = (error as Error).message
-    if (options.json) process.stdout.write(`${JSON.stringify({status: exit, error: {code: (error as TspmError).code ?? 'failure', message}}, null, 2)}\n`)
+    if (options.json)
+      process.stdout.write(
+        `${JSON.stringify({status: exit, error: {code: (error as TspmError).code ?? 'failure', message}}, null, 2)}\n`,
+      )
     else process.stderr.write(`Error: ${message}\n`)
     process.exitCode = exit
   }

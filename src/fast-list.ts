@@ -14,8 +14,11 @@ export function isFastListArgv(argv: string[]): boolean {
 
 export async function runFastList(argv: string[]): Promise<void> {
   const json = argv.includes('--json')
-  await runDirect(async () => {
-    const processes = await showProcessList(homePaths(), json, directOutput)
-    if (json) process.stdout.write(`${JSON.stringify(processes, null, 2)}\n`)
-  }, {json})
+  await runDirect(
+    async () => {
+      const processes = await showProcessList(homePaths(), json, directOutput)
+      if (json) process.stdout.write(`${JSON.stringify(processes, null, 2)}\n`)
+    },
+    {json},
+  )
 }

@@ -55,10 +55,13 @@ export function ensureHome(paths: HomePaths): void {
 export function checkHome(home: string): void {
   try {
     if (!statSync(home).isDirectory()) {
-      throw new TspmError(`TSPM_HOME=${home} is not a directory; point TSPM_HOME at a folder (or unset it for ~/.tspm)`, {
-        exit: ExitCode.usage,
-        code: 'bad_home',
-      })
+      throw new TspmError(
+        `TSPM_HOME=${home} is not a directory; point TSPM_HOME at a folder (or unset it for ~/.tspm)`,
+        {
+          exit: ExitCode.usage,
+          code: 'bad_home',
+        },
+      )
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error

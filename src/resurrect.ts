@@ -16,7 +16,8 @@ export interface ResurrectOutput {
 export async function resurrect(paths: HomePaths, out: ResurrectOutput): Promise<void> {
   const saved = loadDump(paths)
   for (const warning of saved.warnings) out.warn(warning)
-  if (saved.source === 'none') out.note(`no saved list at ${paths.dumpFile}: running with no processes (save one with \`tspm save\`)`)
+  if (saved.source === 'none')
+    out.note(`no saved list at ${paths.dumpFile}: running with no processes (save one with \`tspm save\`)`)
   else out.note(`restoring ${saved.processes.length} saved process(es) from ${saved.file}`)
 
   const client = new SupervisorClient(paths)
@@ -29,7 +30,8 @@ export async function resurrect(paths: HomePaths, out: ResurrectOutput): Promise
       `a supervisor already runs for TSPM_HOME=${paths.home} (pid ${health.pid}): started ${started.length > 0 ? started.join(', ') : 'nothing'}` +
         (running.length > 0 ? `; already running: ${running.join(', ')}` : ''),
     )
-    for (const result of results) if (result.outcome === 'failed') out.warn(result.error ?? `${result.name} failed to start`)
+    for (const result of results)
+      if (result.outcome === 'failed') out.warn(result.error ?? `${result.name} failed to start`)
     return
   }
 

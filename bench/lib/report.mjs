@@ -22,7 +22,10 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
     const ok = target?.ok
     if (ok === false) failed.push(`${scenario}: ${metric} (${target.text})`)
     // A ratio that rounds to the target itself gets a third decimal, so the verdict can be read.
-    const shown = target?.k !== undefined && Number.isFinite(r) && r.toFixed(2) === target.k.toFixed(2) ? `${r.toFixed(3)}x` : fmtRatio(r)
+    const shown =
+      target?.k !== undefined && Number.isFinite(r) && r.toFixed(2) === target.k.toFixed(2)
+        ? `${r.toFixed(3)}x`
+        : fmtRatio(r)
     rows.push(`| ${scenario} | ${metric} | ${show(t)} | ${show(p)} | ${shown} | ${target?.text ?? '—'} | ${yes(ok)} |`)
   }
   const relTarget = (t, p, k, op = '<=') => {
@@ -43,7 +46,9 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
     row(s, '`--version`, median', median(lat['tspm.version']), median(lat['pm2.version']), ms)
     const floor = median(lat.floor)
     rows.push(`| ${s} | \`node -e 0\` (the floor, one command for both) | ${ms(floor)} | ${ms(floor)} | — | — | — |`)
-    details.push(`CLI latency: ${cfg.latencyRuns} timed runs of each command (after 2 warm-up rounds), round-robin in a rotating order.`)
+    details.push(
+      `CLI latency: ${cfg.latencyRuns} timed runs of each command (after 2 warm-up rounds), round-robin in a rotating order.`,
+    )
   }
 
   // Start, RSS, idle CPU ----------------------------------------------------------------------
@@ -52,17 +57,63 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
     const n = cfg.startApps
     const t = (f) => median(pick(st, 'tspm', f))
     const p = (f) => median(pick(st, 'pm2', f))
-    row(`Start ${n} idle Node apps`, `until all ${n} online (no daemon before), median`, t('startMs'), p('startMs'), ms, relTarget(t('startMs'), p('startMs'), 0.3))
-    row('Supervisor RSS (daemon only)', 'idle, no apps', t('idleRss'), p('idleRss'), mib, relTarget(t('idleRss'), p('idleRss'), 0.75))
-    row('Supervisor RSS (daemon only)', `with ${n} idle apps`, t('rss50'), p('rss50'), mib, relTarget(t('rss50'), p('rss50'), 0.75))
-    row('Idle CPU', `supervisor CPU over ${cfg.idleCpuSec} s, ${n} idle apps`, t('idleCpu'), p('idleCpu'), secs, relTarget(t('idleCpu'), p('idleCpu'), 0.2))
+    row(
+      `Start ${n} idle Node apps`,
+      `until all ${n} online (no daemon before), median`,
+      t('startMs'),
+      p('startMs'),
+      ms,
+      relTarget(t('startMs'), p('startMs'), 0.3),
+    )
+    row(
+      'Supervisor RSS (daemon only)',
+      'idle, no apps',
+      t('idleRss'),
+      p('idleRss'),
+      mib,
+      relTarget(t('idleRss'), p('idleRss'), 0.75),
+    )
+    row(
+      'Supervisor RSS (daemon only)',
+      `with ${n} idle apps`,
+      t('rss50'),
+      p('rss50'),
+      mib,
+      relTarget(t('rss50'), p('rss50'), 0.75),
+    )
+    row(
+      'Idle CPU',
+      `supervisor CPU over ${cfg.idleCpuSec} s, ${n} idle apps`,
+      t('idleCpu'),
+      p('idleCpu'),
+      secs,
+      relTarget(t('idleCpu'), p('idleCpu'), 0.2),
+    )
     for (const tool of ['tspm', 'pm2']) {
       const bad = pick(st, tool, 'liveApps').filter((x) => x !== n)
       if (bad.length) notes.push(`${tool}: start ${n}: live app processes ${bad.join(', ')} instead of ${n}`)
     }
     details.push(
-      `Start/RSS/CPU: ${st.length} rep(s); per rep tspm: start ${pick(st, 'tspm', 'startMs').map(fmt).join(', ')} ms, idle RSS ${pick(st, 'tspm', 'idleRss').map((x) => fmt(x / MiB, 1)).join(', ')} MiB, RSS ${n} ${pick(st, 'tspm', 'rss50').map((x) => fmt(x / MiB, 1)).join(', ')} MiB, CPU ${pick(st, 'tspm', 'idleCpu').map((x) => fmt(x, 2)).join(', ')} s; ` +
-        `PM2: start ${pick(st, 'pm2', 'startMs').map(fmt).join(', ')} ms, idle RSS ${pick(st, 'pm2', 'idleRss').map((x) => fmt(x / MiB, 1)).join(', ')} MiB, RSS ${n} ${pick(st, 'pm2', 'rss50').map((x) => fmt(x / MiB, 1)).join(', ')} MiB, CPU ${pick(st, 'pm2', 'idleCpu').map((x) => fmt(x, 2)).join(', ')} s (CPU is utime+stime of the daemon from /proc, 10 ms ticks; RSS is its VmRSS, median of 5 samples 3 s after the start). ` +
+      `Start/RSS/CPU: ${st.length} rep(s); per rep tspm: start ${pick(st, 'tspm', 'startMs').map(fmt).join(', ')} ms, idle RSS ${pick(
+        st,
+        'tspm',
+        'idleRss',
+      )
+        .map((x) => fmt(x / MiB, 1))
+        .join(', ')} MiB, RSS ${n} ${pick(st, 'tspm', 'rss50')
+        .map((x) => fmt(x / MiB, 1))
+        .join(', ')} MiB, CPU ${pick(st, 'tspm', 'idleCpu')
+        .map((x) => fmt(x, 2))
+        .join(', ')} s; ` +
+        `PM2: start ${pick(st, 'pm2', 'startMs').map(fmt).join(', ')} ms, idle RSS ${pick(st, 'pm2', 'idleRss')
+          .map((x) => fmt(x / MiB, 1))
+          .join(', ')} MiB, RSS ${n} ${pick(st, 'pm2', 'rss50')
+          .map((x) => fmt(x / MiB, 1))
+          .join(', ')} MiB, CPU ${pick(st, 'pm2', 'idleCpu')
+          .map((x) => fmt(x, 2))
+          .join(
+            ', ',
+          )} s (CPU is utime+stime of the daemon from /proc, 10 ms ticks; RSS is its VmRSS, median of 5 samples 3 s after the start). ` +
         `The start command's own time (median): tspm ${fmt(t('startCliMs'))} ms, PM2 ${fmt(p('startCliMs'))} ms.`,
     )
   }
@@ -73,7 +124,9 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
     const s = 'Crash → restart gap'
     row(s, `median over ${g('tspm').length} / ${g('pm2').length} cycles`, median(g('tspm')), median(g('pm2')), ms)
     row(s, 'p95', percentile(g('tspm'), 95), percentile(g('pm2'), 95), ms)
-    details.push(`Crash gap: shell app, 0.2 s run then exit 1, restart delay 0, no backoff; gaps (ms) tspm ${g('tspm').join(' ')}; PM2 ${g('pm2').join(' ')}.`)
+    details.push(
+      `Crash gap: shell app, 0.2 s run then exit 1, restart delay 0, no backoff; gaps (ms) tspm ${g('tspm').join(' ')}; PM2 ${g('pm2').join(' ')}.`,
+    )
   }
 
   // Save and resurrect ------------------------------------------------------------------------
@@ -84,14 +137,30 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
     const t = (f) => median(pick(rs, 'tspm', f))
     const p = (f) => median(pick(rs, 'pm2', f))
     row(s, '`save`, median', t('saveMs'), p('saveMs'), ms)
-    row(s, `after kill: until all ${n} online, median`, t('resurrectMs'), p('resurrectMs'), ms, relTarget(t('resurrectMs'), p('resurrectMs'), 0.3))
+    row(
+      s,
+      `after kill: until all ${n} online, median`,
+      t('resurrectMs'),
+      p('resurrectMs'),
+      ms,
+      relTarget(t('resurrectMs'), p('resurrectMs'), 0.3),
+    )
     const counts = (tool) => rs.map((r) => r[tool]).filter(Boolean)
-    const exact = (tool) => counts(tool).length > 0 && counts(tool).every((r) => r.count === n && r.uniqueNames === n && r.onlineAfter === n && r.liveApps === n)
-    const countText = (tool) => counts(tool).map((r) => `${r.count} listed, ${r.liveApps} running`).join('; ')
-    rows.push(`| ${s} | count afterwards (listed / app processes running) | ${countText('tspm')} | ${countText('pm2')} | — | exactly ${n} | ${yes(exact('tspm'))} |`)
+    const exact = (tool) =>
+      counts(tool).length > 0 &&
+      counts(tool).every((r) => r.count === n && r.uniqueNames === n && r.onlineAfter === n && r.liveApps === n)
+    const countText = (tool) =>
+      counts(tool)
+        .map((r) => `${r.count} listed, ${r.liveApps} running`)
+        .join('; ')
+    rows.push(
+      `| ${s} | count afterwards (listed / app processes running) | ${countText('tspm')} | ${countText('pm2')} | — | exactly ${n} | ${yes(exact('tspm'))} |`,
+    )
     if (!exact('tspm')) failed.push(`${s}: count afterwards is not exactly ${n}`)
     if (!exact('pm2')) notes.push(`PM2: count after resurrect was not exactly ${n}: ${countText('pm2')}`)
-    details.push(`Save/resurrect: ${rs.length} rep(s); "kill" is each tool's own \`kill\` (every app and the daemon stop; the bench checks nothing is left), then tspm: \`tspm resurrect\` started in the background (it is the supervisor in the foreground); PM2: \`pm2 resurrect\`; timed until the tool's list shows all ${n} online.`)
+    details.push(
+      `Save/resurrect: ${rs.length} rep(s); "kill" is each tool's own \`kill\` (every app and the daemon stop; the bench checks nothing is left), then tspm: \`tspm resurrect\` started in the background (it is the supervisor in the foreground); PM2: \`pm2 resurrect\`; timed until the tool's list shows all ${n} online.`,
+    )
   }
 
   // Log throughput ----------------------------------------------------------------------------
@@ -99,25 +168,41 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
     const lg = results.log
     const total = cfg.logBytes
     const s = `Log throughput (${fmt(total / MiB)} MiB to stdout)`
-    const tput = (r) => (r ? (r.bytes / MiB) / (r.landedMs / 1000) : NaN)
-    const appTput = (r) => (r ? (total / MiB) / (r.appMs / 1000) : NaN)
+    const tput = (r) => (r ? r.bytes / MiB / (r.landedMs / 1000) : NaN)
+    const appTput = (r) => (r ? total / MiB / (r.appMs / 1000) : NaN)
     const redirect = median(lg.map((r) => tput(r.redirect)))
     const t = median(lg.map((r) => tput(r.tspm)))
     const p = median(lg.map((r) => tput(r.pm2)))
-    rows.push(`| ${s} | plain redirect to a file (reference, one command for both) | ${mibps(redirect)} | ${mibps(redirect)} | — | — | — |`)
+    rows.push(
+      `| ${s} | plain redirect to a file (reference, one command for both) | ${mibps(redirect)} | ${mibps(redirect)} | — | — | — |`,
+    )
     row(s, 'throughput until every byte is in the log file', t, p, mibps)
     const tr = t / redirect
     const pr = p / redirect
-    rows.push(`| ${s} | … as a share of the plain redirect | ${fmtRatio(tr)} | ${fmtRatio(pr)} | ${fmtRatio(ratio(tr, pr))} | ≥ 0.9x redirect | ${yes(tr >= 0.9)} |`)
+    rows.push(
+      `| ${s} | … as a share of the plain redirect | ${fmtRatio(tr)} | ${fmtRatio(pr)} | ${fmtRatio(ratio(tr, pr))} | ≥ 0.9x redirect | ${yes(tr >= 0.9)} |`,
+    )
     if (!(tr >= 0.9)) failed.push(`${s}: ${fmtRatio(tr)} of the plain redirect (target ≥ 0.9x)`)
-    row(s, "app's own write time (its view)", median(lg.map((r) => r.tspm?.appMs)), median(lg.map((r) => r.pm2?.appMs)), ms)
+    row(
+      s,
+      "app's own write time (its view)",
+      median(lg.map((r) => r.tspm?.appMs)),
+      median(lg.map((r) => r.pm2?.appMs)),
+      ms,
+    )
     const lostT = max(lg.map((r) => r.tspm?.lost ?? NaN))
     const lostP = max(lg.map((r) => r.pm2?.lost ?? NaN))
     const lostShow = (x) => (Number.isFinite(x) ? `${fmt(x)} B` : 'n/a')
-    row(s, 'bytes lost (worst rep; negative: extra bytes)', lostT, lostP, lostShow, {text: '0', ok: lg.every((r) => r.tspm?.lost === 0)})
+    row(s, 'bytes lost (worst rep; negative: extra bytes)', lostT, lostP, lostShow, {
+      text: '0',
+      ok: lg.every((r) => r.tspm?.lost === 0),
+    })
     const gt = median(lg.map((r) => r.tspm?.rssGrowth))
     const gp = median(lg.map((r) => r.pm2?.rssGrowth))
-    row(s, 'supervisor peak RSS growth while it runs (sampled every 50 ms)', gt, gp, mib, {text: '< 5 MiB', ok: gt < 5 * MiB})
+    row(s, 'supervisor peak RSS growth while it runs (sampled every 50 ms)', gt, gp, mib, {
+      text: '< 5 MiB',
+      ok: gt < 5 * MiB,
+    })
     details.push(
       `Log throughput: ${lg.length} rep(s), order rotated among redirect/tspm/PM2; lines of 100 bytes, 100 lines per write; time from the app's process start to the moment the log holds every byte (file size polled every 5 ms). Per rep MiB/s: redirect ${lg.map((r) => fmt(tput(r.redirect))).join(', ')}; tspm ${lg.map((r) => fmt(tput(r.tspm))).join(', ')}; PM2 ${lg.map((r) => fmt(tput(r.pm2))).join(', ')}. ` +
         `Peak RSS growth per rep: tspm ${lg.map((r) => fmt((r.tspm?.rssGrowth ?? NaN) / MiB, 1)).join(', ')} MiB; PM2 ${lg.map((r) => fmt((r.pm2?.rssGrowth ?? NaN) / MiB, 1)).join(', ')} MiB.`,
@@ -132,21 +217,34 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
     const p = (f) => median(pick(sm, 'pm2', f))
     row(s, 'restarts in the window (total)', t('restarts'), p('restarts'), (x) => fmt(x))
     row(s, 'supervisor CPU in the window', t('cpu'), p('cpu'), secs)
-    row(s, 'supervisor peak RSS growth', t('rssGrowth'), p('rssGrowth'), mib, {text: '< 10 MiB', ok: t('rssGrowth') < 10 * MiB})
+    row(s, 'supervisor peak RSS growth', t('rssGrowth'), p('rssGrowth'), mib, {
+      text: '< 10 MiB',
+      ok: t('rssGrowth') < 10 * MiB,
+    })
     const polls = (tool) => sm.flatMap((r) => r[tool]?.polls ?? [])
     const slow = (tool) => polls(tool).filter((x) => !(x < 1000)).length
     const pollMs = (x) => (x === Infinity ? 'no answer in 5 s' : ms(x))
     const pollText = (tool) => `max ${pollMs(max(polls(tool)))}, ${slow(tool)}/${polls(tool).length} ≥ 1 s`
     const okT = polls('tspm').length > 0 && slow('tspm') === 0
-    rows.push(`| ${s} | list answers (every poll) | ${pollText('tspm')} | ${pollText('pm2')} | ${fmtRatio(ratio(max(polls('tspm')), max(polls('pm2'))))} | all < 1 s | ${yes(okT)} |`)
-    if (!okT) failed.push(`${s}: list took ≥ 1 s at ${slow('tspm')} of ${polls('tspm').length} polls (max ${pollMs(max(polls('tspm')))})`)
+    rows.push(
+      `| ${s} | list answers (every poll) | ${pollText('tspm')} | ${pollText('pm2')} | ${fmtRatio(ratio(max(polls('tspm')), max(polls('pm2'))))} | all < 1 s | ${yes(okT)} |`,
+    )
+    if (!okT)
+      failed.push(
+        `${s}: list took ≥ 1 s at ${slow('tspm')} of ${polls('tspm').length} polls (max ${pollMs(max(polls('tspm')))})`,
+      )
     details.push(
       `Crash storm: ${sm.length} rep(s); statuses at the end: tspm ${sm.map((r) => JSON.stringify(r.tspm?.statuses)).join(', ')}; PM2 ${sm.map((r) => JSON.stringify(r.pm2?.statuses)).join(', ')}; ` +
-        `list polls (ms; ∞: no answer in 5 s) tspm ${polls('tspm').map((x) => fmt(x)).join(' ')}; PM2 ${polls('pm2').map((x) => fmt(x)).join(' ')}.`,
+        `list polls (ms; ∞: no answer in 5 s) tspm ${polls('tspm')
+          .map((x) => fmt(x))
+          .join(' ')}; PM2 ${polls('pm2')
+          .map((x) => fmt(x))
+          .join(' ')}.`,
     )
     for (const tool of ['tspm', 'pm2']) {
       for (const r of sm) {
-        if (r[tool]?.pollErrors?.length) notes.push(`${tool}: storm list errors: ${[...new Set(r[tool].pollErrors)].join(' | ').slice(0, 300)}`)
+        if (r[tool]?.pollErrors?.length)
+          notes.push(`${tool}: storm list errors: ${[...new Set(r[tool].pollErrors)].join(' | ').slice(0, 300)}`)
         if (r[tool] && !r[tool].startOk) notes.push(`${tool}: storm: the start command failed`)
       }
     }
@@ -165,7 +263,17 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
     '| Scenario | Metric | tspm | PM2 | tspm/PM2 | Target | Met |',
     '| --- | --- | --- | --- | --- | --- | --- |',
   ]
-  const tail = ['', failed.length ? `**Targets missed (${failed.length}):**` : '**Every target is met.**', ...failed.map((f) => `- ${f}`), '', '<details><summary>How each figure was taken, raw per-rep figures</summary>', '', ...details.map((d) => `- ${d}`), '', '</details>']
+  const tail = [
+    '',
+    failed.length ? `**Targets missed (${failed.length}):**` : '**Every target is met.**',
+    ...failed.map((f) => `- ${f}`),
+    '',
+    '<details><summary>How each figure was taken, raw per-rep figures</summary>',
+    '',
+    ...details.map((d) => `- ${d}`),
+    '',
+    '</details>',
+  ]
   if (notes.length) tail.push('', 'Notes from the run:', ...notes.map((n) => `- ${n}`))
   return {markdown: [...head, ...rows, ...tail].join('\n') + '\n', failed}
 }

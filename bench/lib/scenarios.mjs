@@ -81,7 +81,8 @@ export async function latency(ctx) {
       const result = check(await command.go(), command.key)
       if (command.key.endsWith('.list')) {
         const procs = JSON.parse(result.stdout.slice(result.stdout.search(/^\[/m)))
-        if (procs.length !== cfg.latencyApps) throw new Error(`${command.key} listed ${procs.length} apps, expected ${cfg.latencyApps}`)
+        if (procs.length !== cfg.latencyApps)
+          throw new Error(`${command.key} listed ${procs.length} apps, expected ${cfg.latencyApps}`)
       }
       if (i >= warmup) times[command.key].push(result.ms)
     }
@@ -129,7 +130,15 @@ export async function crashGap(ctx, block) {
   for (const tool of order(ctx, block)) {
     const home = tool.newHome(`gap-${block}`)
     const stamps = join(home.work, 'stamps.txt')
-    const app = {name: 'crashy', script: ctx.apps.crashStamp, args: [stamps], interpreter: 'none', noDelay: true, maxRestarts: 1000, env: {BENCH_APP: '1'}}
+    const app = {
+      name: 'crashy',
+      script: ctx.apps.crashStamp,
+      args: [stamps],
+      interpreter: 'none',
+      noDelay: true,
+      maxRestarts: 1000,
+      env: {BENCH_APP: '1'},
+    }
     check(await tool.start(home, [app]), `${tool.label} start crashy`)
     const deadline = Date.now() + 30_000 + want * 2000
     let gaps = []
@@ -141,7 +150,9 @@ export async function crashGap(ctx, block) {
     const final = await tool.list(home)
     await tool.shutdown(home)
     if (gaps.length < want) {
-      throw new Error(`${tool.label}: only ${gaps.length} of ${want} restarts seen; last list: ${JSON.stringify(final.procs)}`)
+      throw new Error(
+        `${tool.label}: only ${gaps.length} of ${want} restarts seen; last list: ${JSON.stringify(final.procs)}`,
+      )
     }
     out[tool.key] = {gaps: gaps.slice(0, want)}
   }
@@ -217,7 +228,10 @@ async function logRedirect(ctx, rep, total) {
   const stamp = join(ctx.tmpRoot, `redirect-${rep}.stamp`)
   const fd = openSync(file, 'w')
   const t0 = performance.now()
-  const child = spawn(process.execPath, [ctx.apps.logger, stamp, String(total)], {env: {...ctx.baseEnv, BENCH_APP: '1'}, stdio: ['ignore', fd, 'inherit']})
+  const child = spawn(process.execPath, [ctx.apps.logger, stamp, String(total)], {
+    env: {...ctx.baseEnv, BENCH_APP: '1'},
+    stdio: ['ignore', fd, 'inherit'],
+  })
   closeSync(fd)
   const code = await new Promise((resolve) => child.once('exit', (c) => resolve(c)))
   const wallMs = performance.now() - t0
@@ -233,7 +247,14 @@ async function logUnder(ctx, tool, rep, total) {
   await sleep(1000)
   const baseRss = await steadyRss(pid)
   const stamp = join(home.work, 'logger.stamp')
-  const app = {name: 'logger', script: ctx.apps.logger, args: [stamp, String(total)], autorestart: false, bigLogs: true, env: {BENCH_APP: '1'}}
+  const app = {
+    name: 'logger',
+    script: ctx.apps.logger,
+    args: [stamp, String(total)],
+    autorestart: false,
+    bigLogs: true,
+    env: {BENCH_APP: '1'},
+  }
   const sampler = rssSampler(pid)
   const startP = tool.start(home, [app])
   let landedAt

@@ -1,7 +1,18 @@
 // The two process managers behind one small interface, each driven only through its own CLI,
 // each in its own temp home. Equivalent settings are written in each tool's own config format.
 import {spawn} from 'node:child_process'
-import {closeSync, cpSync, existsSync, mkdirSync, symlinkSync, openSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  symlinkSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -73,7 +84,12 @@ class Tool {
   async list(home, timeoutMs = 30_000) {
     const result = await this.cli(home, this.listArgs, timeoutMs)
     if (result.code !== 0 || result.timedOut) {
-      return {ok: false, ms: result.ms, procs: [], error: result.timedOut ? 'timed out' : (result.stderr || result.stdout).trim().slice(-300)}
+      return {
+        ok: false,
+        ms: result.ms,
+        procs: [],
+        error: result.timedOut ? 'timed out' : (result.stderr || result.stdout).trim().slice(-300),
+      }
     }
     try {
       return {ok: true, ms: result.ms, procs: this.normalize(parseJsonArray(result.stdout))}
@@ -91,7 +107,9 @@ class Tool {
       if (last.ok && want(last.procs)) return {ms: performance.now() - t0, procs: last.procs}
       await sleep(10)
     }
-    throw new Error(`${this.label}: ${what} not reached within ${deadlineMs / 1000} s; last list: ${last?.ok ? summarize(last.procs) : last?.error}`)
+    throw new Error(
+      `${this.label}: ${what} not reached within ${deadlineMs / 1000} s; last list: ${last?.ok ? summarize(last.procs) : last?.error}`,
+    )
   }
 
   async waitOnline(home, count, opts) {
@@ -126,7 +144,11 @@ class Tool {
     check(await this.start(home, [{name: 'anchor', script: idle, env: {BENCH_APP: '1'}}]), `${this.label} start anchor`)
     await this.waitOnline(home, 1, {t0: performance.now(), deadlineMs: 30_000})
     check(await this.cli(home, ['delete', 'anchor']), `${this.label} delete anchor`)
-    await this.waitFor(home, (procs) => procs.length === 0, {t0: performance.now(), deadlineMs: 30_000, what: 'empty list'})
+    await this.waitFor(home, (procs) => procs.length === 0, {
+      t0: performance.now(),
+      deadlineMs: 30_000,
+      what: 'empty list',
+    })
     await waitGone(() => this.apps(home), 10_000)
     return this.waitDaemonPid(home)
   }
@@ -157,11 +179,15 @@ class Tool {
     if (home.closed) return []
     home.closed = true
     const result = await this.cli(home, ['kill'], 60_000)
-    if (result.code !== 0) this.ctx.note(`${this.label} kill exited ${result.code ?? result.signal}: ${(result.stderr || result.stdout).trim().slice(-200)}`)
+    if (result.code !== 0)
+      this.ctx.note(
+        `${this.label} kill exited ${result.code ?? result.signal}: ${(result.stderr || result.stdout).trim().slice(-200)}`,
+      )
     if (home.foreground) await waitExit(home.foreground, 15_000)
     const left = await waitGone(() => this.processes(home), 10_000)
     for (const pid of left) signal(pid, 'SIGKILL')
-    if (left.length) this.ctx.note(`${this.label}: ${left.length} process(es) of ${home.dir} still ran 10 s after \`kill\`; SIGKILLed`)
+    if (left.length)
+      this.ctx.note(`${this.label}: ${left.length} process(es) of ${home.dir} still ran 10 s after \`kill\`; SIGKILLed`)
     return left
   }
 }
@@ -185,7 +211,7 @@ class Tspm extends Tool {
       return out
     })
     // JSON is YAML: tspm reads this as its tspm.yaml.
-    const file = join(home.work, `tspm-${home.configs = (home.configs ?? 0) + 1}.yaml`)
+    const file = join(home.work, `tspm-${(home.configs = (home.configs ?? 0) + 1)}.yaml`)
     writeFileSync(file, JSON.stringify({processes}, null, 2))
     return file
   }
@@ -197,7 +223,12 @@ class Tspm extends Tool {
   /** `tspm resurrect` is the supervisor in the foreground: run it in the background here. */
   async resurrect(home) {
     const logFd = openSync(join(home.work, 'resurrect.log'), 'a')
-    const child = spawn(process.execPath, [this.bin, 'resurrect'], {env: home.env, cwd: home.work, detached: true, stdio: ['ignore', logFd, logFd]})
+    const child = spawn(process.execPath, [this.bin, 'resurrect'], {
+      env: home.env,
+      cwd: home.work,
+      detached: true,
+      stdio: ['ignore', logFd, logFd],
+    })
     closeSync(logFd)
     home.foreground = child
     home.closed = false
@@ -226,7 +257,7 @@ class Pm2 extends Tool {
       // PM2 never rotates without the pm2-logrotate module: bigLogs needs nothing.
       return out
     })
-    const file = join(home.work, `ecosystem-${home.configs = (home.configs ?? 0) + 1}.json`)
+    const file = join(home.work, `ecosystem-${(home.configs = (home.configs ?? 0) + 1)}.json`)
     writeFileSync(file, JSON.stringify({apps: list}, null, 2))
     return file
   }

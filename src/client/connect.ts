@@ -71,11 +71,15 @@ export async function connectOrSpawn(paths: HomePaths): Promise<{client: Supervi
     if (await client.health()) return {client, spawned: exitCode === null}
     // Lost a race with another `tspm start`: that one's supervisor will answer.
     if (exitCode !== null && exitCode !== ExitCode.alreadyRunning) {
-      throw new TspmError(`the supervisor failed to start (exit ${exitCode}): ${lastLine(paths.supervisorLog)}; see ${paths.supervisorLog}`)
+      throw new TspmError(
+        `the supervisor failed to start (exit ${exitCode}): ${lastLine(paths.supervisorLog)}; see ${paths.supervisorLog}`,
+      )
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS))
   }
-  throw new TspmError(`the supervisor did not answer on ${paths.socket} within ${READY_TIMEOUT_MS / 1000} s; see ${paths.supervisorLog}`)
+  throw new TspmError(
+    `the supervisor did not answer on ${paths.socket} within ${READY_TIMEOUT_MS / 1000} s; see ${paths.supervisorLog}`,
+  )
 }
 
 const SUPERVISOR_LOG_MAX_BYTES = 10 * 1024 * 1024

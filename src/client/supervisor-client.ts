@@ -19,10 +19,13 @@ const EXIT_TIMEOUT_MS = 10_000
 /** No supervisor answers on the socket of this TSPM_HOME. */
 export class SupervisorNotRunningError extends TspmError {
   constructor(home: string) {
-    super(`no supervisor is running for TSPM_HOME=${home}; start your apps with \`tspm start\` (or \`tspm resurrect\`)`, {
-      exit: ExitCode.notRunning,
-      code: 'not_running',
-    })
+    super(
+      `no supervisor is running for TSPM_HOME=${home}; start your apps with \`tspm start\` (or \`tspm resurrect\`)`,
+      {
+        exit: ExitCode.notRunning,
+        code: 'not_running',
+      },
+    )
   }
 }
 
@@ -51,7 +54,9 @@ export class SupervisorClient {
   async act(action: 'delete' | 'restart' | 'stop', target: string): Promise<string[]> {
     const path = `processes/${encodeURIComponent(target)}`
     const response =
-      action === 'delete' ? await this.call<ActionResponse>('DELETE', path) : await this.call<ActionResponse>('POST', `${path}/${action}`)
+      action === 'delete'
+        ? await this.call<ActionResponse>('DELETE', path)
+        : await this.call<ActionResponse>('POST', `${path}/${action}`)
     return response.names
   }
 
@@ -94,7 +99,9 @@ export class SupervisorClient {
     const payload = body === undefined ? '' : JSON.stringify(body)
     const head =
       `${method} ${API_PREFIX}/${path} HTTP/1.1\r\nhost: tspm\r\nconnection: close\r\n` +
-      (body === undefined ? '' : `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(payload)}\r\n`) +
+      (body === undefined
+        ? ''
+        : `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(payload)}\r\n`) +
       '\r\n'
     return new Promise<T>((resolve, reject) => {
       const socket = connect(this.paths.socket)
@@ -117,8 +124,14 @@ export class SupervisorClient {
         else reject(apiError(parsed as ApiErrorBody))
       })
       socket.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') reject(new SupervisorNotRunningError(this.paths.home))
-        else if (error.code === 'EACCES') reject(new TspmError(`no permission to use ${this.paths.socket}: it belongs to another user; run tspm as that user or set TSPM_HOME`))
+        if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED')
+          reject(new SupervisorNotRunningError(this.paths.home))
+        else if (error.code === 'EACCES')
+          reject(
+            new TspmError(
+              `no permission to use ${this.paths.socket}: it belongs to another user; run tspm as that user or set TSPM_HOME`,
+            ),
+          )
         else reject(new TspmError(`cannot reach the supervisor on ${this.paths.socket}: ${error.message}`))
       })
     })

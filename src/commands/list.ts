@@ -16,6 +16,9 @@ Never starts a supervisor: when none is running the list is empty. With --json, 
 
   async run(): Promise<ProcessInfo[]> {
     await this.parse(List)
-    return showProcessList(this.paths, this.jsonEnabled(), {log: (text) => this.log(text), note: (text) => this.note(text)})
+    return showProcessList(this.paths, this.jsonEnabled(), {
+      log: (text) => this.log(text),
+      note: (text) => this.note(text),
+    })
   }
 }

@@ -21,20 +21,28 @@ export default class Logs extends TspmCommand {
   }
   static override examples = [
     '<%= config.bin %> <%= command.id %> web',
-    {description: 'The last 100 lines of stderr.', command: '<%= config.bin %> <%= command.id %> web --err --lines 100'},
+    {
+      description: 'The last 100 lines of stderr.',
+      command: '<%= config.bin %> <%= command.id %> web --err --lines 100',
+    },
     {description: 'Follow both streams.', command: '<%= config.bin %> <%= command.id %> web --follow'},
   ]
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Logs)
     if (!PROCESS_NAME_PATTERN.test(args.name)) {
-      throw new TspmError(`"${args.name}" is not a process name (letters, digits, ".", "_", "-")`, {exit: ExitCode.usage, code: 'usage'})
+      throw new TspmError(`"${args.name}" is not a process name (letters, digits, ".", "_", "-")`, {
+        exit: ExitCode.usage,
+        code: 'usage',
+      })
     }
     const paths = logFilePaths(this.paths.logsDir, args.name)
     const streams = flags.out ? [paths.out] : flags.err ? [paths.err] : [paths.out, paths.err]
     const files = streams.filter((file) => existsSync(file))
     if (files.length === 0) {
-      throw new TspmError(`no logs for "${args.name}" in ${this.paths.logsDir}; see \`tspm list\` for the names`, {code: 'unknown_process'})
+      throw new TspmError(`no logs for "${args.name}" in ${this.paths.logsDir}; see \`tspm list\` for the names`, {
+        code: 'unknown_process',
+      })
     }
     const headed = streams.length > 1
     for (const file of files) {
@@ -43,7 +51,9 @@ export default class Logs extends TspmCommand {
     }
     if (!flags.follow) return
 
-    const stops = files.map((file) => followFile(file, (text) => process.stdout.write(headed ? prefixLines(text, file) : text)))
+    const stops = files.map((file) =>
+      followFile(file, (text) => process.stdout.write(headed ? prefixLines(text, file) : text)),
+    )
     await new Promise<void>((resolve) => {
       const finish = () => {
         for (const stop of stops) stop()

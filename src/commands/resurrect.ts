@@ -13,6 +13,10 @@ Before starting anything it stops what a killed supervisor may have left running
   async run(): Promise<void> {
     await this.parse(Resurrect)
     const {resurrect} = await import('../resurrect.js')
-    await resurrect(this.paths, {log: (text) => this.log(text), note: (text) => this.note(text), warn: (text) => this.warn(text)})
+    await resurrect(this.paths, {
+      log: (text) => this.log(text),
+      note: (text) => this.note(text),
+      warn: (text) => this.warn(text),
+    })
   }
 }

@@ -33,7 +33,9 @@ Saving an empty list (or with no supervisor running) is refused unless --force, 
     for (const note of notes) this.note(note)
     const names = processes.map(({spec, desired}) => (desired === 'stopped' ? `${spec.name} (stopped)` : spec.name))
     if (!this.jsonEnabled()) {
-      this.log(`saved ${processes.length} process${processes.length === 1 ? '' : 'es'} to ${this.paths.dumpFile}${names.length > 0 ? `: ${names.join(', ')}` : ''}`)
+      this.log(
+        `saved ${processes.length} process${processes.length === 1 ? '' : 'es'} to ${this.paths.dumpFile}${names.length > 0 ? `: ${names.join(', ')}` : ''}`,
+      )
     }
     return {file: this.paths.dumpFile, names: processes.map(({spec}) => spec.name)}
   }

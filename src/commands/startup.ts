@@ -14,7 +14,9 @@ The service runs the same runtime and tspm as this command (absolute paths), wit
 Installing needs root: run without it, the exact sudo command is printed and nothing is changed. --print only renders the service definition to stdout (no root needed), for example to check it with \`systemd-analyze verify\`.`
   static override enableJsonFlag = true
   static override args = {
-    platform: Args.string({description: 'Init system to install for, such as systemd (default: the one detected on this machine).'}),
+    platform: Args.string({
+      description: 'Init system to install for, such as systemd (default: the one detected on this machine).',
+    }),
   }
   static override flags = {
     user: Flags.string({char: 'u', summary: 'User the service runs as (default: SUDO_USER under sudo, else you).'}),
@@ -23,9 +25,20 @@ Installing needs root: run without it, the exact sudo command is printed and not
     force: Flags.boolean({summary: 'Replace an existing service of that name that belongs to another TSPM_HOME.'}),
   }
   static override examples = [
-    {description: 'Install the systemd service for your user (prints the sudo command when you are not root).', command: 'sudo <%= config.bin %> <%= command.id %> systemd -u $(whoami)'},
-    {description: 'Look at the unit first, and let systemd check it.', command: '<%= config.bin %> <%= command.id %> systemd --print > tspm.service && systemd-analyze verify ./tspm.service'},
-    {description: 'A second service for another TSPM_HOME.', command: 'sudo TSPM_HOME=/home/deploy/.tspm-prod <%= config.bin %> <%= command.id %> systemd -u deploy --service-name tspm-prod'},
+    {
+      description: 'Install the systemd service for your user (prints the sudo command when you are not root).',
+      command: 'sudo <%= config.bin %> <%= command.id %> systemd -u $(whoami)',
+    },
+    {
+      description: 'Look at the unit first, and let systemd check it.',
+      command:
+        '<%= config.bin %> <%= command.id %> systemd --print > tspm.service && systemd-analyze verify ./tspm.service',
+    },
+    {
+      description: 'A second service for another TSPM_HOME.',
+      command:
+        'sudo TSPM_HOME=/home/deploy/.tspm-prod <%= config.bin %> <%= command.id %> systemd -u deploy --service-name tspm-prod',
+    },
   ]
 
   async run(): Promise<PrintedUnit | StartupRecord> {
@@ -34,7 +47,11 @@ Installing needs root: run without it, the exact sudo command is printed and not
     // Names first: a bad one is reported before any plugin or the passwd database is asked.
     checkServiceName(flags['service-name'])
     if (flags.user !== undefined) checkUserName(flags.user, '-u/--user')
-    if (flags.print && flags.force) throw new TspmError('--print changes nothing, so --force has no meaning with it', {exit: ExitCode.usage, code: 'usage'})
+    if (flags.print && flags.force)
+      throw new TspmError('--print changes nothing, so --force has no meaning with it', {
+        exit: ExitCode.usage,
+        code: 'usage',
+      })
 
     const service = await import('../startup/startup-service.js')
     const request = {
@@ -54,7 +71,9 @@ Installing needs root: run without it, the exact sudo command is printed and not
     }
     const {record, statusHint} = await service.installStartup(request)
     if (!this.jsonEnabled()) {
-      this.log(`tspm starts at boot: the ${record.platform} service "${record.service_name}" runs \`tspm resurrect\` as ${record.user} for TSPM_HOME=${record.tspm_home}`)
+      this.log(
+        `tspm starts at boot: the ${record.platform} service "${record.service_name}" runs \`tspm resurrect\` as ${record.user} for TSPM_HOME=${record.tspm_home}`,
+      )
       if (statusHint) this.log(`see it with: ${statusHint}`)
     }
     return record

@@ -10,14 +10,19 @@ export default class Unstartup extends TspmCommand {
 Run it the way you ran startup: \`sudo tspm unstartup\` by the user who ran \`sudo tspm startup systemd\` removes that service. Without root, the exact sudo command is printed and nothing is changed.`
   static override enableJsonFlag = true
   static override args = {
-    platform: Args.string({description: 'Init system the service was installed for (default: the one in startup.json).'}),
+    platform: Args.string({
+      description: 'Init system the service was installed for (default: the one in startup.json).',
+    }),
   }
   static override flags = {
     user: Flags.string({char: 'u', summary: 'User the service runs as (default: SUDO_USER under sudo, else you).'}),
   }
   static override examples = [
     {description: 'Remove the service installed for your user.', command: 'sudo <%= config.bin %> <%= command.id %>'},
-    {description: 'Remove the service of another TSPM_HOME.', command: 'sudo TSPM_HOME=/home/deploy/.tspm-prod <%= config.bin %> <%= command.id %> -u deploy'},
+    {
+      description: 'Remove the service of another TSPM_HOME.',
+      command: 'sudo TSPM_HOME=/home/deploy/.tspm-prod <%= config.bin %> <%= command.id %> -u deploy',
+    },
   ]
 
   async run(): Promise<StartupRecord> {
@@ -35,7 +40,9 @@ Run it the way you ran startup: \`sudo tspm unstartup\` by the user who ran \`su
       note: (line: string) => this.note(line),
     })
     if (!this.jsonEnabled()) {
-      this.log(`removed the ${record.platform} service "${record.service_name}" of ${record.user} (TSPM_HOME=${record.tspm_home}); the saved list is kept`)
+      this.log(
+        `removed the ${record.platform} service "${record.service_name}" of ${record.user} (TSPM_HOME=${record.tspm_home}); the saved list is kept`,
+      )
     }
     return record
   }

@@ -51,7 +51,10 @@ export function parseDotenv(text: string): Record<string, string> {
     if (close < 0) throw new DotenvError(lineNo, `missing the closing ${quote} of the value of ${key}`)
     const after = body.slice(close + 1).trim()
     if (after !== '' && !after.startsWith('#')) {
-      throw new DotenvError(i + 1, `expected nothing but a comment after the closing ${quote}, got ${JSON.stringify(after)}`)
+      throw new DotenvError(
+        i + 1,
+        `expected nothing but a comment after the closing ${quote}, got ${JSON.stringify(after)}`,
+      )
     }
     const raw = body.slice(0, close)
     vars.set(key, quote === "'" ? raw : unescapeDouble(raw))
@@ -87,10 +90,13 @@ export function readEnvFile(path: string): Record<string, string> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     const why =
-      code === 'ENOENT' ? 'no such file'
-      : code === 'EACCES' || code === 'EPERM' ? 'cannot read the file (permission denied)'
-      : code === 'EISDIR' ? 'is a folder, expected a dotenv file'
-      : `cannot read the file: ${(err as Error).message}`
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'cannot read the file (permission denied)'
+          : code === 'EISDIR'
+            ? 'is a folder, expected a dotenv file'
+            : `cannot read the file: ${(err as Error).message}`
     throw new Error(`env_file ${path}: ${why}`, {cause: err})
   }
   try {

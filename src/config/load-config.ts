@@ -11,7 +11,13 @@ import {isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Docume
 import {z} from 'zod'
 
 import {ExitCode} from '../exit-codes.js'
-import {PROCESS_DEFAULTS, PROCESS_NAME_PATTERN, RESERVED_NAME_MESSAGE, RESERVED_PROCESS_NAME, type ProcessSpec} from '../process-spec.js'
+import {
+  PROCESS_DEFAULTS,
+  PROCESS_NAME_PATTERN,
+  RESERVED_NAME_MESSAGE,
+  RESERVED_PROCESS_NAME,
+  type ProcessSpec,
+} from '../process-spec.js'
 import {describeValue, parseDuration, parseSize} from './units.js'
 
 export {MAX_DURATION_MS, parseDuration, parseSize} from './units.js'
@@ -157,7 +163,8 @@ const logSize: Convert<number> = (value) => {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined
   const bytes = parseSize(value)
   // Below 1K rotation would happen on nearly every line, which is never what anyone wants.
-  if (bytes < MIN_LOG_SIZE) throw new RangeError(`expected at least ${MIN_LOG_SIZE} bytes ("1K"), got ${describeValue(value)}`)
+  if (bytes < MIN_LOG_SIZE)
+    throw new RangeError(`expected at least ${MIN_LOG_SIZE} bytes ("1K"), got ${describeValue(value)}`)
   return bytes
 }
 
@@ -196,15 +203,19 @@ const configSchema = z.strictObject(
     processes: z
       .array(processEntry, {
         error: (issue) =>
-          issue.code !== 'invalid_type' ? undefined
-          : issue.input === undefined ? 'missing; expected a list of processes'
-          : `expected a list of processes, got ${describeValue(issue.input)}`,
+          issue.code !== 'invalid_type'
+            ? undefined
+            : issue.input === undefined
+              ? 'missing; expected a list of processes'
+              : `expected a list of processes, got ${describeValue(issue.input)}`,
       })
       .min(1, {error: 'expected at least one process, got an empty list'}),
   },
   {
     error: (issue) =>
-      issue.code === 'invalid_type' ? `expected a map with a "processes:" list, got ${describeValue(issue.input)}` : undefined,
+      issue.code === 'invalid_type'
+        ? `expected a map with a "processes:" list, got ${describeValue(issue.input)}`
+        : undefined,
   },
 )
 
@@ -215,9 +226,23 @@ type ProcessEntry = z.output<typeof processEntry>
 
 /** PM2 options a migrating user is likely to bring along; a "did you mean" would only mislead. */
 const PM2_ONLY_KEYS = new Set([
-  'instances', 'exec_mode', 'watch', 'ignore_watch', 'max_memory_restart', 'out_file', 'error_file',
-  'log_file', 'merge_logs', 'log_date_format', 'time', 'node_args', 'interpreter_args', 'cron_restart',
-  'namespace', 'wait_ready', 'listen_timeout',
+  'instances',
+  'exec_mode',
+  'watch',
+  'ignore_watch',
+  'max_memory_restart',
+  'out_file',
+  'error_file',
+  'log_file',
+  'merge_logs',
+  'log_date_format',
+  'time',
+  'node_args',
+  'interpreter_args',
+  'cron_restart',
+  'namespace',
+  'wait_ready',
+  'listen_timeout',
 ])
 
 function unknownKeyMessage(key: string, known: readonly string[]): string {
@@ -241,7 +266,9 @@ function unknownKeyMessage(key: string, known: readonly string[]): string {
 
 /** Levenshtein distance that also counts swapping two neighbouring letters as one edit. */
 function editDistance(a: string, b: string): number {
-  const d = Array.from({length: a.length + 1}, (_, i) => Array.from({length: b.length + 1}, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+  const d = Array.from({length: a.length + 1}, (_, i) =>
+    Array.from({length: b.length + 1}, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  )
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1
@@ -301,7 +328,9 @@ function positionOf(node: unknown, lineCounter: LineCounter): {line: number; col
 
 function formatPath(path: Path): string {
   return path
-    .map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : i === 0 ? String(segment) : `.${String(segment)}`))
+    .map((segment, i) =>
+      typeof segment === 'number' ? `[${segment}]` : i === 0 ? String(segment) : `.${String(segment)}`,
+    )
     .join('')
 }
 
@@ -345,7 +374,13 @@ export async function loadConfigFile(file: string): Promise<ProcessSpec[]> {
     throw new ConfigError(
       doc.errors.map((error) => {
         const pos = error.linePos?.[0]
-        return {file, line: pos?.line ?? 0, column: pos?.col ?? 0, path: '', message: syntaxMessage(error.code, error.message)}
+        return {
+          file,
+          line: pos?.line ?? 0,
+          column: pos?.col ?? 0,
+          path: '',
+          message: syntaxMessage(error.code, error.message),
+        }
       }),
     )
   }
@@ -387,7 +422,12 @@ export async function loadConfigFile(file: string): Promise<ProcessSpec[]> {
       const node = findNode(doc, path).node
       const first = firstSeen.get(entryName)
       if (first === undefined) firstSeen.set(entryName, {index, line: positionOf(node, lineCounter).line})
-      else at(path, node, `duplicate name ${JSON.stringify(entryName)}, already used by processes[${first.index}] on line ${first.line}`)
+      else
+        at(
+          path,
+          node,
+          `duplicate name ${JSON.stringify(entryName)}, already used by processes[${first.index}] on line ${first.line}`,
+        )
     })
   }
 
@@ -416,14 +456,22 @@ function syntaxMessage(code: string, message: string): string {
   return first.charAt(0).toLowerCase() + first.slice(1)
 }
 
-function resolveEntry(entry: ProcessEntry, index: number, doc: Document, baseDir: string, configPath: string): ProcessSpec {
+function resolveEntry(
+  entry: ProcessEntry,
+  index: number,
+  doc: Document,
+  baseDir: string,
+  configPath: string,
+): ProcessSpec {
   const cwd = entry.cwd === undefined ? baseDir : resolve(baseDir, entry.cwd)
   const original = (path: Path, value: string) => numberSource(doc, ['processes', index, ...path]) ?? value
   return buildSpec({
     ...entry,
     cwd,
     args: entry.args?.map((arg, i) => original(['args', i], arg)),
-    env: entry.env && Object.fromEntries(Object.entries(entry.env).map(([key, value]) => [key, original(['env', key], value)])),
+    env:
+      entry.env &&
+      Object.fromEntries(Object.entries(entry.env).map(([key, value]) => [key, original(['env', key], value)])),
     env_file: entry.env_file === undefined ? undefined : resolve(baseDir, entry.env_file),
     config_file: configPath,
   })
@@ -543,14 +591,16 @@ export interface ScriptOptions {
 /** A spec for a single script with every default. Throws ConfigError naming the flag or script at fault. */
 export function specForScript(script: string, options: ScriptOptions): ProcessSpec {
   const fail = (file: string, message: string) => new ConfigError([{file, line: 0, column: 0, path: '', message}])
-  if (script.trim() === '') throw fail('SCRIPT', `expected the path of a script or a command to run, got ${JSON.stringify(script)}`)
+  if (script.trim() === '')
+    throw fail('SCRIPT', `expected the path of a script or a command to run, got ${JSON.stringify(script)}`)
   if (options.interpreter !== undefined && options.interpreter.trim() === '') {
     throw fail('--interpreter', `expected a program path or command name, or "none", got ""`)
   }
 
   let processName: string
   if (options.name !== undefined) {
-    if (!PROCESS_NAME_PATTERN.test(options.name)) throw fail('--name', `expected ${NAME_RULE}, got ${JSON.stringify(options.name)}`)
+    if (!PROCESS_NAME_PATTERN.test(options.name))
+      throw fail('--name', `expected ${NAME_RULE}, got ${JSON.stringify(options.name)}`)
     if (options.name === RESERVED_PROCESS_NAME) throw fail('--name', RESERVED_NAME_MESSAGE)
     processName = options.name
   } else {

@@ -44,12 +44,17 @@ export interface Column<Row> {
 /** A plain text table; widths come from the uncoloured text so colour never breaks alignment. */
 export function renderTable<Row>(rows: Row[], columns: Column<Row>[], colour: boolean): string {
   const cells = rows.map((row) => columns.map((column) => column.value(row)))
-  const widths = columns.map((column, index) => Math.max(column.header.length, ...cells.map((line) => line[index].length)))
+  const widths = columns.map((column, index) =>
+    Math.max(column.header.length, ...cells.map((line) => line[index].length)),
+  )
   const pad = (text: string, index: number) =>
     columns[index].align === 'right' ? text.padStart(widths[index]) : text.padEnd(widths[index])
   const header = columns.map((column, index) => paint(pad(column.header, index), 'dim', colour)).join('  ')
   const body = rows.map((row, rowIndex) =>
-    columns.map((column, index) => paint(pad(cells[rowIndex][index], index), column.colour?.(row), colour)).join('  ').trimEnd(),
+    columns
+      .map((column, index) => paint(pad(cells[rowIndex][index], index), column.colour?.(row), colour))
+      .join('  ')
+      .trimEnd(),
   )
   return [header.trimEnd(), ...body].join('\n')
 }

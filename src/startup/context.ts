@@ -48,11 +48,21 @@ export async function resolveContext(request: ContextRequest): Promise<ResolvedC
   const isRoot = process.getuid?.() === 0
   const fromSudo = request.userFlag === undefined && isRoot && Boolean(env.SUDO_USER)
   const userName = request.userFlag ?? (fromSudo ? env.SUDO_USER! : await currentUserName())
-  checkUserName(userName, request.userFlag !== undefined ? '-u/--user' : fromSudo ? 'from SUDO_USER; name the user with -u' : 'the current user; name the user with -u')
+  checkUserName(
+    userName,
+    request.userFlag !== undefined
+      ? '-u/--user'
+      : fromSudo
+        ? 'from SUDO_USER; name the user with -u'
+        : 'the current user; name the user with -u',
+  )
   const user = await lookupUser(userName)
   checkPrintable(user.home, `the home folder of ${user.name}`)
   if (!isAbsolute(user.home)) {
-    throw new TspmError(`the home folder of ${user.name} in the passwd database is ${JSON.stringify(user.home)}, not an absolute path; set TSPM_HOME`, {exit: ExitCode.usage, code: 'bad_home'})
+    throw new TspmError(
+      `the home folder of ${user.name} in the passwd database is ${JSON.stringify(user.home)}, not an absolute path; set TSPM_HOME`,
+      {exit: ExitCode.usage, code: 'bad_home'},
+    )
   }
 
   const tspmHomeFromEnv = Boolean(env.TSPM_HOME)
@@ -102,7 +112,10 @@ function checkHomeOwner(tspmHome: string, userName: string, uid: number): void {
     return
   }
   if (!stat.isDirectory()) {
-    throw new TspmError(`TSPM_HOME=${tspmHome} is not a directory; point TSPM_HOME at a folder of ${userName}; nothing was changed`, {exit: ExitCode.usage, code: 'bad_home'})
+    throw new TspmError(
+      `TSPM_HOME=${tspmHome} is not a directory; point TSPM_HOME at a folder of ${userName}; nothing was changed`,
+      {exit: ExitCode.usage, code: 'bad_home'},
+    )
   }
   if (stat.uid !== uid) {
     throw new TspmError(
@@ -141,7 +154,8 @@ function runProgram(command: string, args: string[], options: {timeoutMs?: numbe
         if (!error) return resolvePromise({code: 0, stdout, stderr})
         const {code, killed, signal} = error as NodeJS.ErrnoException & {killed?: boolean; signal?: string}
         if (code === 'ENOENT') return resolvePromise({code: 127, stdout: '', stderr: `${command}: not found`})
-        if (killed && signal) return reject(new Error(`${[command, ...args].join(' ')} did not finish within ${timeoutMs / 1000} s`))
+        if (killed && signal)
+          return reject(new Error(`${[command, ...args].join(' ')} did not finish within ${timeoutMs / 1000} s`))
         resolvePromise({code: typeof code === 'number' ? code : 1, stdout, stderr: stderr || error.message})
       },
     )

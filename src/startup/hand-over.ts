@@ -56,7 +56,10 @@ export function createHandOverStep(input: HandOverInput): StartupStep {
       const stopTimeoutMs = input.maxKillTimeoutMs + STOP_MARGIN_MS
       const deadline = Date.now() + stopTimeoutMs
       while (isAlive(health.pid) || (await client.health())) {
-        if (Date.now() > deadline) throw new TspmError(`the supervisor (pid ${health.pid}) did not stop within ${Math.round(stopTimeoutMs / 1000)} s`)
+        if (Date.now() > deadline)
+          throw new TspmError(
+            `the supervisor (pid ${health.pid}) did not stop within ${Math.round(stopTimeoutMs / 1000)} s`,
+          )
         await delay(POLL_MS)
       }
       output(
@@ -96,7 +99,8 @@ export async function waitForSupervisor(paths: HomePaths, timeoutMs: number = AN
   for (;;) {
     const health = await client.health()
     if (health) return health.pid
-    if (Date.now() > deadline) throw new TspmError(`no supervisor answered on ${paths.socket} within ${timeoutMs / 1000} s`)
+    if (Date.now() > deadline)
+      throw new TspmError(`no supervisor answered on ${paths.socket} within ${timeoutMs / 1000} s`)
     await delay(POLL_MS)
   }
 }

@@ -37,10 +37,13 @@ export function checkServiceName(name: string): string {
 /** A value that ends up in a service definition: one line, printable. */
 export function checkPrintable(value: string, what: string): string {
   if (CONTROL_CHARACTER.test(value)) {
-    throw new TspmError(`${what} ${JSON.stringify(value)} contains a newline or control character, which a service definition cannot hold; nothing was changed`, {
-      exit: ExitCode.usage,
-      code: 'bad_value',
-    })
+    throw new TspmError(
+      `${what} ${JSON.stringify(value)} contains a newline or control character, which a service definition cannot hold; nothing was changed`,
+      {
+        exit: ExitCode.usage,
+        code: 'bad_value',
+      },
+    )
   }
   return value
 }

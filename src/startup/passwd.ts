@@ -13,10 +13,13 @@ import type {StartupUser} from './platform.js'
 export async function lookupUser(name: string): Promise<StartupUser> {
   const entry = await lookup('passwd', name)
   if (!entry) {
-    throw new TspmError(`no user ${JSON.stringify(name)} in the passwd database; create that user first, or name an existing one with -u; nothing was changed`, {
-      exit: ExitCode.usage,
-      code: 'unknown_user',
-    })
+    throw new TspmError(
+      `no user ${JSON.stringify(name)} in the passwd database; create that user first, or name an existing one with -u; nothing was changed`,
+      {
+        exit: ExitCode.usage,
+        code: 'unknown_user',
+      },
+    )
   }
   // name:password:uid:gid:gecos:home:shell
   const [, , uid, gid, , home] = entry
@@ -33,7 +36,10 @@ export async function currentUserName(): Promise<string> {
   } catch {
     const entry = await lookup('passwd', String(process.getuid?.() ?? ''))
     if (entry) return entry[0]
-    throw new TspmError(`the current uid ${process.getuid?.()} has no entry in the passwd database; name the user with -u`, {exit: ExitCode.usage, code: 'unknown_user'})
+    throw new TspmError(
+      `the current uid ${process.getuid?.()} has no entry in the passwd database; name the user with -u`,
+      {exit: ExitCode.usage, code: 'unknown_user'},
+    )
   }
 }
 

@@ -18,16 +18,21 @@ export async function collectPlatforms(config: Config): Promise<InstalledPlatfor
   // captureErrors: a plugin that throws (even through this.error) is reported, not fatal.
   const result = await config.runHook('tspm:startup-platforms', {}, HOOK_TIMEOUT_MS, true)
   const problems = result.failures.map(
-    ({error, plugin}) => `the plugin ${plugin.name} failed to list its startup platforms (${error.message}); it is left out (update it, or remove it with \`tspm plugins uninstall ${plugin.name}\`)`,
+    ({error, plugin}) =>
+      `the plugin ${plugin.name} failed to list its startup platforms (${error.message}); it is left out (update it, or remove it with \`tspm plugins uninstall ${plugin.name}\`)`,
   )
   const platforms: StartupPlatform[] = []
   for (const {plugin, result: answer} of result.successes) {
     for (const candidate of Array.isArray(answer) ? answer : [answer]) {
       const problem = whyUnusable(candidate)
       if (problem) {
-        problems.push(`the plugin ${plugin.name} answered a startup platform that cannot be used (${problem}); it is left out`)
+        problems.push(
+          `the plugin ${plugin.name} answered a startup platform that cannot be used (${problem}); it is left out`,
+        )
       } else if (platforms.some((known) => known.name === candidate.name)) {
-        problems.push(`the plugin ${plugin.name} also provides the startup platform "${candidate.name}"; the first one found is used`)
+        problems.push(
+          `the plugin ${plugin.name} also provides the startup platform "${candidate.name}"; the first one found is used`,
+        )
       } else {
         platforms.push(candidate)
       }
@@ -40,7 +45,8 @@ export async function collectPlatforms(config: Config): Promise<InstalledPlatfor
 function whyUnusable(candidate: unknown): string | undefined {
   if (typeof candidate !== 'object' || candidate === null) return 'not an object'
   const platform = candidate as Record<string, unknown>
-  if (typeof platform.name !== 'string' || !PLATFORM_NAME_PATTERN.test(platform.name)) return `bad name ${JSON.stringify(platform.name)}`
+  if (typeof platform.name !== 'string' || !PLATFORM_NAME_PATTERN.test(platform.name))
+    return `bad name ${JSON.stringify(platform.name)}`
   for (const method of ['detect', 'unitPath', 'needsRoot', 'render', 'installSteps', 'uninstallSteps']) {
     if (typeof platform[method] !== 'function') return `"${platform.name}" has no ${method}()`
   }
@@ -48,18 +54,25 @@ function whyUnusable(candidate: unknown): string | undefined {
 }
 
 /** The platform named on the command line, or the one whose detect() is true here. */
-export async function choosePlatform(installed: StartupPlatform[], requested: string | undefined): Promise<StartupPlatform> {
-  const list = installed.length > 0 ? installed.map((platform) => `${platform.name} (${platform.description})`).join(', ') : 'none'
+export async function choosePlatform(
+  installed: StartupPlatform[],
+  requested: string | undefined,
+): Promise<StartupPlatform> {
+  const list =
+    installed.length > 0 ? installed.map((platform) => `${platform.name} (${platform.description})`).join(', ') : 'none'
   if (requested !== undefined) {
     const found = installed.find((platform) => platform.name === requested)
     if (found) return found
     const hint = PLATFORM_NAME_PATTERN.test(requested)
       ? `if a plugin provides it, install it with \`tspm plugins install tspm-${requested}\``
       : 'a platform name has lowercase letters, digits and "-"'
-    throw new TspmError(`unknown startup platform ${JSON.stringify(requested)}; installed platforms: ${list}; ${hint}; nothing was changed`, {
-      exit: ExitCode.usage,
-      code: 'unknown_platform',
-    })
+    throw new TspmError(
+      `unknown startup platform ${JSON.stringify(requested)}; installed platforms: ${list}; ${hint}; nothing was changed`,
+      {
+        exit: ExitCode.usage,
+        code: 'unknown_platform',
+      },
+    )
   }
   for (const platform of installed) {
     if (await platform.detect()) return platform

@@ -68,7 +68,8 @@ export async function runSteps(steps: StartupStep[], style: ProgressStyle): Prom
   const exit = error instanceof TspmError ? error.exitCode : ExitCode.failure
   const code = error instanceof TspmError ? error.code : 'step_failed'
   let message = `${step.title}: ${error.message}`
-  if (undoFailures.length > 0) message += `\nthese steps could not be undone; fix them by hand:\n  ${undoFailures.join('\n  ')}`
+  if (undoFailures.length > 0)
+    message += `\nthese steps could not be undone; fix them by hand:\n  ${undoFailures.join('\n  ')}`
   else if (undoable.length > 0) message += `\nthe steps done before were undone`
   throw new TspmError(message, {exit, code})
 }
@@ -88,13 +89,22 @@ async function runAsTaskList(tasks: Task[], style: ProgressStyle, exitOnError = 
       if (level !== Levels.STARTED) super.log(level, message as string, options)
     }
   }
-  const lines = {renderer: 'simple', rendererOptions: {logger: new OneLinePerStep({useIcons: true, processOutput: toStderr})}} as const
+  const lines = {
+    renderer: 'simple',
+    rendererOptions: {logger: new OneLinePerStep({useIcons: true, processOutput: toStderr})},
+  } as const
   const chosen =
     style === 'silent'
       ? ({renderer: 'silent', rendererOptions: {}} as const)
       : style === 'lines'
         ? lines
-        : ({renderer: 'default', rendererOptions: {logger: new ListrLogger({useIcons: true, processOutput: toStderr}), collapseErrors: false}} as const)
+        : ({
+            renderer: 'default',
+            rendererOptions: {
+              logger: new ListrLogger({useIcons: true, processOutput: toStderr}),
+              collapseErrors: false,
+            },
+          } as const)
   const list = new Listr(
     tasks.map((task) => ({
       title: task.title,

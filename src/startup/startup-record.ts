@@ -47,19 +47,28 @@ export function loadStartupRecord(paths: HomePaths): StartupRecord | undefined {
   try {
     data = JSON.parse(readFileSync(paths.startupFile, 'utf8'))
   } catch (error) {
-    throw new TspmError(`${paths.startupFile} cannot be read (${(error as Error).message}); nothing was changed`, {exit: ExitCode.badData, code: 'bad_startup_record'})
+    throw new TspmError(`${paths.startupFile} cannot be read (${(error as Error).message}); nothing was changed`, {
+      exit: ExitCode.badData,
+      code: 'bad_startup_record',
+    })
   }
   const missing = RECORD_KEYS.filter((key) => typeof (data as Record<string, unknown> | null)?.[key] !== 'string')
   if (missing.length > 0) {
-    throw new TspmError(`${paths.startupFile} lacks ${missing.join(', ')}; nothing was changed`, {exit: ExitCode.badData, code: 'bad_startup_record'})
+    throw new TspmError(`${paths.startupFile} lacks ${missing.join(', ')}; nothing was changed`, {
+      exit: ExitCode.badData,
+      code: 'bad_startup_record',
+    })
   }
   const record = data as StartupRecord
   // The file belongs to the user and root acts on it: names must be what startup could have written.
   if (!SERVICE_NAME_PATTERN.test(record.service_name) || !PLATFORM_NAME_PATTERN.test(record.platform)) {
-    throw new TspmError(`${paths.startupFile} names the service ${JSON.stringify(record.service_name)} of ${JSON.stringify(record.platform)}, which tspm startup never writes; nothing was changed`, {
-      exit: ExitCode.badData,
-      code: 'bad_startup_record',
-    })
+    throw new TspmError(
+      `${paths.startupFile} names the service ${JSON.stringify(record.service_name)} of ${JSON.stringify(record.platform)}, which tspm startup never writes; nothing was changed`,
+      {
+        exit: ExitCode.badData,
+        code: 'bad_startup_record',
+      },
+    )
   }
   return record
 }

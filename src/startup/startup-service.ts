@@ -39,7 +39,9 @@ export async function renderUnit(request: StartupRequest): Promise<PrintedUnit> 
   if (resolved.dumpProblem) request.note(`warning: ${resolved.dumpProblem.message}`)
   const unit = await platform.render(context)
   const unitPath = platform.unitPath(context)
-  request.note(`this is the unit \`tspm startup ${platform.name}\` would write to ${unitPath} for ${context.user.name} (TSPM_HOME=${context.tspmHome}); nothing was changed`)
+  request.note(
+    `this is the unit \`tspm startup ${platform.name}\` would write to ${unitPath} for ${context.user.name} (TSPM_HOME=${context.tspmHome}); nothing was changed`,
+  )
   return {platform: platform.name, service_name: context.serviceName, unit_path: unitPath, unit}
 }
 
@@ -49,7 +51,15 @@ export async function installStartup(request: StartupRequest): Promise<{record: 
   const {context, paths} = resolved
   // The service would run `tspm resurrect` on that list at every boot, and fail.
   if (resolved.dumpProblem) throw resolved.dumpProblem
-  requireRoot(platform, resolved, ['startup', platform.name, '-u', context.user.name, ...serviceNameFlag(context), ...(request.force ? ['--force'] : []), ...(request.json ? ['--json'] : [])])
+  requireRoot(platform, resolved, [
+    'startup',
+    platform.name,
+    '-u',
+    context.user.name,
+    ...serviceNameFlag(context),
+    ...(request.force ? ['--force'] : []),
+    ...(request.json ? ['--json'] : []),
+  ])
   if (!(await platform.detect())) {
     throw new TspmError(
       `${platform.name} is not the init system running on this machine (${platform.description}); nothing was changed; add --print to see the service definition anyway`,
@@ -106,15 +116,24 @@ export async function removeStartup(request: StartupRequest): Promise<StartupRec
     )
   }
   if (request.platform !== undefined && request.platform !== record.platform) {
-    throw new TspmError(`${located.paths.startupFile} says the ${record.platform} service "${record.service_name}" was installed, not ${request.platform}; run \`tspm unstartup ${record.platform}\`; nothing was changed`, {
-      exit: ExitCode.usage,
-      code: 'platform_mismatch',
-    })
+    throw new TspmError(
+      `${located.paths.startupFile} says the ${record.platform} service "${record.service_name}" was installed, not ${request.platform}; run \`tspm unstartup ${record.platform}\`; nothing was changed`,
+      {
+        exit: ExitCode.usage,
+        code: 'platform_mismatch',
+      },
+    )
   }
   const platform = await choosePlatform(await collectPlatformsNoting(request), record.platform)
   const {paths} = located
   const context: StartupContext = {...located.context, serviceName: record.service_name}
-  requireRoot(platform, {...located, context}, ['unstartup', platform.name, '-u', context.user.name, ...(request.json ? ['--json'] : [])])
+  requireRoot(platform, {...located, context}, [
+    'unstartup',
+    platform.name,
+    '-u',
+    context.user.name,
+    ...(request.json ? ['--json'] : []),
+  ])
   const steps: StartupStep[] = [
     ...platform.uninstallSteps(context, record),
     {title: `Remove ${paths.startupFile}`, run: () => removeStartupRecord(paths)},
@@ -137,7 +156,12 @@ async function collectPlatformsNoting(request: StartupRequest): Promise<StartupP
 }
 
 function contextRequest(request: StartupRequest) {
-  return {userFlag: request.userFlag, serviceName: request.serviceName, force: request.force, tspmVersion: request.config.version}
+  return {
+    userFlag: request.userFlag,
+    serviceName: request.serviceName,
+    force: request.force,
+    tspmVersion: request.config.version,
+  }
 }
 
 function serviceNameFlag(context: StartupContext): string[] {
@@ -155,10 +179,13 @@ function requireRoot(platform: StartupPlatform, {context, tspmHomeFromEnv}: Reso
     context.tspmEntry,
     ...tspmArgs,
   ]
-  throw new TspmError(`installing a ${platform.name} service needs root; nothing was changed. Run:\n  ${command.map(shellQuote).join(' ')}`, {
-    exit: ExitCode.needsRoot,
-    code: 'needs_root',
-  })
+  throw new TspmError(
+    `installing a ${platform.name} service needs root; nothing was changed. Run:\n  ${command.map(shellQuote).join(' ')}`,
+    {
+      exit: ExitCode.needsRoot,
+      code: 'needs_root',
+    },
+  )
 }
 
 /** Quotes one word for a POSIX shell, for commands shown to the user to copy (never run here). */
@@ -208,7 +235,10 @@ function createTspmHome(context: StartupContext): StartupStep {
     title: `Create TSPM_HOME=${tspmHome} for ${user.name}`,
     run() {
       if (!existsSync(dirname(tspmHome))) {
-        throw new TspmError(`the folder ${dirname(tspmHome)} that should hold TSPM_HOME does not exist; create it (owned by ${user.name}) or pick another TSPM_HOME`, {exit: ExitCode.usage, code: 'bad_home'})
+        throw new TspmError(
+          `the folder ${dirname(tspmHome)} that should hold TSPM_HOME does not exist; create it (owned by ${user.name}) or pick another TSPM_HOME`,
+          {exit: ExitCode.usage, code: 'bad_home'},
+        )
       }
       mkdirSync(tspmHome, {mode: 0o700})
       if (context.isRoot) chownSync(tspmHome, user.uid, user.gid)

@@ -51,7 +51,11 @@ export type DumpFile = z.infer<typeof dumpSchema>
 
 /** Where a dump is broken: the file and, when known, line and column. */
 export class BrokenDumpError extends Error {
-  constructor(readonly file: string, readonly where: string, readonly problem: string) {
+  constructor(
+    readonly file: string,
+    readonly where: string,
+    readonly problem: string,
+  ) {
     super(`${file}${where ? `:${where}` : ''}: ${problem}`)
     this.name = 'BrokenDumpError'
   }
@@ -113,7 +117,10 @@ export function loadDump(paths: HomePaths): LoadedDump {
       processes: toSaved(backup),
       source: 'backup',
       file: paths.dumpBackup,
-      warnings: [`${dumpProblem.message}`, `using the previous save ${paths.dumpBackup} (saved ${backup.saved_at}); both files are left as they are`],
+      warnings: [
+        `${dumpProblem.message}`,
+        `using the previous save ${paths.dumpBackup} (saved ${backup.saved_at}); both files are left as they are`,
+      ],
     }
   } catch (error) {
     if (!(error instanceof BrokenDumpError)) throw error
@@ -136,12 +143,20 @@ export function readDump(file: string): DumpFile {
   try {
     data = JSON.parse(text)
   } catch (error) {
-    throw new BrokenDumpError(file, jsonErrorPlace(text, error as Error), `not valid JSON (${(error as Error).message}); the file may be truncated`)
+    throw new BrokenDumpError(
+      file,
+      jsonErrorPlace(text, error as Error),
+      `not valid JSON (${(error as Error).message}); the file may be truncated`,
+    )
   }
   const result = dumpSchema.safeParse(data)
   if (result.success) return result.data
   const issue = result.error.issues[0]
-  throw new BrokenDumpError(file, placeOfPath(text, issue.path as Array<number | string>), `${formatPath(issue.path as Array<number | string>)}: ${issue.message}`)
+  throw new BrokenDumpError(
+    file,
+    placeOfPath(text, issue.path as Array<number | string>),
+    `${formatPath(issue.path as Array<number | string>)}: ${issue.message}`,
+  )
 }
 
 function tryReadDump(file: string): DumpFile | undefined {
@@ -157,7 +172,12 @@ function toSaved(dump: DumpFile): SavedProcess[] {
 }
 
 function formatPath(path: Array<number | string>): string {
-  return path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${part}` : part), '') || '(top level)'
+  return (
+    path.reduce<string>(
+      (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${part}` : part),
+      '',
+    ) || '(top level)'
+  )
 }
 
 /** Line and column of a JSON.parse error, from the position V8 reports (or the end of the text). */

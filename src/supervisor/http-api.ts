@@ -25,11 +25,19 @@ class ApiError extends Error {
  *   POST   /v1/shutdown                     stop every app, then the supervisor
  *   POST   /v1/shutdown?if_idle=1           the same, only while it manages no process (409 else)
  */
-export function createApiServer(supervisor: Supervisor, health: () => HealthResponse, shutdown: () => Promise<void>): Server {
+export function createApiServer(
+  supervisor: Supervisor,
+  health: () => HealthResponse,
+  shutdown: () => Promise<void>,
+): Server {
   const route = async (request: JsonRequest): Promise<JsonResponse> => {
     const {pathname, searchParams} = new URL(request.target, 'http://tspm')
-    if (!pathname.startsWith(`${API_PREFIX}/`)) throw new ApiError(404, 'not_found', `no such endpoint ${pathname}; the API lives under ${API_PREFIX}/`)
-    const parts = pathname.slice(API_PREFIX.length + 1).split('/').map(decodeURIComponent)
+    if (!pathname.startsWith(`${API_PREFIX}/`))
+      throw new ApiError(404, 'not_found', `no such endpoint ${pathname}; the API lives under ${API_PREFIX}/`)
+    const parts = pathname
+      .slice(API_PREFIX.length + 1)
+      .split('/')
+      .map(decodeURIComponent)
     const key = `${request.method} ${parts[0]}${parts.length > 1 ? '/:name' : ''}${parts.length > 2 ? `/${parts[2]}` : ''}`
     switch (key) {
       case 'GET health':

@@ -42,7 +42,8 @@ export function createJsonServer(handle: (request: JsonRequest) => Promise<JsonR
       if (!head) {
         const headEnd = buffered.indexOf('\r\n\r\n')
         if (headEnd < 0) {
-          if (buffered.length > MAX_HEAD_BYTES) reply(socket, {status: 431, body: error('too_large', 'request head too large')})
+          if (buffered.length > MAX_HEAD_BYTES)
+            reply(socket, {status: 431, body: error('too_large', 'request head too large')})
           return
         }
         const parsed = parseHead(buffered.subarray(0, headEnd).toString('latin1'))
@@ -74,10 +75,12 @@ function parseHead(text: string): {method: string; target: string; length: numbe
     const colon = line.indexOf(':')
     const name = line.slice(0, colon).trim().toLowerCase()
     const value = line.slice(colon + 1).trim()
-    if (name === 'transfer-encoding') return {status: 411, body: error('length_required', 'send the body with a content-length')}
+    if (name === 'transfer-encoding')
+      return {status: 411, body: error('length_required', 'send the body with a content-length')}
     if (name === 'content-length') {
       length = Number(value)
-      if (!Number.isInteger(length) || length < 0) return {status: 400, body: error('bad_request', 'bad content-length')}
+      if (!Number.isInteger(length) || length < 0)
+        return {status: 400, body: error('bad_request', 'bad content-length')}
       if (length > MAX_BODY_BYTES) return {status: 413, body: error('too_large', 'request body too large')}
     }
   }

@@ -4,7 +4,10 @@ import {ExitCode, TspmError} from '../exit-codes.js'
 import {isSameProcess, readProcStat} from './proc.js'
 
 export class SupervisorAlreadyRunningError extends TspmError {
-  constructor(readonly pid: number, home: string) {
+  constructor(
+    readonly pid: number,
+    home: string,
+  ) {
     super(`a supervisor already runs for TSPM_HOME=${home} (pid ${pid}); use it, or stop it with \`tspm kill\``, {
       exit: ExitCode.alreadyRunning,
       code: 'already_running',

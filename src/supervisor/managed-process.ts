@@ -162,7 +162,9 @@ export class ManagedProcess {
       return
     }
 
-    const [command, args] = spec.interpreter ? [spec.interpreter, [spec.script, ...spec.args]] : [spec.script, spec.args]
+    const [command, args] = spec.interpreter
+      ? [spec.interpreter, [spec.script, ...spec.args]]
+      : [spec.script, spec.args]
     let child: ChildProcess
     try {
       // detached: the app leads its own session and process group, so stop reaches its children.

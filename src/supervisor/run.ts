@@ -24,7 +24,9 @@ export interface RunningSupervisor {
   shutdown: () => Promise<void>
 }
 
-export const SUPERVISOR_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
+export const SUPERVISOR_VERSION: string = JSON.parse(
+  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+).version
 
 export function timestamped(message: string): void {
   process.stdout.write(`${isoTimestamp()} ${message}\n`)

@@ -9,7 +9,14 @@ import {isoTimestamp, type Clock} from './clock.js'
 import {ManagedProcess, type ProcessSnapshot, type SpawnFunction} from './managed-process.js'
 import {RestartPacer} from './restart-pacer.js'
 import {LaunchThrottle} from './launch-throttle.js'
-import {askGroupToStop, CLOCK_TICKS_PER_SECOND, PAGE_SIZE, readProcStat, scanProcessGroups, signalGroup} from './proc.js'
+import {
+  askGroupToStop,
+  CLOCK_TICKS_PER_SECOND,
+  PAGE_SIZE,
+  readProcStat,
+  scanProcessGroups,
+  signalGroup,
+} from './proc.js'
 
 export const STATUS_FORMAT_VERSION = 1
 /** Automatic restarts across all apps: at most two per core in any 100 ms (see RestartPacer). */
@@ -30,10 +37,15 @@ export interface StatusFile {
 }
 
 export class UnknownProcessError extends Error {
-  constructor(readonly processName: string, known: string[]) {
+  constructor(
+    readonly processName: string,
+    known: string[],
+  ) {
     super(
       `no process named "${processName}"` +
-        (known.length > 0 ? `; known: ${known.join(', ')} (or "all")` : '; nothing is managed yet (start one with `tspm start`)'),
+        (known.length > 0
+          ? `; known: ${known.join(', ')} (or "all")`
+          : '; nothing is managed yet (start one with `tspm start`)'),
     )
     this.name = 'UnknownProcessError'
   }
@@ -150,7 +162,10 @@ export class Supervisor {
         seen.add(stat.pid)
         const previous = this.cpuSamples.get(stat.pid) ?? {ticks: 0, at: snapshot.started_at}
         const seconds = (now - previous.at) / 1000
-        cpu = seconds > 0 ? Math.round(((stat.cpuTicks - previous.ticks) / CLOCK_TICKS_PER_SECOND / seconds) * 1000) / 10 : 0
+        cpu =
+          seconds > 0
+            ? Math.round(((stat.cpuTicks - previous.ticks) / CLOCK_TICKS_PER_SECOND / seconds) * 1000) / 10
+            : 0
         this.cpuSamples.set(stat.pid, {ticks: stat.cpuTicks, at: now})
         memory = stat.rssPages * PAGE_SIZE
       }

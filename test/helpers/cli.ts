@@ -45,7 +45,11 @@ export function runProgram(
     child.stderr.on('data', (chunk) => (stderr += chunk))
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`${command} ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`))
+      reject(
+        new Error(
+          `${command} ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      )
     }, timeoutMs)
     child.once('error', reject)
     child.once('close', (code, signal) => {

@@ -168,15 +168,23 @@ async function launch(dir: string, config: string, env: NodeJS.ProcessEnv, port:
       mkdirSync(tarballs, {recursive: true})
       const npmEnv = registry.npmEnv()
       // --ignore-scripts: the tree is built already; a pack must not rebuild it.
-      const pack = await runProgram('npm', ['pack', '--ignore-scripts', '--pack-destination', tarballs], {cwd: packageDir, env: npmEnv, timeoutMs: 120_000})
-      expectOk(pack, `npm pack in ${packageDir}`)
-      const [tarball] = readdirSync(tarballs).filter((file) => file.endsWith('.tgz'))
-      if (!tarball) throw new Error(`npm pack in ${packageDir} made no tarball:\n${pack.stdout}${pack.stderr}`)
-      const publish = await runProgram('npm', ['publish', join(tarballs, tarball), '--ignore-scripts', '--registry', url, `--${host}:_authToken=tspm-test`], {
-        cwd: tarballs,
+      const pack = await runProgram('npm', ['pack', '--ignore-scripts', '--pack-destination', tarballs], {
+        cwd: packageDir,
         env: npmEnv,
         timeoutMs: 120_000,
       })
+      expectOk(pack, `npm pack in ${packageDir}`)
+      const [tarball] = readdirSync(tarballs).filter((file) => file.endsWith('.tgz'))
+      if (!tarball) throw new Error(`npm pack in ${packageDir} made no tarball:\n${pack.stdout}${pack.stderr}`)
+      const publish = await runProgram(
+        'npm',
+        ['publish', join(tarballs, tarball), '--ignore-scripts', '--registry', url, `--${host}:_authToken=tspm-test`],
+        {
+          cwd: tarballs,
+          env: npmEnv,
+          timeoutMs: 120_000,
+        },
+      )
       expectOk(publish, `npm publish ${tarball} to ${url}`)
     },
     async stop() {

@@ -42,7 +42,10 @@ async function complete(env: NodeJS.ProcessEnv, words: string[]): Promise<string
     '"$fn" tspm "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"',
     'printf "%s\\n" "${COMPREPLY[@]}"',
   ].join('\n')
-  const result = await runProgram('bash', ['--norc', '--noprofile', '-c', script, 'bash', ...words], {env: {...process.env, ...env}, timeoutMs: 30_000})
+  const result = await runProgram('bash', ['--norc', '--noprofile', '-c', script, 'bash', ...words], {
+    env: {...process.env, ...env},
+    timeoutMs: 30_000,
+  })
   assert.equal(result.code, 0, `bash completion failed:\n${result.stderr}`)
   return result.stdout.split('\n').filter((line) => line !== '')
 }
@@ -52,21 +55,30 @@ test('bash completion: `tspm st<TAB>` offers start, startup, stop; `tspm startup
   assert.ok(existsSync(join(cacheDir, 'autocomplete', 'bash_setup')), 'no bash_setup generated')
 
   const commands = await complete(env, ['tspm', 'st'])
-  for (const command of ['start', 'startup', 'stop']) assert.ok(commands.includes(command), `${command} missing from ${commands.join(' ')}`)
-  assert.deepEqual(commands.filter((word) => !word.startsWith('st')), [])
+  for (const command of ['start', 'startup', 'stop'])
+    assert.ok(commands.includes(command), `${command} missing from ${commands.join(' ')}`)
+  assert.deepEqual(
+    commands.filter((word) => !word.startsWith('st')),
+    [],
+  )
   assert.equal(new Set(commands).size, commands.length, `offered twice: ${commands.join(' ')}`)
 
   const flags = await complete(env, ['tspm', 'startup', '--'])
-  for (const flag of ['--user', '--service-name', '--print', '--force', '--json']) assert.ok(flags.includes(flag), `${flag} missing from ${flags.join(' ')}`)
+  for (const flag of ['--user', '--service-name', '--print', '--force', '--json'])
+    assert.ok(flags.includes(flag), `${flag} missing from ${flags.join(' ')}`)
   // Flags only, and startup's own: not start's --config.
-  assert.deepEqual(flags.filter((word) => !word.startsWith('--')), [])
+  assert.deepEqual(
+    flags.filter((word) => !word.startsWith('--')),
+    [],
+  )
   assert.ok(!flags.includes('--config'), flags.join(' '))
 
   const someFlags = await complete(env, ['tspm', 'startup', '--pr'])
   assert.deepEqual(someFlags, ['--print'])
 
   const all = await complete(env, ['tspm', ''])
-  for (const command of ['start', 'stop', 'list', 'startup', 'unstartup', 'plugins', 'autocomplete']) assert.ok(all.includes(command), `${command} missing from ${all.join(' ')}`)
+  for (const command of ['start', 'stop', 'list', 'startup', 'unstartup', 'plugins', 'autocomplete'])
+    assert.ok(all.includes(command), `${command} missing from ${all.join(' ')}`)
 })
 
 test('zsh completion: the generated _tspm passes zsh -n', async (t) => {

@@ -6,7 +6,11 @@ import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:f
 import {delimiter, join} from 'node:path'
 import {test} from 'node:test'
 
-import {checkPlistValue, escapePlistValue, readEnvironmentVariable} from '../../plugins/plugin-launchd/src/plist-syntax.js'
+import {
+  checkPlistValue,
+  escapePlistValue,
+  readEnvironmentVariable,
+} from '../../plugins/plugin-launchd/src/plist-syntax.js'
 import {BIN, REPO_ROOT, runCli, runProgram, tempDir, type CliResult} from '../helpers/cli.js'
 import {oclifDirsEnv} from '../helpers/registry.js'
 
@@ -19,7 +23,8 @@ async function parsePlist(text: string): Promise<Record<string, unknown>> {
   try {
     const file = join(dir, 'job.plist')
     writeFileSync(file, text)
-    const script = 'import json, plistlib, sys\nwith open(sys.argv[1], "rb") as f:\n    print(json.dumps(plistlib.load(f, fmt=plistlib.FMT_XML)))'
+    const script =
+      'import json, plistlib, sys\nwith open(sys.argv[1], "rb") as f:\n    print(json.dumps(plistlib.load(f, fmt=plistlib.FMT_XML)))'
     const result = await runProgram('python3', ['-c', script, file], {timeoutMs: 30_000})
     assert.equal(result.code, 0, `plistlib could not read the plist:\n${result.stderr}\n${text}`)
     return JSON.parse(result.stdout) as Record<string, unknown>
@@ -29,7 +34,10 @@ async function parsePlist(text: string): Promise<Record<string, unknown>> {
 }
 
 /** A CLI with the launchd plugin linked in, in private oclif folders and a private TSPM_HOME. */
-async function linkedCli(t: {after(fn: () => void): void}, homeName = 'home'): Promise<{home: string; run(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>}> {
+async function linkedCli(
+  t: {after(fn: () => void): void},
+  homeName = 'home',
+): Promise<{home: string; run(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>}> {
   const root = tempDir('tspm-launchd-')
   t.after(() => rmSync(root, {recursive: true, force: true}))
   const home = join(root, homeName)
@@ -111,40 +119,46 @@ test('a TSPM_HOME with a control character is refused with a clear message', asy
   assert.equal(result.stdout, '')
 })
 
-test('on a machine without launchd, installing says launchd runs on macOS and changes nothing', {skip: process.platform === 'darwin' ? 'this machine runs macOS' : false}, async (t) => {
-  const cli = await linkedCli(t)
-  const unitPath = IS_ROOT ? '/Library/LaunchDaemons/io.tspm.tspm.plist' : join(process.env.HOME ?? '/nonexistent', 'Library', 'LaunchAgents', 'io.tspm.tspm.plist')
-  const existedBefore = existsSync(unitPath)
-  const result = await cli.run(['startup', 'launchd'])
-  assert.notEqual(result.code, 0, result.stdout)
-  assert.match(result.stderr, /launchd/)
-  assert.match(result.stderr, /macOS/)
-  assert.match(result.stderr, /nothing was changed/)
-  assert.equal(existsSync(unitPath), existedBefore, `${unitPath} appeared`)
-  assert.equal(existsSync(join(cli.home, 'startup', 'startup.json')), false)
+test(
+  'on a machine without launchd, installing says launchd runs on macOS and changes nothing',
+  {skip: process.platform === 'darwin' ? 'this machine runs macOS' : false},
+  async (t) => {
+    const cli = await linkedCli(t)
+    const unitPath = IS_ROOT
+      ? '/Library/LaunchDaemons/io.tspm.tspm.plist'
+      : join(process.env.HOME ?? '/nonexistent', 'Library', 'LaunchAgents', 'io.tspm.tspm.plist')
+    const existedBefore = existsSync(unitPath)
+    const result = await cli.run(['startup', 'launchd'])
+    assert.notEqual(result.code, 0, result.stdout)
+    assert.match(result.stderr, /launchd/)
+    assert.match(result.stderr, /macOS/)
+    assert.match(result.stderr, /nothing was changed/)
+    assert.equal(existsSync(unitPath), existedBefore, `${unitPath} appeared`)
+    assert.equal(existsSync(join(cli.home, 'startup', 'startup.json')), false)
 
-  // unstartup of a launchd job recorded in startup.json: refused the same way, the record kept.
-  const record = {
-    platform: 'launchd',
-    service_name: 'tspm',
-    unit_path: unitPath,
-    user: 'nobody',
-    home: '/nonexistent',
-    tspm_home: cli.home,
-    runtime: process.execPath,
-    tspm: BIN,
-    tspm_version: '0.1.0',
-    installed_at: new Date().toISOString(),
-  }
-  mkdirSync(join(cli.home, 'startup'), {mode: 0o700})
-  const recordFile = join(cli.home, 'startup', 'startup.json')
-  writeFileSync(recordFile, JSON.stringify(record), {mode: 0o600})
-  const removed = await cli.run(['unstartup', 'launchd'])
-  assert.notEqual(removed.code, 0, removed.stdout)
-  assert.match(removed.stderr, /launchd runs on macOS only/)
-  assert.match(removed.stderr, /nothing was changed/)
-  assert.equal(readFileSync(recordFile, 'utf8'), JSON.stringify(record))
-})
+    // unstartup of a launchd job recorded in startup.json: refused the same way, the record kept.
+    const record = {
+      platform: 'launchd',
+      service_name: 'tspm',
+      unit_path: unitPath,
+      user: 'nobody',
+      home: '/nonexistent',
+      tspm_home: cli.home,
+      runtime: process.execPath,
+      tspm: BIN,
+      tspm_version: '0.1.0',
+      installed_at: new Date().toISOString(),
+    }
+    mkdirSync(join(cli.home, 'startup'), {mode: 0o700})
+    const recordFile = join(cli.home, 'startup', 'startup.json')
+    writeFileSync(recordFile, JSON.stringify(record), {mode: 0o600})
+    const removed = await cli.run(['unstartup', 'launchd'])
+    assert.notEqual(removed.code, 0, removed.stdout)
+    assert.match(removed.stderr, /launchd runs on macOS only/)
+    assert.match(removed.stderr, /nothing was changed/)
+    assert.equal(readFileSync(recordFile, 'utf8'), JSON.stringify(record))
+  },
+)
 
 test('every value is XML-escaped so plistlib reads back exactly what was meant; control characters are refused', async () => {
   const values = [
@@ -158,7 +172,9 @@ test('every value is XML-escaped so plistlib reads back exactly what was meant; 
     'unicode: é ✓ 🚀',
     ' leading and trailing spaces ',
   ]
-  const body = values.map((value, index) => `  <key>k${index}</key>\n  <string>${escapePlistValue(value)}</string>`).join('\n')
+  const body = values
+    .map((value, index) => `  <key>k${index}</key>\n  <string>${escapePlistValue(value)}</string>`)
+    .join('\n')
   const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n${body}\n</dict>\n</plist>\n`
   const parsed = await parsePlist(xml)
   assert.deepEqual(
@@ -166,14 +182,30 @@ test('every value is XML-escaped so plistlib reads back exactly what was meant; 
     values,
   )
 
-  for (const bad of ['new\nline', 'tab\there', 'cr\rhere', 'nul\u0000', 'del\u007f', 'c1\u0085', 'lone \ud800 surrogate', 'not a char \uffff']) {
-    assert.throws(() => escapePlistValue(bad), (error: Error & {exitCode?: number}) => {
-      assert.match(error.message, /cannot hold/)
-      assert.equal(error.exitCode, 2)
-      return true
-    }, JSON.stringify(bad))
+  for (const bad of [
+    'new\nline',
+    'tab\there',
+    'cr\rhere',
+    'nul\u0000',
+    'del\u007f',
+    'c1\u0085',
+    'lone \ud800 surrogate',
+    'not a char \uffff',
+  ]) {
+    assert.throws(
+      () => escapePlistValue(bad),
+      (error: Error & {exitCode?: number}) => {
+        assert.match(error.message, /cannot hold/)
+        assert.equal(error.exitCode, 2)
+        return true
+      },
+      JSON.stringify(bad),
+    )
   }
-  assert.throws(() => checkPlistValue('a\nb', 'TSPM_HOME'), /^PlistValueError: TSPM_HOME "a\\nb" contains a newline or control character/)
+  assert.throws(
+    () => checkPlistValue('a\nb', 'TSPM_HOME'),
+    /^PlistValueError: TSPM_HOME "a\\nb" contains a newline or control character/,
+  )
   // A surrogate pair is one character, and fine.
   assert.equal(escapePlistValue('🚀'), '🚀')
 })

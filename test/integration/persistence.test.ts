@@ -19,7 +19,14 @@ interface Listed {
 interface Dump {
   format: string
   version: number
-  processes: Array<{name: string; state: string; args: string[]; cwd: string; env: Record<string, string>; env_file?: string}>
+  processes: Array<{
+    name: string
+    state: string
+    args: string[]
+    cwd: string
+    env: Record<string, string>
+    env_file?: string
+  }>
 }
 
 async function list(home: TestHome): Promise<Listed[]> {
@@ -46,7 +53,11 @@ function startResurrect(home: TestHome): {child: ChildProcess; output: () => str
 }
 
 async function waitForNames(home: TestHome, expected: Array<[string, string]>): Promise<Listed[]> {
-  const key = (entries: Array<[string, string]>) => entries.map(([name, status]) => `${name}:${status}`).sort().join(',')
+  const key = (entries: Array<[string, string]>) =>
+    entries
+      .map(([name, status]) => `${name}:${status}`)
+      .sort()
+      .join(',')
   return waitFor(
     async () => {
       const listed = await list(home)
@@ -85,7 +96,9 @@ test('save, kill, resurrect: the same processes, args, cwd, env and states; env_
   assert.equal((await home.run(['start', '-c', join(dir, 'tspm.yaml')])).code, 0)
   assert.equal((await home.run(['stop', 'parked'])).code, 0)
   const apiLog = join(home.paths.logsDir, 'api-out.log')
-  await waitFor(() => readFileSync(apiLog, 'utf8').includes('API_TOKEN=first-secret-value'), {what: 'api to print its env'})
+  await waitFor(() => readFileSync(apiLog, 'utf8').includes('API_TOKEN=first-secret-value'), {
+    what: 'api to print its env',
+  })
 
   const saved = await home.run(['save'])
   assert.equal(saved.code, 0, saved.stderr)
@@ -122,7 +135,11 @@ test('save, kill, resurrect: the same processes, args, cwd, env and states; env_
     ['parked', 'stopped'],
   ])
   assert.equal(listed.find((p) => p.name === 'parked')!.pid, null)
-  const expectedLines = ['API_TOKEN=second-secret-value', 'PLAIN=visible', `args=["--mode","two words"] cwd=${appDir}`].join('\n')
+  const expectedLines = [
+    'API_TOKEN=second-secret-value',
+    'PLAIN=visible',
+    `args=["--mode","two words"] cwd=${appDir}`,
+  ].join('\n')
   await waitFor(() => readFileSync(apiLog, 'utf8').endsWith(`${expectedLines}\n`), {
     what: 'api to print the new env_file value, its args and cwd',
   })
@@ -162,17 +179,27 @@ test('kill -9 of the supervisor, then resurrect: each saved process runs once, o
   for (const p of before) assert.ok(isRunning(p.pid!), `${p.name} outlived its supervisor (an orphan)`)
 
   const status = JSON.parse(readFileSync(home.paths.statusFile, 'utf8'))
-  status.processes.push({...status.processes[0], name: 'bystander', pid: bystander.pid, proc_start_time: procStartTime(bystander.pid!) - 1})
+  status.processes.push({
+    ...status.processes[0],
+    name: 'bystander',
+    pid: bystander.pid,
+    proc_start_time: procStartTime(bystander.pid!) - 1,
+  })
   writeFileSync(home.paths.statusFile, JSON.stringify(status))
 
   const resurrect = startResurrect(home)
   t.after(() => resurrect.child.kill('SIGKILL'))
-  const after = await waitForNames(home, names.map((name) => [name, 'online']))
+  const after = await waitForNames(
+    home,
+    names.map((name) => [name, 'online']),
+  )
   for (const p of before) assert.equal(isRunning(p.pid!), false, `the orphan ${p.name} (pid ${p.pid}) was stopped`)
   for (const p of after) assert.ok(!before.some((old) => old.pid === p.pid))
   assert.equal(appProcesses(home, 'idle.js').length, 3, 'exactly the saved set, each once')
   assert.ok(isRunning(bystander.pid!), 'a process with a reused pid is never touched')
-  await waitFor(() => /stopped one \(pid \d+\), left running by an earlier supervisor/.test(resurrect.output()), {what: 'the orphan report'})
+  await waitFor(() => /stopped one \(pid \d+\), left running by an earlier supervisor/.test(resurrect.output()), {
+    what: 'the orphan report',
+  })
 
   resurrect.child.kill('SIGTERM')
   assert.equal(await resurrect.exited, 0)
@@ -209,7 +236,10 @@ test('a broken dump.json is reported and left alone; dump.json.bak is used; both
   assert.equal((await home.run(['save'])).code, 0)
   assert.equal((await home.run(['start', '-c', join(dir, 'second.yaml')])).code, 0)
   assert.equal((await home.run(['save'])).code, 0)
-  assert.deepEqual(readDump(home.paths.dumpBackup).processes.map((p) => p.name), ['first'])
+  assert.deepEqual(
+    readDump(home.paths.dumpBackup).processes.map((p) => p.name),
+    ['first'],
+  )
   assert.equal(statSync(home.paths.dumpBackup).mode & 0o777, 0o600)
   assert.equal((await home.run(['kill'])).code, 0)
 
@@ -224,22 +254,28 @@ test('a broken dump.json is reported and left alone; dump.json.bak is used; both
     writeFileSync(home.paths.dumpFile, broken)
     const resurrect = startResurrect(home)
     await waitForNames(home, [['first', 'online']])
-    await waitFor(() => resurrect.output().includes('using the previous save'), {what: `the fallback warning (${kind})`})
-    assert.match(resurrect.output(), new RegExp(`${home.paths.dumpFile}:\\d+:\\d+: `), `${kind}: names the file and the place`)
+    await waitFor(() => resurrect.output().includes('using the previous save'), {
+      what: `the fallback warning (${kind})`,
+    })
+    assert.match(
+      resurrect.output(),
+      new RegExp(`${home.paths.dumpFile}:\\d+:\\d+: `),
+      `${kind}: names the file and the place`,
+    )
     resurrect.child.kill('SIGTERM')
     assert.equal(await resurrect.exited, 0)
     assert.equal(readFileSync(home.paths.dumpFile, 'utf8'), broken, `${kind}: dump.json is untouched`)
     assert.equal(readFileSync(home.paths.dumpBackup, 'utf8'), backup, `${kind}: dump.json.bak is untouched`)
   }
   assert.match(
-    (await (async () => {
+    await (async () => {
       writeFileSync(home.paths.dumpFile, brokenDumps['wrong field'])
       const resurrect = startResurrect(home)
       await waitFor(() => resurrect.output().includes('using the previous save'), {what: 'the warning'})
       resurrect.child.kill('SIGTERM')
       await resurrect.exited
       return resurrect.output()
-    })()),
+    })(),
     /processes\[0\]\.kill_timeout/,
     'a wrong field is named by its path',
   )
@@ -277,7 +313,10 @@ test('save with nothing to save is refused; --force writes an empty list', async
 test('kill -9 of `tspm save` at random moments never leaves a broken or mixed dump.json', async (t) => {
   const home = TestHome.forTest(t)
   const dir = tempDir()
-  const base = Array.from({length: 30}, (_, i) => `  - name: app${i}\n    script: ${join(APPS, 'idle.js')}\n    env: {FILLER: "${'x'.repeat(200)}"}\n`)
+  const base = Array.from(
+    {length: 30},
+    (_, i) => `  - name: app${i}\n    script: ${join(APPS, 'idle.js')}\n    env: {FILLER: "${'x'.repeat(200)}"}\n`,
+  )
   writeFileSync(join(dir, 'tspm.yaml'), `processes:\n${base.join('')}`)
   writeFileSync(join(dir, 'extra.yaml'), `processes:\n  - name: extra\n    script: ${join(APPS, 'idle.js')}\n`)
   assert.equal((await home.run(['start', '-c', join(dir, 'tspm.yaml')])).code, 0)
@@ -286,7 +325,10 @@ test('kill -9 of `tspm save` at random moments never leaves a broken or mixed du
   // Kill moments spread over a whole save, from process start to its last write.
   const saveMs = Date.now() - timed
 
-  const names = (file: string) => readDump(file).processes.map((p) => p.name).join(',')
+  const names = (file: string) =>
+    readDump(file)
+      .processes.map((p) => p.name)
+      .join(',')
   let onDisk = names(home.paths.dumpFile)
   const env: NodeJS.ProcessEnv = {...process.env, TSPM_HOME: home.home}
   delete env.NODE_EXTRA_CA_CERTS
@@ -319,18 +361,32 @@ test('two TSPM_HOMEs run two independent supervisors side by side', async (t) =>
   t.after(() => Promise.all([prod.cleanup(), staging.cleanup()]))
   assert.equal((await prod.run(['start', join(APPS, 'idle.js'), '--name', 'prod-app'])).code, 0)
   assert.equal((await staging.run(['start', join(APPS, 'idle.js'), '--name', 'staging-app'])).code, 0)
-  assert.deepEqual((await list(prod)).map((p) => p.name), ['prod-app'])
-  assert.deepEqual((await list(staging)).map((p) => p.name), ['staging-app'])
+  assert.deepEqual(
+    (await list(prod)).map((p) => p.name),
+    ['prod-app'],
+  )
+  assert.deepEqual(
+    (await list(staging)).map((p) => p.name),
+    ['staging-app'],
+  )
   assert.equal((await prod.run(['save'])).code, 0)
   assert.equal((await staging.run(['save'])).code, 0)
   const pidOf = (home: TestHome) => Number(readFileSync(home.paths.pidFile, 'utf8').split(' ')[0])
   assert.notEqual(pidOf(prod), pidOf(staging))
   for (const home of [prod, staging]) {
-    for (const file of [home.paths.socket, home.paths.dumpFile, home.paths.statusFile, join(home.paths.logsDir, `${home === prod ? 'prod' : 'staging'}-app-out.log`)]) {
+    for (const file of [
+      home.paths.socket,
+      home.paths.dumpFile,
+      home.paths.statusFile,
+      join(home.paths.logsDir, `${home === prod ? 'prod' : 'staging'}-app-out.log`),
+    ]) {
       assert.ok(file.startsWith(home.home + '/'))
       assert.ok(statSync(file))
     }
   }
   assert.equal((await prod.run(['kill'])).code, 0)
-  assert.deepEqual((await list(staging)).map((p) => [p.name, p.status]), [['staging-app', 'online']])
+  assert.deepEqual(
+    (await list(staging)).map((p) => [p.name, p.status]),
+    [['staging-app', 'online']],
+  )
 })

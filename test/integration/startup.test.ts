@@ -12,10 +12,12 @@ import {openRepoView} from '../helpers/repo-view.js'
 
 const isRoot = process.getuid?.() === 0
 const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0
-const hostSystemdVersion = Number(/^systemd (\d+)/.exec(spawnSync('systemctl', ['--version'], {encoding: 'utf8'}).stdout ?? '')?.[1] ?? 0)
+const hostSystemdVersion = Number(
+  /^systemd (\d+)/.exec(spawnSync('systemctl', ['--version'], {encoding: 'utf8'}).stdout ?? '')?.[1] ?? 0,
+)
 const systemdRuns = existsSync('/run/systemd/system')
 /** The user the rendered units run as: root can name any user; others can only be themselves. */
-const unitUser = isRoot ? 'root' : (spawnSync('id', ['-un'], {encoding: 'utf8'}).stdout.trim())
+const unitUser = isRoot ? 'root' : spawnSync('id', ['-un'], {encoding: 'utf8'}).stdout.trim()
 
 const cleanups: Array<() => unknown> = []
 after(async () => {
@@ -72,16 +74,22 @@ describe('startup --print', () => {
     assert.equal(existsSync(home), false, '--print creates nothing')
   })
 
-  test('the printed unit passes systemd-analyze verify with nothing on stderr', {skip: hasSystemdAnalyze ? false : 'no systemd-analyze here'}, async () => {
-    const dir = scratch('tspm-verify-')
-    const result = await runCli(['startup', 'systemd', '--print', '-u', unitUser, '--service-name', 'tspm-verify'], {env: {TSPM_HOME: join(dir, 'home')}})
-    assert.equal(result.code, 0, result.stderr)
-    const file = join(dir, 'tspm-verify.service')
-    writeFileSync(file, result.stdout)
-    const verify = await runProgram('systemd-analyze', ['verify', file])
-    assert.equal(verify.stderr, '')
-    assert.equal(verify.code, 0)
-  })
+  test(
+    'the printed unit passes systemd-analyze verify with nothing on stderr',
+    {skip: hasSystemdAnalyze ? false : 'no systemd-analyze here'},
+    async () => {
+      const dir = scratch('tspm-verify-')
+      const result = await runCli(['startup', 'systemd', '--print', '-u', unitUser, '--service-name', 'tspm-verify'], {
+        env: {TSPM_HOME: join(dir, 'home')},
+      })
+      assert.equal(result.code, 0, result.stderr)
+      const file = join(dir, 'tspm-verify.service')
+      writeFileSync(file, result.stdout)
+      const verify = await runProgram('systemd-analyze', ['verify', file])
+      assert.equal(verify.stderr, '')
+      assert.equal(verify.code, 0)
+    },
+  )
 
   test('RestartSteps= and RestartMaxDelaySec= appear when systemctl says 254 or later', async () => {
     // Only the version probe is replaced: a systemctl that answers like systemd 255.
@@ -102,7 +110,15 @@ describe('startup --print', () => {
     writeFileSync(join(app, 'idle.js'), 'setInterval(() => {}, 1000)\n')
     writeFileSync(
       join(app, 'tspm.yaml'),
-      ['processes:', '  - name: quick', '    script: idle.js', '  - name: slow', '    script: idle.js', '    kill_timeout: 45s', ''].join('\n'),
+      [
+        'processes:',
+        '  - name: quick',
+        '    script: idle.js',
+        '  - name: slow',
+        '    script: idle.js',
+        '    kill_timeout: 45s',
+        '',
+      ].join('\n'),
     )
     assert.equal((await home.run(['start', '-c', join(app, 'tspm.yaml')])).code, 0)
     assert.equal((await home.run(['save'])).code, 0)
@@ -112,7 +128,10 @@ describe('startup --print', () => {
   })
 
   test('--json gives the unit and where it would go', async () => {
-    const result = await runCli(['startup', 'systemd', '--print', '--json', '-u', unitUser, '--service-name', 'web.api_2'], {env: {TSPM_HOME: join(scratch('tspm-json-'), 'h')}})
+    const result = await runCli(
+      ['startup', 'systemd', '--print', '--json', '-u', unitUser, '--service-name', 'web.api_2'],
+      {env: {TSPM_HOME: join(scratch('tspm-json-'), 'h')}},
+    )
     assert.equal(result.code, 0, result.stderr)
     const answer = JSON.parse(result.stdout)
     assert.equal(answer.platform, 'systemd')
@@ -138,7 +157,9 @@ describe('bad input is refused before anything is written', () => {
 
     test(`service name ${JSON.stringify(bad)}`, async () => {
       const home = join(scratch('tspm-bad-service-'), 'h')
-      const result = await runCli(['startup', 'systemd', '-u', unitUser, `--service-name=${bad}`], {env: {TSPM_HOME: home}})
+      const result = await runCli(['startup', 'systemd', '-u', unitUser, `--service-name=${bad}`], {
+        env: {TSPM_HOME: home},
+      })
       assert.equal(result.code, 2, result.stderr)
       assert.match(result.stderr, /invalid --service-name/)
       assert.equal(existsSync(home), false)
@@ -159,13 +180,17 @@ describe('bad input is refused before anything is written', () => {
     assert.equal(result.stdout, '')
   })
 
-  test('a TSPM_HOME that belongs to another user', {skip: isRoot ? false : 'needs root to make a folder of another user'}, async () => {
-    const home = scratch('tspm-foreign-home-')
-    chownSync(home, 65534, 65534)
-    const result = await runCli(['startup', 'systemd', '--print', '-u', 'root'], {env: {TSPM_HOME: home}})
-    assert.equal(result.code, 2)
-    assert.match(result.stderr, /belongs to uid 65534, not to root \(uid 0\)/)
-  })
+  test(
+    'a TSPM_HOME that belongs to another user',
+    {skip: isRoot ? false : 'needs root to make a folder of another user'},
+    async () => {
+      const home = scratch('tspm-foreign-home-')
+      chownSync(home, 65534, 65534)
+      const result = await runCli(['startup', 'systemd', '--print', '-u', 'root'], {env: {TSPM_HOME: home}})
+      assert.equal(result.code, 2)
+      assert.match(result.stderr, /belongs to uid 65534, not to root \(uid 0\)/)
+    },
+  )
 
   test('a saved list that does not read back: startup refuses (resurrect would fail at every boot), --print warns', async () => {
     const home = scratch('tspm-broken-dump-')
@@ -194,14 +219,23 @@ describe('bad input is refused before anything is written', () => {
     assert.match(result.stderr, /--force has no meaning/)
   })
 
-  test('installing where systemd is not running changes nothing', {skip: !isRoot ? 'needs root' : systemdRuns ? 'systemd runs here: this would install' : false}, async () => {
-    const home = join(scratch('tspm-no-systemd-'), 'h')
-    const result = await runCli(['startup', 'systemd', '-u', 'root', '--service-name', 'tspm-test-never'], {env: {TSPM_HOME: home}})
-    assert.equal(result.code, 1)
-    assert.match(result.stderr, /systemd is not the init system running on this machine .*nothing was changed; add --print/)
-    assert.equal(existsSync(home), false)
-    assert.equal(existsSync('/etc/systemd/system/tspm-test-never.service'), false)
-  })
+  test(
+    'installing where systemd is not running changes nothing',
+    {skip: !isRoot ? 'needs root' : systemdRuns ? 'systemd runs here: this would install' : false},
+    async () => {
+      const home = join(scratch('tspm-no-systemd-'), 'h')
+      const result = await runCli(['startup', 'systemd', '-u', 'root', '--service-name', 'tspm-test-never'], {
+        env: {TSPM_HOME: home},
+      })
+      assert.equal(result.code, 1)
+      assert.match(
+        result.stderr,
+        /systemd is not the init system running on this machine .*nothing was changed; add --print/,
+      )
+      assert.equal(existsSync(home), false)
+      assert.equal(existsSync('/etc/systemd/system/tspm-test-never.service'), false)
+    },
+  )
 })
 
 describe('without root', () => {
@@ -222,7 +256,11 @@ describe('without root', () => {
   function runAsUser(args: string[], home: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
     const env = {PATH: process.env.PATH, HOME: home, TSPM_HOME: home, NO_COLOR: '1', ...extraEnv}
     if (!isRoot) return runProgram(process.execPath, [BIN, ...args], {env})
-    return runProgram('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, userBin, ...args], {env})
+    return runProgram(
+      'setpriv',
+      ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, userBin, ...args],
+      {env},
+    )
   }
   const user = isRoot ? 'nobody' : unitUser
 
@@ -234,7 +272,10 @@ describe('without root', () => {
     // TSPM_HOME was set, so the command carries it through sudo; the same flags, absolute paths.
     const expected = `sudo TSPM_HOME=${home} ${process.execPath} ${userBin} startup systemd -u ${user} --service-name my-app`
     assert.ok(result.stderr.includes(`\n  ${expected}\n`), result.stderr)
-    assert.deepEqual(filesUnder(home).filter((file) => !file.startsWith('.')), [])
+    assert.deepEqual(
+      filesUnder(home).filter((file) => !file.startsWith('.')),
+      [],
+    )
   })
 
   test('--json carries the command in the error', async () => {
@@ -275,7 +316,10 @@ describe('without root', () => {
     }
     const result = await runAsUser(['unstartup'], home)
     assert.equal(result.code, 5, result.stderr)
-    assert.ok(result.stderr.includes(`sudo TSPM_HOME=${home} ${process.execPath} ${userBin} unstartup systemd -u ${user}\n`), result.stderr)
+    assert.ok(
+      result.stderr.includes(`sudo TSPM_HOME=${home} ${process.execPath} ${userBin} unstartup systemd -u ${user}\n`),
+      result.stderr,
+    )
     assert.ok(existsSync(join(home, 'startup', 'startup.json')), 'startup.json is kept')
 
     const mismatch = await runAsUser(['unstartup', 'launchd'], home)
@@ -305,23 +349,49 @@ describe('unstartup', () => {
   test('a startup.json naming an uninstalled platform gets the plugin hint', async () => {
     const home = scratch('tspm-unstartup-launchd-')
     mkdirSync(join(home, 'startup'))
-    const record = {platform: 'launchd', service_name: 'tspm', unit_path: '/Library/LaunchDaemons/tspm.plist', user: unitUser, home, tspm_home: home, runtime: process.execPath, tspm: BIN, tspm_version: '0.1.0', installed_at: ''}
+    const record = {
+      platform: 'launchd',
+      service_name: 'tspm',
+      unit_path: '/Library/LaunchDaemons/tspm.plist',
+      user: unitUser,
+      home,
+      tspm_home: home,
+      runtime: process.execPath,
+      tspm: BIN,
+      tspm_version: '0.1.0',
+      installed_at: '',
+    }
     writeFileSync(join(home, 'startup', 'startup.json'), JSON.stringify(record))
     const result = await runCli(['unstartup', '-u', unitUser], {env: {TSPM_HOME: home}})
     assert.equal(result.code, 2)
     assert.match(result.stderr, /unknown startup platform "launchd".*tspm plugins install tspm-launchd/s)
   })
 
-  test('a startup.json pointing at another unit file is refused (it is the user\'s file, root acts on it)', {skip: isRoot ? false : 'needs root'}, async () => {
-    const home = scratch('tspm-unstartup-forged-')
-    mkdirSync(join(home, 'startup'))
-    const record = {platform: 'systemd', service_name: 'tspm', unit_path: '/etc/passwd', user: 'root', home: '/root', tspm_home: home, runtime: process.execPath, tspm: BIN, tspm_version: '0.1.0', installed_at: ''}
-    writeFileSync(join(home, 'startup', 'startup.json'), JSON.stringify(record))
-    const result = await runCli(['unstartup', '-u', 'root'], {env: {TSPM_HOME: home}})
-    assert.equal(result.code, 1)
-    assert.match(result.stderr, /names the unit file "\/etc\/passwd", not \/etc\/systemd\/system\/tspm\.service/)
-    assert.ok(existsSync('/etc/passwd'))
-  })
+  test(
+    "a startup.json pointing at another unit file is refused (it is the user's file, root acts on it)",
+    {skip: isRoot ? false : 'needs root'},
+    async () => {
+      const home = scratch('tspm-unstartup-forged-')
+      mkdirSync(join(home, 'startup'))
+      const record = {
+        platform: 'systemd',
+        service_name: 'tspm',
+        unit_path: '/etc/passwd',
+        user: 'root',
+        home: '/root',
+        tspm_home: home,
+        runtime: process.execPath,
+        tspm: BIN,
+        tspm_version: '0.1.0',
+        installed_at: '',
+      }
+      writeFileSync(join(home, 'startup', 'startup.json'), JSON.stringify(record))
+      const result = await runCli(['unstartup', '-u', 'root'], {env: {TSPM_HOME: home}})
+      assert.equal(result.code, 1)
+      assert.match(result.stderr, /names the unit file "\/etc\/passwd", not \/etc\/systemd\/system\/tspm\.service/)
+      assert.ok(existsSync('/etc/passwd'))
+    },
+  )
 })
 
 describe('startup platforms come from plugins', () => {
@@ -340,15 +410,25 @@ describe('startup platforms come from plugins', () => {
 
   test('a plugin whose hook throws is reported, and systemd still works', async () => {
     const dataDir = scratch('tspm-data-')
-    await linkPlugin(dataDir, 'tspm-broken', "export default async function () { throw new Error('broken on purpose') }\n")
+    await linkPlugin(
+      dataDir,
+      'tspm-broken',
+      "export default async function () { throw new Error('broken on purpose') }\n",
+    )
     await linkPlugin(dataDir, 'tspm-odd', "export default async function () { return [{name: 'odd'}] }\n")
     const env = {TSPM_DATA_DIR: dataDir, TSPM_HOME: join(dataDir, 'home')}
 
     const printed = await runCli(['startup', 'systemd', '--print', '-u', unitUser], {env})
     assert.equal(printed.code, 0, printed.stderr)
     assert.match(printed.stdout, /^ExecStart=/m)
-    assert.match(printed.stderr, /warning: the plugin tspm-broken failed to list its startup platforms \(broken on purpose\); it is left out/)
-    assert.match(printed.stderr, /the plugin tspm-odd answered a startup platform that cannot be used \("odd" has no detect\(\)\)/)
+    assert.match(
+      printed.stderr,
+      /warning: the plugin tspm-broken failed to list its startup platforms \(broken on purpose\); it is left out/,
+    )
+    assert.match(
+      printed.stderr,
+      /the plugin tspm-odd answered a startup platform that cannot be used \("odd" has no detect\(\)\)/,
+    )
 
     const unknown = await runCli(['startup', 'odd', '-u', unitUser], {env})
     assert.equal(unknown.code, 2)

@@ -29,11 +29,16 @@ async function list(home: TestHome): Promise<Listed[]> {
   return JSON.parse(result.stdout) as Listed[]
 }
 
-async function waitForStatus(home: TestHome, name: string, status: string, extra: (p: Listed) => boolean = () => true): Promise<Listed> {
-  return waitFor(
-    async () => (await list(home)).find((p) => p.name === name && p.status === status && extra(p)),
-    {what: `${name} to be ${status}`, timeoutMs: 20_000},
-  )
+async function waitForStatus(
+  home: TestHome,
+  name: string,
+  status: string,
+  extra: (p: Listed) => boolean = () => true,
+): Promise<Listed> {
+  return waitFor(async () => (await list(home)).find((p) => p.name === name && p.status === status && extra(p)), {
+    what: `${name} to be ${status}`,
+    timeoutMs: 20_000,
+  })
 }
 
 function writeConfig(dir: string, yaml: string): string {
@@ -110,7 +115,9 @@ test('start, list, crash recovery, stop, logs and kill with real processes', asy
 
   // stop frees the port and leaves no grandchild.
   const forker = (await list(home)).find((p) => p.name === 'forker')!
-  const grandchildPid = Number(/grandchild (\d+)/.exec(readFileSync(join(home.paths.logsDir, 'forker-out.log'), 'utf8'))![1])
+  const grandchildPid = Number(
+    /grandchild (\d+)/.exec(readFileSync(join(home.paths.logsDir, 'forker-out.log'), 'utf8'))![1],
+  )
   assert.ok(isRunning(grandchildPid))
   const stopped = await home.run(['stop', 'forker'])
   assert.equal(stopped.code, 0, stopped.stderr)
@@ -125,7 +132,9 @@ test('start, list, crash recovery, stop, logs and kill with real processes', asy
   assert.equal(statSync(home.paths.statusFile).mode & 0o777, 0o600)
 
   // status.json mirrors the table.
-  const status = JSON.parse(readFileSync(home.paths.statusFile, 'utf8')) as {processes: Array<{name: string; status: string}>}
+  const status = JSON.parse(readFileSync(home.paths.statusFile, 'utf8')) as {
+    processes: Array<{name: string; status: string}>
+  }
   assert.deepEqual(
     status.processes.map((p) => `${p.name}:${p.status}`).sort(),
     (await list(home)).map((p) => `${p.name}:${p.status}`).sort(),
@@ -147,7 +156,9 @@ async function writeNumberedLines(home: TestHome, lines: number, rotation: strin
     `processes:\n  - name: chatty\n    script: ${join(APPS, 'counter.js')}\n    env: {LINES: ${lines}}\n${rotation}`,
   )
   assert.equal((await home.run(['start', '-c', config])).code, 0)
-  await waitFor(() => readFileSync(join(home.paths.logsDir, 'chatty-err.log'), 'utf8').includes('done'), {what: 'chatty to finish writing'})
+  await waitFor(() => readFileSync(join(home.paths.logsDir, 'chatty-err.log'), 'utf8').includes('done'), {
+    what: 'chatty to finish writing',
+  })
 }
 
 test('log rotation keeps every line, in order, across the rotated files', async (t) => {
@@ -157,13 +168,20 @@ test('log rotation keeps every line, in order, across the rotated files', async 
 
   const files = readdirSync(home.paths.logsDir).filter((file) => file.startsWith('chatty-out.log'))
   assert.ok(files.length > 10, `rotation happened (${files.length} files)`)
-  for (const file of files) assert.ok(statSync(join(home.paths.logsDir, file)).size <= 64 * 1024, `${file} respects max_log_size`)
+  for (const file of files)
+    assert.ok(statSync(join(home.paths.logsDir, file)).size <= 64 * 1024, `${file} respects max_log_size`)
   // Oldest first: chatty-out.log.N ... .1, then chatty-out.log.
   const ordered = files.sort((a, b) => rotationIndex(b) - rotationIndex(a))
   const text = ordered.map((file) => readFileSync(join(home.paths.logsDir, file), 'utf8')).join('')
-  const numbers = text.trimEnd().split('\n').map((line) => Number(line.split(' ')[1]))
+  const numbers = text
+    .trimEnd()
+    .split('\n')
+    .map((line) => Number(line.split(' ')[1]))
   assert.equal(numbers.length, lines)
-  assert.ok(numbers.every((n, index) => n === index + 1), 'every line is there once, in order')
+  assert.ok(
+    numbers.every((n, index) => n === index + 1),
+    'every line is there once, in order',
+  )
 })
 
 function rotationIndex(file: string): number {
@@ -174,7 +192,9 @@ function rotationIndex(file: string): number {
 test('log_files limits how many rotated files are kept', async (t) => {
   const home = TestHome.forTest(t)
   await writeNumberedLines(home, 5000, '    max_log_size: 4K\n    log_files: 3\n')
-  const files = readdirSync(home.paths.logsDir).filter((file) => file.startsWith('chatty-out.log')).sort()
+  const files = readdirSync(home.paths.logsDir)
+    .filter((file) => file.startsWith('chatty-out.log'))
+    .sort()
   assert.deepEqual(files, ['chatty-out.log', 'chatty-out.log.1', 'chatty-out.log.2', 'chatty-out.log.3'])
   const newest = readFileSync(join(home.paths.logsDir, 'chatty-out.log'), 'utf8').trimEnd().split('\n').at(-1)
   assert.match(newest!, /^line 5000 /)
@@ -213,18 +233,36 @@ test('many apps started at once: about one per core starts up at a time, the res
   const config = writeConfig(
     dir,
     'processes:\n' +
-      names.map((name) => `  - name: ${name}\n    script: ${join(APPS, 'busy-start.js')}\n    env: {BUSY_MS: 300}\n    kill_timeout: 20000\n`).join(''),
+      names
+        .map(
+          (name) =>
+            `  - name: ${name}\n    script: ${join(APPS, 'busy-start.js')}\n    env: {BUSY_MS: 300}\n    kill_timeout: 20000\n`,
+        )
+        .join(''),
   )
   const state = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0]
 
   assert.equal((await home.run(['start', '-c', config])).code, 0)
   const started = await list(home)
-  assert.deepEqual(started.map((p) => p.status), names.map(() => 'online'), 'every app is online (started) at once')
-  assert.ok(started.some((p) => state(p.pid!) === 'T'), 'the apps beyond the slots wait stopped for their turn')
+  assert.deepEqual(
+    started.map((p) => p.status),
+    names.map(() => 'online'),
+    'every app is online (started) at once',
+  )
+  assert.ok(
+    started.some((p) => state(p.pid!) === 'T'),
+    'the apps beyond the slots wait stopped for their turn',
+  )
   // Each is continued in its turn: all end up idle, each the process first started, never restarted.
-  await waitFor(() => started.every((p) => state(p.pid!) === 'S'), {what: `all ${count} apps to finish starting`, timeoutMs: 60_000})
+  await waitFor(() => started.every((p) => state(p.pid!) === 'S'), {
+    what: `all ${count} apps to finish starting`,
+    timeoutMs: 60_000,
+  })
   const settled = await list(home)
-  assert.deepEqual(settled.map((p) => [p.pid, p.restarts]), started.map((p) => [p.pid, 0]))
+  assert.deepEqual(
+    settled.map((p) => [p.pid, p.restarts]),
+    started.map((p) => [p.pid, 0]),
+  )
 
   // Stopping apps that still wait for their turn: each gets its stop signal (and SIGCONT to act on
   // it) rather than the SIGKILL at the end of kill_timeout.
@@ -235,8 +273,12 @@ test('many apps started at once: about one per core starts up at a time, the res
   const stopped = await home.run(['stop', 'all'])
   assert.equal(stopped.code, 0, stopped.stderr)
   const after = await list(home)
-  assert.deepEqual(after.map((p) => p.status), names.map(() => 'stopped'))
-  for (const p of after) assert.notEqual(p.last_exit?.signal, 'SIGKILL', `${p.name} had to be killed: ${JSON.stringify(p.last_exit)}`)
+  assert.deepEqual(
+    after.map((p) => p.status),
+    names.map(() => 'stopped'),
+  )
+  for (const p of after)
+    assert.notEqual(p.last_exit?.signal, 'SIGKILL', `${p.name} had to be killed: ${JSON.stringify(p.last_exit)}`)
   for (const p of waiting) assert.equal(isRunning(p.pid!), false, `${p.name} (pid ${p.pid}) is gone`)
 })
 
@@ -305,7 +347,10 @@ test('bad input: clear messages, non-zero exits, nothing changed', async (t) => 
   const unknownJson = await home.run(['restart', 'nosuch', '--json'])
   assert.equal(unknownJson.code, 1)
   assert.equal(JSON.parse(unknownJson.stdout).error.code, 'unknown_process')
-  assert.deepEqual((await list(home)).map((p) => [p.name, p.pid, p.status]), before.map((p) => [p.name, p.pid, p.status]))
+  assert.deepEqual(
+    (await list(home)).map((p) => [p.name, p.pid, p.status]),
+    before.map((p) => [p.name, p.pid, p.status]),
+  )
 
   // A missing env_file fails that process only; the others start.
   const withEnvFile = writeConfig(
@@ -334,7 +379,9 @@ test('one supervisor per TSPM_HOME; a stale socket is replaced', async (t) => {
   const second = await home.run(['resurrect'], {timeoutMs: 15_000})
   assert.equal(second.code, 0, 'resurrect hands over to the running supervisor')
   const direct = await import('../helpers/cli.js').then(({runProgram}) =>
-    runProgram(process.execPath, [join(REPO_ROOT, 'dist', 'supervisor', 'main.js')], {env: {...process.env, TSPM_HOME: home.home}}),
+    runProgram(process.execPath, [join(REPO_ROOT, 'dist', 'supervisor', 'main.js')], {
+      env: {...process.env, TSPM_HOME: home.home},
+    }),
   )
   assert.equal(direct.code, 4)
   assert.match(direct.stdout, new RegExp(`already runs for TSPM_HOME=${home.home} \\(pid ${supervisorPid}\\)`))

@@ -5,8 +5,8 @@
 // Works without systemd on the host (no machined, no D-Bus): the container is
 // started with --register=no --keep-unit and reached with nsenter through the
 // host PID of its PID 1. Needs root.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
+import {randomBytes} from 'node:crypto'
 import {
   appendFileSync,
   closeSync,
@@ -17,136 +17,136 @@ import {
   rmdirSync,
   statSync,
   writeFileSync,
-} from 'node:fs';
-import { access, mkdir, mkdtemp, readFile, readdir, rm, rmdir, statfs } from 'node:fs/promises';
-import { constants as osConstants, tmpdir } from 'node:os';
-import { join, isAbsolute, resolve } from 'node:path';
-import { waitFor, WaitAbort } from './wait.js';
+} from 'node:fs'
+import {access, mkdir, mkdtemp, readFile, readdir, rm, rmdir, statfs} from 'node:fs/promises'
+import {constants as osConstants, tmpdir} from 'node:os'
+import {join, isAbsolute, resolve} from 'node:path'
+import {waitFor, WaitAbort} from './wait.js'
 
 export interface BootOptions {
   /** Root built by prepare-rootfs.sh; used read-only as the overlay's lower dir. */
-  rootfs: string;
+  rootfs: string
   /** Host paths bound read-only into the container at the same path. */
-  binds?: string[];
+  binds?: string[]
   /** Short name used in the machine name / hostname (default "c"). */
-  name?: string;
+  name?: string
   /** Where the per-container temp dir is created (default os.tmpdir()). Must not be on overlayfs. */
-  workDir?: string;
+  workDir?: string
   /** Deadline for the boot to reach running/degraded (default 60 s). */
-  bootTimeoutMs?: number;
+  bootTimeoutMs?: number
 }
 
 export interface ExecOptions {
   /** Run as this user of the container (looked up in its /etc/passwd); default root. */
-  user?: string;
+  user?: string
   /** Extra environment on top of the clean one (PATH, HOME, USER, LOGNAME, SHELL...). */
-  env?: Record<string, string>;
+  env?: Record<string, string>
   /** Written to the command's stdin (otherwise stdin is /dev/null). */
-  input?: string;
+  input?: string
   /** Working directory inside the container (default: the user's home). */
-  cwd?: string;
+  cwd?: string
   /** Kill the command (and its process group) and throw after this long (default 60 s). */
-  timeoutMs?: number;
+  timeoutMs?: number
 }
 
 export interface ExecResult {
   /** Exit code; 128+N when killed by signal N. */
-  code: number;
-  stdout: string;
-  stderr: string;
+  code: number
+  stdout: string
+  stderr: string
 }
 
 interface PasswdEntry {
-  name: string;
-  uid: number;
-  gid: number;
-  home: string;
-  shell: string;
+  name: string
+  uid: number
+  gid: number
+  home: string
+  shell: string
 }
 
-const CLEAN_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const CLEAN_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 /** systemd-nspawn's exit code when the container asked for a reboot. */
-const NSPAWN_REBOOT_EXIT = 133;
-const READY_STATES = new Set(['running', 'degraded']);
+const NSPAWN_REBOOT_EXIT = 133
+const READY_STATES = new Set(['running', 'degraded'])
 /** Prefix of the per-container temp dirs (also used to find stale ones). */
-const DIR_PREFIX = 'tspm-nspawn-';
+const DIR_PREFIX = 'tspm-nspawn-'
 /** Where nspawn keeps per-machine state; it is left behind when nspawn is killed. */
-const NSPAWN_RUN_DIR = '/run/systemd/nspawn';
+const NSPAWN_RUN_DIR = '/run/systemd/nspawn'
 /** statfs f_type of overlayfs. */
-const OVERLAYFS_MAGIC = 0x794c7630;
+const OVERLAYFS_MAGIC = 0x794c7630
 
 /** Containers not yet stopped, for the last-resort cleanup at process exit. */
-const live = new Set<Container>();
-let exitHookInstalled = false;
+const live = new Set<Container>()
+let exitHookInstalled = false
 
 export class Container {
   /** Machine name (also the initial hostname nspawn sets). */
-  readonly name: string;
+  readonly name: string
   /** Per-container temp dir holding upper/, work/, merged/ and the log. */
-  readonly dir: string;
+  readonly dir: string
   /** The merged root as seen from the host: read (or write) container files here. */
-  readonly rootDir: string;
+  readonly rootDir: string
   /** Overlay upper dir: everything the container changed, kept across reboots. */
-  readonly upperDir: string;
+  readonly upperDir: string
   /** systemd-nspawn's console output (all boots appended). */
-  readonly logPath: string;
-  readonly rootfs: string;
-  readonly binds: readonly string[];
+  readonly logPath: string
+  readonly rootfs: string
+  readonly binds: readonly string[]
   /** Number of boots so far (1 after boot(), +1 per reboot()). */
-  boots = 0;
+  boots = 0
 
-  private readonly workDirOverlay: string;
-  private readonly bootTimeoutMs: number;
-  private mounted = false;
+  private readonly workDirOverlay: string
+  private readonly bootTimeoutMs: number
+  private mounted = false
   /** cgroup dirs (one per hierarchy nspawn cares about) the nspawn process is put in. */
-  private cgroupDirs: string[] = [];
-  private nspawn: ChildProcess | undefined;
-  private nspawnExit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
-  private exited = true;
-  private pid1 = 0;
-  private stopPromise: Promise<void> | undefined;
+  private cgroupDirs: string[] = []
+  private nspawn: ChildProcess | undefined
+  private nspawnExit: Promise<{code: number | null; signal: NodeJS.Signals | null}> | undefined
+  private exited = true
+  private pid1 = 0
+  private stopPromise: Promise<void> | undefined
   /** nspawn's lock file for our root dir (see nspawnLeftovers). */
-  private lockFile: string | undefined;
+  private lockFile: string | undefined
 
   private constructor(dir: string, opts: BootOptions) {
-    this.dir = dir;
-    this.rootfs = resolve(opts.rootfs);
-    this.binds = (opts.binds ?? []).map((b) => resolve(b));
-    const suffix = randomBytes(3).toString('hex');
-    this.name = `tspm-${(opts.name ?? 'c').replace(/[^a-zA-Z0-9-]/g, '-').slice(0, 40)}-${suffix}`;
-    this.rootDir = join(dir, 'merged');
-    this.upperDir = join(dir, 'upper');
-    this.workDirOverlay = join(dir, 'work');
-    this.logPath = join(dir, 'nspawn.log');
-    this.bootTimeoutMs = opts.bootTimeoutMs ?? 60_000;
+    this.dir = dir
+    this.rootfs = resolve(opts.rootfs)
+    this.binds = (opts.binds ?? []).map((b) => resolve(b))
+    const suffix = randomBytes(3).toString('hex')
+    this.name = `tspm-${(opts.name ?? 'c').replace(/[^a-zA-Z0-9-]/g, '-').slice(0, 40)}-${suffix}`
+    this.rootDir = join(dir, 'merged')
+    this.upperDir = join(dir, 'upper')
+    this.workDirOverlay = join(dir, 'work')
+    this.logPath = join(dir, 'nspawn.log')
+    this.bootTimeoutMs = opts.bootTimeoutMs ?? 60_000
   }
 
   /** Host PID of the container's PID 1 (systemd) for the current boot. */
   get pid(): number {
-    return this.pid1;
+    return this.pid1
   }
 
   /** Host PID of the systemd-nspawn process for the current boot (0 when not running). */
   get nspawnPid(): number {
-    return this.exited ? 0 : (this.nspawn?.pid ?? 0);
+    return this.exited ? 0 : (this.nspawn?.pid ?? 0)
   }
 
   /** @internal nspawn's image lock file (for the synchronous exit cleanup). */
   get nspawnLockFile(): string | undefined {
-    return this.lockFile;
+    return this.lockFile
   }
 
   /** @internal cgroups of the current boot (for the synchronous exit cleanup). */
   get cgroupPaths(): readonly string[] {
-    return this.cgroupDirs;
+    return this.cgroupDirs
   }
 
   /** The nspawn console log so far (systemd's status lines of every boot). */
   readLog(): string {
     try {
-      return readFileSync(this.logPath, 'utf8');
+      return readFileSync(this.logPath, 'utf8')
     } catch {
-      return '';
+      return ''
     }
   }
 
@@ -156,61 +156,64 @@ export class Container {
    * container (e.g. /var/run -> /run) leads out to the host's file.
    */
   hostPath(insidePath: string): string {
-    if (!isAbsolute(insidePath)) throw new Error(`not an absolute path: ${insidePath}`);
-    return join(this.rootDir, insidePath);
+    if (!isAbsolute(insidePath)) throw new Error(`not an absolute path: ${insidePath}`)
+    return join(this.rootDir, insidePath)
   }
 
   /** Creates a fresh overlay over `opts.rootfs`, boots it and waits for systemd to be up. */
   static async boot(opts: BootOptions): Promise<Container> {
-    if (process.getuid?.() !== 0) throw new Error('Container.boot needs root (mount, systemd-nspawn, nsenter)');
-    const rootfs = resolve(opts.rootfs);
-    const binds = (opts.binds ?? []).map((b) => resolve(b));
+    if (process.getuid?.() !== 0) throw new Error('Container.boot needs root (mount, systemd-nspawn, nsenter)')
+    const rootfs = resolve(opts.rootfs)
+    const binds = (opts.binds ?? []).map((b) => resolve(b))
     await access(join(rootfs, 'usr/lib/systemd/systemd')).catch(() => {
-      throw new Error(`${rootfs} does not look like a prepared root; run test/systemd/prepare-rootfs.sh`);
-    });
+      throw new Error(`${rootfs} does not look like a prepared root; run test/systemd/prepare-rootfs.sh`)
+    })
     // Overlay options and nspawn's --bind-ro use ',' and ':' as separators.
-    for (const p of [rootfs, ...binds]) checkPlainPath(p);
+    for (const p of [rootfs, ...binds]) checkPlainPath(p)
 
-    const workDir = resolve(opts.workDir ?? tmpdir());
+    const workDir = resolve(opts.workDir ?? tmpdir())
     // overlayfs can't use an upper dir that is itself on overlayfs (e.g. a
     // Docker container's /tmp).
     if ((await statfs(workDir)).type === OVERLAYFS_MAGIC) {
-      throw new Error(`workDir ${workDir} is on overlayfs, which can't hold an overlay upper dir; pass another workDir`);
+      throw new Error(`workDir ${workDir} is on overlayfs, which can't hold an overlay upper dir; pass another workDir`)
     }
     // The owner's PID is part of the name so that cleanupStale() in another
     // test process can tell live containers from leftovers without a race.
-    const dir = await mkdtemp(join(workDir, `${DIR_PREFIX}${process.pid}-`));
-    checkPlainPath(dir);
-    const c = new Container(dir, opts);
-    live.add(c);
-    installExitHook();
+    const dir = await mkdtemp(join(workDir, `${DIR_PREFIX}${process.pid}-`))
+    checkPlainPath(dir)
+    const c = new Container(dir, opts)
+    live.add(c)
+    installExitHook()
     try {
-      await Promise.all([mkdir(c.upperDir), mkdir(c.workDirOverlay), mkdir(c.rootDir)]);
+      await Promise.all([mkdir(c.upperDir), mkdir(c.workDirOverlay), mkdir(c.rootDir)])
       await run('mount', [
-        '-t', 'overlay', 'overlay',
-        '-o', `lowerdir=${rootfs},upperdir=${c.upperDir},workdir=${c.workDirOverlay}`,
+        '-t',
+        'overlay',
+        'overlay',
+        '-o',
+        `lowerdir=${rootfs},upperdir=${c.upperDir},workdir=${c.workDirOverlay}`,
         c.rootDir,
-      ]);
-      c.mounted = true;
+      ])
+      c.mounted = true
       // nspawn locks the image as /run/systemd/nspawn/locks/inode-DEV:INO.
-      const st = statSync(c.rootDir);
-      c.lockFile = join(NSPAWN_RUN_DIR, 'locks', `inode-${st.dev}:${st.ino}`);
+      const st = statSync(c.rootDir)
+      c.lockFile = join(NSPAWN_RUN_DIR, 'locks', `inode-${st.dev}:${st.ino}`)
       // Lets cleanupStale() find nspawn's /run leftovers of a killed run.
-      writeFileSync(join(dir, 'machine'), `${c.name}\n${c.lockFile}\n`);
-      await c.start();
-      return c;
+      writeFileSync(join(dir, 'machine'), `${c.name}\n${c.lockFile}\n`)
+      await c.start()
+      return c
     } catch (err) {
       await c.stop().catch((stopErr: unknown) => {
         // Keep the boot failure as the main error; mention the cleanup one.
-        (err as Error).message += `\n(cleanup after failed boot also failed: ${String(stopErr)})`;
-      });
-      throw err;
+        ;(err as Error).message += `\n(cleanup after failed boot also failed: ${String(stopErr)})`
+      })
+      throw err
     }
   }
 
   /** Starts systemd-nspawn on the (already mounted) overlay and waits until systemd is up. */
   private async start(): Promise<void> {
-    this.cgroupDirs = await makeCgroups(this.name);
+    this.cgroupDirs = await makeCgroups(this.name)
     const args = [
       '--boot',
       `--directory=${this.rootDir}`,
@@ -226,15 +229,15 @@ export class Container {
       // Never touch the host's /var/log/journal.
       '--link-journal=no',
       ...this.binds.map((b) => `--bind-ro=${b}`),
-    ];
+    ]
     // nspawn with --keep-unit creates "supervisor" and "payload" cgroups below
     // its own cgroup. On this host that is the root cgroup, so two containers
     // would share /payload; a tiny fixed wrapper moves itself into a cgroup of
     // our own first. Paths and args are passed as arguments, never spliced in.
-    const wrapper = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1"; shift; n=$((n-1)); done; exec "$@"';
-    const procsFiles = this.cgroupDirs.map((d) => join(d, 'cgroup.procs'));
-    const logFd = openSync(this.logPath, 'a');
-    let child: ChildProcess;
+    const wrapper = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1"; shift; n=$((n-1)); done; exec "$@"'
+    const procsFiles = this.cgroupDirs.map((d) => join(d, 'cgroup.procs'))
+    const logFd = openSync(this.logPath, 'a')
+    let child: ChildProcess
     try {
       child = spawn(
         '/bin/sh',
@@ -243,58 +246,57 @@ export class Container {
           // stdio must not be pipes: the container would inherit them and the
           // caller's pipe would never close.
           stdio: ['ignore', logFd, logFd],
-          env: { PATH: CLEAN_PATH, SYSTEMD_LOG_LEVEL: 'info' },
+          env: {PATH: CLEAN_PATH, SYSTEMD_LOG_LEVEL: 'info'},
           cwd: '/',
         },
-      );
+      )
     } finally {
-      closeSync(logFd);
+      closeSync(logFd)
     }
-    this.nspawn = child;
-    this.exited = false;
-    this.pid1 = 0;
+    this.nspawn = child
+    this.exited = false
+    this.pid1 = 0
     this.nspawnExit = new Promise((resolveExit) => {
       child.once('exit', (code, signal) => {
-        this.exited = true;
-        resolveExit({ code, signal });
-      });
+        this.exited = true
+        resolveExit({code, signal})
+      })
       child.once('error', (err) => {
-        this.exited = true;
-        appendLog(this.logPath, `spawn error: ${err.message}`);
-        resolveExit({ code: null, signal: null });
-      });
-    });
+        this.exited = true
+        appendLog(this.logPath, `spawn error: ${err.message}`)
+        resolveExit({code: null, signal: null})
+      })
+    })
     // Don't let a forgotten container keep the test process alive; the exit
     // hook cleans up.
-    child.unref();
-    this.boots++;
+    child.unref()
+    this.boots++
 
-    const deadline = Date.now() + this.bootTimeoutMs;
-    const remaining = () => Math.max(1, deadline - Date.now());
+    const deadline = Date.now() + this.bootTimeoutMs
+    const remaining = () => Math.max(1, deadline - Date.now())
     this.pid1 = await waitFor(
       () => {
-        this.assertNspawnAlive('to start the container');
-        return findContainerInit(child.pid!);
+        this.assertNspawnAlive('to start the container')
+        return findContainerInit(child.pid!)
       },
-      { what: `PID 1 of container ${this.name} (log: ${this.logPath})`, timeoutMs: remaining(), intervalMs: 20 },
-    );
+      {what: `PID 1 of container ${this.name} (log: ${this.logPath})`, timeoutMs: remaining(), intervalMs: 20},
+    )
     await waitFor(
       async () => {
-        this.assertNspawnAlive('to boot');
-        const r = await this.exec(['systemctl', 'is-system-running'], { timeoutMs: 10_000 });
-        const state = r.stdout.trim();
-        if (state === 'maintenance') throw new WaitAbort(`container ${this.name} entered maintenance mode; log: ${this.logPath}`);
-        return READY_STATES.has(state) ? state : undefined;
+        this.assertNspawnAlive('to boot')
+        const r = await this.exec(['systemctl', 'is-system-running'], {timeoutMs: 10_000})
+        const state = r.stdout.trim()
+        if (state === 'maintenance')
+          throw new WaitAbort(`container ${this.name} entered maintenance mode; log: ${this.logPath}`)
+        return READY_STATES.has(state) ? state : undefined
       },
-      { what: `systemd in ${this.name} to be running or degraded (log: ${this.logPath})`, timeoutMs: remaining() },
-    );
+      {what: `systemd in ${this.name} to be running or degraded (log: ${this.logPath})`, timeoutMs: remaining()},
+    )
   }
 
   private assertNspawnAlive(doingWhat: string): void {
     if (this.exited) {
-      throw new WaitAbort(
-        `systemd-nspawn exited while waiting ${doingWhat}; last log lines:\n${tailLog(this.logPath)}`,
-      );
+      throw new WaitAbort(`systemd-nspawn exited while waiting ${doingWhat}; last log lines:\n${tailLog(this.logPath)}`)
     }
   }
 
@@ -304,59 +306,59 @@ export class Container {
    * output; throws only if the command could not be run or timed out.
    */
   async exec(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    if (argv.length === 0) throw new Error('exec: empty argv');
-    if (argv[0]!.includes('=')) throw new Error(`exec: command name must not contain '=': ${argv[0]}`);
-    if (this.exited || this.pid1 === 0) throw new Error(`exec: container ${this.name} is not running`);
+    if (argv.length === 0) throw new Error('exec: empty argv')
+    if (argv[0]!.includes('=')) throw new Error(`exec: command name must not contain '=': ${argv[0]}`)
+    if (this.exited || this.pid1 === 0) throw new Error(`exec: container ${this.name} is not running`)
 
-    const user = opts.user && opts.user !== 'root' ? await this.lookupUser(opts.user) : undefined;
+    const user = opts.user && opts.user !== 'root' ? await this.lookupUser(opts.user) : undefined
     const env: Record<string, string> = {
       PATH: CLEAN_PATH,
       HOME: user?.home ?? '/root',
       USER: user?.name ?? 'root',
       LOGNAME: user?.name ?? 'root',
       SHELL: user?.shell ?? '/bin/bash',
-    };
+    }
     if (user) {
       // What pam_systemd would give a login session; needed by `systemctl --user`.
-      env['XDG_RUNTIME_DIR'] = `/run/user/${user.uid}`;
-      env['DBUS_SESSION_BUS_ADDRESS'] = `unix:path=/run/user/${user.uid}/bus`;
+      env['XDG_RUNTIME_DIR'] = `/run/user/${user.uid}`
+      env['DBUS_SESSION_BUS_ADDRESS'] = `unix:path=/run/user/${user.uid}/bus`
     }
     for (const [k, v] of Object.entries(opts.env ?? {})) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`exec: bad environment variable name: ${k}`);
-      env[k] = v;
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`exec: bad environment variable name: ${k}`)
+      env[k] = v
     }
 
     // nsenter (host binary) -> env (container's) -> [setpriv ->] command.
     const inner = [
-      '/usr/bin/env', '-i', `--chdir=${opts.cwd ?? env['HOME']}`,
+      '/usr/bin/env',
+      '-i',
+      `--chdir=${opts.cwd ?? env['HOME']}`,
       ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
-      ...(user
-        ? ['/usr/bin/setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--']
-        : []),
+      ...(user ? ['/usr/bin/setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--'] : []),
       ...argv,
-    ];
-    const full = ['-t', String(this.pid1), '-a', '--', ...inner];
-    return runCapture('nsenter', full, { input: opts.input, timeoutMs: opts.timeoutMs ?? 60_000, label: argv.join(' ') });
+    ]
+    const full = ['-t', String(this.pid1), '-a', '--', ...inner]
+    return runCapture('nsenter', full, {input: opts.input, timeoutMs: opts.timeoutMs ?? 60_000, label: argv.join(' ')})
   }
 
   /** Like exec, but throws (with output) unless the exit code is 0; returns stdout. */
   async execOk(argv: string[], opts: ExecOptions = {}): Promise<string> {
-    const r = await this.exec(argv, opts);
+    const r = await this.exec(argv, opts)
     if (r.code !== 0) {
       throw new Error(
         `command failed in ${this.name} (exit ${r.code}${opts.user ? `, user ${opts.user}` : ''}): ${argv.join(' ')}\n` +
           `stdout: ${r.stdout}\nstderr: ${r.stderr}`,
-      );
+      )
     }
-    return r.stdout;
+    return r.stdout
   }
 
   /** Major version of the container's systemd, from `systemctl --version` (e.g. 252). */
   async systemdVersion(): Promise<number> {
-    const out = await this.execOk(['systemctl', '--version']);
-    const m = /^systemd (\d+)/.exec(out);
-    if (!m) throw new Error(`unexpected systemctl --version output: ${out}`);
-    return Number(m[1]);
+    const out = await this.execOk(['systemctl', '--version'])
+    const m = /^systemd (\d+)/.exec(out)
+    if (!m) throw new Error(`unexpected systemctl --version output: ${out}`)
+    return Number(m[1])
   }
 
   /**
@@ -364,24 +366,28 @@ export class Container {
    * again on the same overlay (so files written before survive) and wait for
    * systemd to be running/degraded.
    */
-  async reboot(opts: { timeoutMs?: number } = {}): Promise<void> {
-    const exit = this.nspawnExit;
-    if (!exit || this.exited) throw new Error(`reboot: container ${this.name} is not running`);
-    const r = await this.exec(['systemctl', 'reboot'], { timeoutMs: 30_000 });
+  async reboot(opts: {timeoutMs?: number} = {}): Promise<void> {
+    const exit = this.nspawnExit
+    if (!exit || this.exited) throw new Error(`reboot: container ${this.name} is not running`)
+    const r = await this.exec(['systemctl', 'reboot'], {timeoutMs: 30_000})
     // The connection may drop while the system goes down; only a failure
     // with the system still up is an error.
     if (r.code !== 0 && !this.exited) {
-      throw new Error(`systemctl reboot failed (exit ${r.code}): ${r.stderr}`);
+      throw new Error(`systemctl reboot failed (exit ${r.code}): ${r.stderr}`)
     }
-    const result = await withTimeout(exit, opts.timeoutMs ?? 60_000, `systemd-nspawn of ${this.name} to exit after reboot`);
+    const result = await withTimeout(
+      exit,
+      opts.timeoutMs ?? 60_000,
+      `systemd-nspawn of ${this.name} to exit after reboot`,
+    )
     if (result.code !== NSPAWN_REBOOT_EXIT) {
       throw new Error(
         `systemd-nspawn exited with ${result.code ?? result.signal} after reboot, expected ${NSPAWN_REBOOT_EXIT}; log:\n${tailLog(this.logPath)}`,
-      );
+      )
     }
-    await this.removeCgroups();
-    removeNspawnLeftovers(this.name, this.lockFile);
-    await this.start();
+    await this.removeCgroups()
+    removeNspawnLeftovers(this.name, this.lockFile)
+    await this.start()
   }
 
   /**
@@ -390,105 +396,113 @@ export class Container {
    * after a failed boot.
    */
   stop(): Promise<void> {
-    this.stopPromise ??= this.doStop();
-    return this.stopPromise;
+    this.stopPromise ??= this.doStop()
+    return this.stopPromise
   }
 
   private async doStop(): Promise<void> {
-    const errors: unknown[] = [];
+    const errors: unknown[] = []
     const attempt = async (fn: () => Promise<void>) => {
       try {
-        await fn();
+        await fn()
       } catch (err) {
-        errors.push(err);
+        errors.push(err)
       }
-    };
+    }
 
     if (!this.exited && this.nspawnExit) {
-      const exit = this.nspawnExit;
-      let asked = false;
+      const exit = this.nspawnExit
+      let asked = false
       if (this.pid1) {
         // Ask systemd for a clean poweroff; `--no-block` returns at once. If
         // even that hangs or fails, go straight to killing.
-        const r = await this.exec(['systemctl', 'poweroff', '--no-block'], { timeoutMs: 5_000 }).catch(() => undefined);
-        asked = r?.code === 0 || this.exited;
+        const r = await this.exec(['systemctl', 'poweroff', '--no-block'], {timeoutMs: 5_000}).catch(() => undefined)
+        asked = r?.code === 0 || this.exited
       }
-      const clean = asked && (await withTimeout(exit, 20_000, 'poweroff').then(() => true, () => false));
+      const clean =
+        asked &&
+        (await withTimeout(exit, 20_000, 'poweroff').then(
+          () => true,
+          () => false,
+        ))
       if (!clean) {
-        appendLog(this.logPath, 'harness: no clean poweroff, killing the container');
+        appendLog(this.logPath, 'harness: no clean poweroff, killing the container')
         // Killing PID 1 kills everything in its PID namespace, and nspawn then
         // reaps it and exits by itself. (Killing nspawn first would leave
         // PID 1 to the host's init, a slow reaper here.)
-        let gone = false;
+        let gone = false
         if (this.pid1) {
-          killQuietly(this.pid1);
-          gone = await withTimeout(exit, 5_000, 'nspawn to exit').then(() => true, () => false);
+          killQuietly(this.pid1)
+          gone = await withTimeout(exit, 5_000, 'nspawn to exit').then(
+            () => true,
+            () => false,
+          )
         }
         if (!gone) {
-          killQuietly(this.nspawn?.pid);
-          await attempt(() => withTimeout(exit, 10_000, 'systemd-nspawn to die after SIGKILL').then(() => undefined));
+          killQuietly(this.nspawn?.pid)
+          await attempt(() => withTimeout(exit, 10_000, 'systemd-nspawn to die after SIGKILL').then(() => undefined))
         }
       }
     }
-    this.pid1 = 0;
-    if (this.exited) removeNspawnLeftovers(this.name, this.lockFile);
+    this.pid1 = 0
+    if (this.exited) removeNspawnLeftovers(this.name, this.lockFile)
 
     if (this.mounted || isMountPoint(this.rootDir)) {
       await attempt(async () => {
         // A just-exited container may keep the mount busy for a moment.
         await waitFor(
           async () => {
-            if (!isMountPoint(this.rootDir)) return true;
-            const r = await runCapture('umount', [this.rootDir], { timeoutMs: 10_000, label: 'umount' });
-            return r.code === 0 || !isMountPoint(this.rootDir);
+            if (!isMountPoint(this.rootDir)) return true
+            const r = await runCapture('umount', [this.rootDir], {timeoutMs: 10_000, label: 'umount'})
+            return r.code === 0 || !isMountPoint(this.rootDir)
           },
-          { what: `unmount of ${this.rootDir}`, timeoutMs: 10_000, intervalMs: 100 },
+          {what: `unmount of ${this.rootDir}`, timeoutMs: 10_000, intervalMs: 100},
         ).catch(async (err: unknown) => {
           // Last resort: detach it so that nothing stays visible.
-          await runCapture('umount', ['-l', this.rootDir], { timeoutMs: 10_000, label: 'umount -l' });
-          throw err;
-        });
-        this.mounted = false;
-      });
+          await runCapture('umount', ['-l', this.rootDir], {timeoutMs: 10_000, label: 'umount -l'})
+          throw err
+        })
+        this.mounted = false
+      })
     }
 
-    await attempt(() => this.removeCgroups());
+    await attempt(() => this.removeCgroups())
 
     await attempt(async () => {
       if (mountsUnder(this.dir).length > 0) {
-        throw new Error(`not removing ${this.dir}: still has mounts ${mountsUnder(this.dir).join(', ')}`);
+        throw new Error(`not removing ${this.dir}: still has mounts ${mountsUnder(this.dir).join(', ')}`)
       }
-      await rm(this.dir, { recursive: true, force: true });
-    });
+      await rm(this.dir, {recursive: true, force: true})
+    })
 
-    live.delete(this);
-    if (errors.length === 1) throw errors[0];
-    if (errors.length > 1) throw new AggregateError(errors, `stopping container ${this.name} failed`);
+    live.delete(this)
+    if (errors.length === 1) throw errors[0]
+    if (errors.length > 1) throw new AggregateError(errors, `stopping container ${this.name} failed`)
   }
 
   private async removeCgroups(): Promise<void> {
-    const dirs = this.cgroupDirs;
-    if (dirs.length === 0) return;
+    const dirs = this.cgroupDirs
+    if (dirs.length === 0) return
     // Processes of a just-killed container can take a moment to leave them.
     await waitFor(
       async () => {
-        for (const d of dirs) await removeCgroupTree(d);
-        return true;
+        for (const d of dirs) await removeCgroupTree(d)
+        return true
       },
-      { what: `removal of cgroups ${dirs.join(', ')}`, timeoutMs: 10_000, intervalMs: 50 },
-    );
-    this.cgroupDirs = [];
+      {what: `removal of cgroups ${dirs.join(', ')}`, timeoutMs: 10_000, intervalMs: 50},
+    )
+    this.cgroupDirs = []
   }
 
   private async lookupUser(name: string): Promise<PasswdEntry> {
-    const passwd = await readFile(this.hostPath('/etc/passwd'), 'utf8');
+    const passwd = await readFile(this.hostPath('/etc/passwd'), 'utf8')
     for (const line of passwd.split('\n')) {
-      const f = line.split(':');
+      const f = line.split(':')
       if (f[0] === name && f.length >= 7) {
-        return { name, uid: Number(f[2]), gid: Number(f[3]), home: f[5]!, shell: f[6]! };
+        return {name, uid: Number(f[2]), gid: Number(f[3]), home: f[5]!, shell: f[6]!}
       }
     }
-    throw new Error(`no user ${name} in the container's /etc/passwd`);
+    throw new Error(`no user ${name} in the container's /etc/passwd`)
   }
 
   /**
@@ -498,70 +512,71 @@ export class Container {
    * processes are left alone. Returns the temp dirs removed.
    */
   static async cleanupStale(workDir: string = tmpdir()): Promise<string[]> {
-    const removed: string[] = [];
+    const removed: string[] = []
     for (const entry of await readdir(workDir)) {
-      const owner = staleOwner(entry);
-      if (owner === undefined || pidAlive(owner)) continue;
-      const dir = join(workDir, entry);
-      const merged = join(dir, 'merged');
-      const nspawns = nspawnProcessesFor(merged);
+      const owner = staleOwner(entry)
+      if (owner === undefined || pidAlive(owner)) continue
+      const dir = join(workDir, entry)
+      const merged = join(dir, 'merged')
+      const nspawns = nspawnProcessesFor(merged)
       // Killing PID 1 kills its whole PID namespace; nspawn then exits, or is killed.
-      for (const pid of nspawns) killQuietly(findContainerInit(pid));
+      for (const pid of nspawns) killQuietly(findContainerInit(pid))
       await waitFor(() => nspawns.every((pid) => !pidAlive(pid)), {
         what: `stale nspawn ${nspawns.join(', ')} to exit`,
         timeoutMs: 5_000,
         intervalMs: 50,
-      }).catch(() => nspawns.forEach(killQuietly));
+      }).catch(() => nspawns.forEach(killQuietly))
       await waitFor(() => nspawns.every((pid) => !pidAlive(pid)), {
         what: `stale nspawn ${nspawns.join(', ')} to die`,
         timeoutMs: 5_000,
         intervalMs: 50,
-      });
-      const [name, lockFile] = (await readFile(join(dir, 'machine'), 'utf8').catch(() => '')).split('\n');
-      if (name) removeNspawnLeftovers(name, lockFile || undefined);
-      for (const m of mountsUnder(dir).reverse()) await runCapture('umount', ['-l', m], { timeoutMs: 10_000, label: 'umount -l' });
+      })
+      const [name, lockFile] = (await readFile(join(dir, 'machine'), 'utf8').catch(() => '')).split('\n')
+      if (name) removeNspawnLeftovers(name, lockFile || undefined)
+      for (const m of mountsUnder(dir).reverse())
+        await runCapture('umount', ['-l', m], {timeoutMs: 10_000, label: 'umount -l'})
       if (mountsUnder(dir).length === 0) {
-        await rm(dir, { recursive: true, force: true });
-        removed.push(dir);
+        await rm(dir, {recursive: true, force: true})
+        removed.push(dir)
       }
     }
     // cgroups of dead containers: "tspm-*.harness" trees without processes.
     for (const base of cgroupBases()) {
       for (const entry of await readdir(base).catch(() => [] as string[])) {
-        if (!/^tspm-.*\.harness$/.test(entry)) continue;
-        const tree = join(base, entry);
-        if (cgroupTreeHasProcesses(tree)) continue;
-        await removeCgroupTree(tree).catch(() => undefined);
+        if (!/^tspm-.*\.harness$/.test(entry)) continue
+        const tree = join(base, entry)
+        if (cgroupTreeHasProcesses(tree)) continue
+        await removeCgroupTree(tree).catch(() => undefined)
       }
     }
-    return removed;
+    return removed
   }
 }
 
 /** Owner PID encoded in a temp dir name "tspm-nspawn-<pid>-XXXXXX", if it is one. */
 function staleOwner(entry: string): number | undefined {
-  const m = new RegExp(`^${DIR_PREFIX}(\\d+)-`).exec(entry);
-  return m ? Number(m[1]) : undefined;
+  const m = new RegExp(`^${DIR_PREFIX}(\\d+)-`).exec(entry)
+  return m ? Number(m[1]) : undefined
 }
 
 // ---------------------------------------------------------------------------
 // helpers
 
 function checkPlainPath(p: string): void {
-  if (/[,:\\\s]/.test(p)) throw new Error(`path must not contain ',', ':', '\\' or whitespace: ${p}`);
+  if (/[,:\\\s]/.test(p)) throw new Error(`path must not contain ',', ':', '\\' or whitespace: ${p}`)
 }
 
 /** Runs a host command, rejecting with its output unless it exits 0. */
 async function run(cmd: string, args: string[]): Promise<string> {
-  const r = await runCapture(cmd, args, { timeoutMs: 60_000, label: `${cmd} ${args.join(' ')}` });
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.code}): ${r.stderr || r.stdout}`);
-  return r.stdout;
+  const r = await runCapture(cmd, args, {timeoutMs: 60_000, label: `${cmd} ${args.join(' ')}`})
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.code}): ${r.stderr || r.stdout}`)
+  return r.stdout
 }
 
 function runCapture(
   cmd: string,
   args: string[],
-  opts: { input?: string | undefined; timeoutMs: number; label: string },
+  opts: {input?: string | undefined; timeoutMs: number; label: string},
 ): Promise<ExecResult> {
   return new Promise((resolveRun, rejectRun) => {
     // Own process group, so a timeout can find the command's processes
@@ -569,102 +584,104 @@ function runCapture(
     const child = spawn(cmd, args, {
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       detached: true,
-      env: { PATH: CLEAN_PATH },
+      env: {PATH: CLEAN_PATH},
       cwd: '/',
-    });
-    const pgid = child.pid;
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout!.on('data', (b: Buffer) => out.push(b));
-    child.stderr!.on('data', (b: Buffer) => err.push(b));
-    let timedOut = false;
-    let settled = false;
-    const timers: NodeJS.Timeout[] = [];
+    })
+    const pgid = child.pid
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    child.stdout!.on('data', (b: Buffer) => out.push(b))
+    child.stderr!.on('data', (b: Buffer) => err.push(b))
+    let timedOut = false
+    let settled = false
+    const timers: NodeJS.Timeout[] = []
     const finish = (code: number | null, signal: NodeJS.Signals | null) => {
-      if (settled) return;
-      settled = true;
-      timers.forEach(clearTimeout);
-      const stdout = Buffer.concat(out).toString('utf8');
-      const stderr = Buffer.concat(err).toString('utf8');
+      if (settled) return
+      settled = true
+      timers.forEach(clearTimeout)
+      const stdout = Buffer.concat(out).toString('utf8')
+      const stderr = Buffer.concat(err).toString('utf8')
       if (timedOut) {
-        rejectRun(new Error(`timed out after ${opts.timeoutMs} ms: ${opts.label}\nstdout: ${stdout}\nstderr: ${stderr}`));
-        return;
+        rejectRun(
+          new Error(`timed out after ${opts.timeoutMs} ms: ${opts.label}\nstdout: ${stdout}\nstderr: ${stderr}`),
+        )
+        return
       }
-      const sig = signal ? (osConstants.signals[signal] ?? 0) : 0;
-      resolveRun({ code: code ?? 128 + sig, stdout, stderr });
-    };
+      const sig = signal ? (osConstants.signals[signal] ?? 0) : 0
+      resolveRun({code: code ?? 128 + sig, stdout, stderr})
+    }
     timers.push(
       setTimeout(() => {
-        timedOut = true;
-        if (pgid === undefined) return;
+        timedOut = true
+        if (pgid === undefined) return
         // Kill the command but not nsenter: nsenter reaps it and exits. Killing
         // nsenter first would orphan the command to the *host's* init (the
         // reaper of nsenter's PID namespace), a zombie the container's
         // systemd can't reap and waits for at shutdown.
-        const inner = processGroupMembers(pgid).filter((p) => p !== pgid);
-        inner.forEach(killQuietly);
-        if (inner.length === 0) killQuietly(pgid);
+        const inner = processGroupMembers(pgid).filter((p) => p !== pgid)
+        inner.forEach(killQuietly)
+        if (inner.length === 0) killQuietly(pgid)
         // Backstop if nsenter does not exit by itself.
-        timers.push(setTimeout(() => killQuietly(-pgid), 2_000));
+        timers.push(setTimeout(() => killQuietly(-pgid), 2_000))
       }, opts.timeoutMs),
-    );
+    )
     child.once('error', (e) => {
-      if (settled) return;
-      settled = true;
-      timers.forEach(clearTimeout);
-      rejectRun(new Error(`could not run ${cmd}: ${e.message}`));
-    });
-    child.once('close', finish);
+      if (settled) return
+      settled = true
+      timers.forEach(clearTimeout)
+      rejectRun(new Error(`could not run ${cmd}: ${e.message}`))
+    })
+    child.once('close', finish)
     // A daemon started by the command may keep our stdout/stderr pipes open,
     // so 'close' would never come: once the command itself has exited, give
     // the pipes a short grace period to drain, then stop reading.
     child.once('exit', (code, signal) => {
       timers.push(
         setTimeout(() => {
-          child.stdout?.destroy();
-          child.stderr?.destroy();
-          finish(code, signal);
+          child.stdout?.destroy()
+          child.stderr?.destroy()
+          finish(code, signal)
         }, 1_000),
-      );
-    });
+      )
+    })
     if (opts.input !== undefined) {
-      child.stdin!.on('error', () => undefined); // command may exit without reading
-      child.stdin!.end(opts.input);
+      child.stdin!.on('error', () => undefined) // command may exit without reading
+      child.stdin!.end(opts.input)
     }
-  });
+  })
 }
 
 /** PIDs (host view) in process group pgid. */
 function processGroupMembers(pgid: number): number[] {
-  const pids: number[] = [];
+  const pids: number[] = []
   for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
+    if (!/^\d+$/.test(e)) continue
     try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8')
       // After "pid (comm) ": state ppid pgrp ...
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid) pids.push(Number(e));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      if (Number(fields[2]) === pgid) pids.push(Number(e))
     } catch {
       /* gone */
     }
   }
-  return pids;
+  return pids
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise((resolveP, rejectP) => {
-    const timer = setTimeout(() => rejectP(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    const timer = setTimeout(() => rejectP(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)
     p.then(
       (v) => {
-        clearTimeout(timer);
-        resolveP(v);
+        clearTimeout(timer)
+        resolveP(v)
       },
       (e: unknown) => {
-        clearTimeout(timer);
-        rejectP(e);
+        clearTimeout(timer)
+        rejectP(e)
       },
-    );
-  });
+    )
+  })
 }
 
 /**
@@ -673,61 +690,61 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
  * while setting up, so the namespace check matters.
  */
 function findContainerInit(nspawnPid: number): number | undefined {
-  let tasks: string[];
+  let tasks: string[]
   try {
-    tasks = readdirSync(`/proc/${nspawnPid}/task`);
+    tasks = readdirSync(`/proc/${nspawnPid}/task`)
   } catch {
-    return undefined;
+    return undefined
   }
   for (const tid of tasks) {
-    let children: string;
+    let children: string
     try {
-      children = readFileSync(`/proc/${nspawnPid}/task/${tid}/children`, 'utf8');
+      children = readFileSync(`/proc/${nspawnPid}/task/${tid}/children`, 'utf8')
     } catch {
-      continue;
+      continue
     }
     for (const pid of children.split(/\s+/).filter(Boolean).map(Number)) {
       try {
-        const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-        const ns = /^NSpid:\s+(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/);
-        if (ns && ns.length > 1 && ns[ns.length - 1] === '1') return pid;
+        const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+        const ns = /^NSpid:\s+(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/)
+        if (ns && ns.length > 1 && ns[ns.length - 1] === '1') return pid
       } catch {
         /* exited meanwhile */
       }
     }
   }
-  return undefined;
+  return undefined
 }
 
 interface MountInfo {
-  root: string;
-  mountPoint: string;
-  fsType: string;
-  superOptions: string;
+  root: string
+  mountPoint: string
+  fsType: string
+  superOptions: string
 }
 
 function readMountInfo(): MountInfo[] {
-  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)))
   return readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((line) => {
-      const [left, right = ''] = line.split(' - ');
-      const f = left!.split(' ');
-      const r = right.split(' ');
-      return { root: unescape(f[3]!), mountPoint: unescape(f[4]!), fsType: r[0]!, superOptions: r[2] ?? '' };
-    });
+      const [left, right = ''] = line.split(' - ')
+      const f = left!.split(' ')
+      const r = right.split(' ')
+      return {root: unescape(f[3]!), mountPoint: unescape(f[4]!), fsType: r[0]!, superOptions: r[2] ?? ''}
+    })
 }
 
 function isMountPoint(path: string): boolean {
-  return readMountInfo().some((m) => m.mountPoint === path);
+  return readMountInfo().some((m) => m.mountPoint === path)
 }
 
 /** Mount points at or below dir, in mount order. */
 function mountsUnder(dir: string): string[] {
   return readMountInfo()
     .map((m) => m.mountPoint)
-    .filter((mp) => mp === dir || mp.startsWith(dir + '/'));
+    .filter((mp) => mp === dir || mp.startsWith(dir + '/'))
 }
 
 /**
@@ -735,49 +752,51 @@ function mountsUnder(dir: string): string[] {
  * cgroup2 one and, on hybrid hosts like this one, the named "systemd" v1 one.
  */
 function cgroupBases(): string[] {
-  const own = readFileSync('/proc/self/cgroup', 'utf8').split('\n').filter(Boolean);
+  const own = readFileSync('/proc/self/cgroup', 'utf8').split('\n').filter(Boolean)
   // Lines are "ID:CONTROLLERS:PATH"; cgroup2 has empty CONTROLLERS.
   const pathFor = (controllers: string) => {
-    const line = own.find((l) => l.split(':')[1] === controllers);
-    return line?.split(':').slice(2).join(':');
-  };
-  const bases: string[] = [];
-  for (const m of readMountInfo()) {
-    let path: string | undefined;
-    if (m.fsType === 'cgroup2') path = pathFor('');
-    else if (m.fsType === 'cgroup' && m.superOptions.split(',').includes('name=systemd')) path = pathFor('name=systemd');
-    if (path === undefined) continue;
-    // Make the cgroup path relative to where this hierarchy is mounted.
-    const rel = m.root !== '/' && path.startsWith(m.root) ? path.slice(m.root.length) : path;
-    const base = join(m.mountPoint, rel);
-    if (!bases.includes(base)) bases.push(base);
+    const line = own.find((l) => l.split(':')[1] === controllers)
+    return line?.split(':').slice(2).join(':')
   }
-  return bases;
+  const bases: string[] = []
+  for (const m of readMountInfo()) {
+    let path: string | undefined
+    if (m.fsType === 'cgroup2') path = pathFor('')
+    else if (m.fsType === 'cgroup' && m.superOptions.split(',').includes('name=systemd')) path = pathFor('name=systemd')
+    if (path === undefined) continue
+    // Make the cgroup path relative to where this hierarchy is mounted.
+    const rel = m.root !== '/' && path.startsWith(m.root) ? path.slice(m.root.length) : path
+    const base = join(m.mountPoint, rel)
+    if (!bases.includes(base)) bases.push(base)
+  }
+  return bases
 }
 
 /** Creates this container's own cgroup in each hierarchy (see start()). */
 async function makeCgroups(name: string): Promise<string[]> {
-  const dirs = cgroupBases().map((base) => join(base, `${name}.harness`));
-  for (const d of dirs) await mkdir(d, { recursive: true });
-  return dirs;
+  const dirs = cgroupBases().map((base) => join(base, `${name}.harness`))
+  for (const d of dirs) await mkdir(d, {recursive: true})
+  return dirs
 }
 
 function cgroupTreeHasProcesses(dir: string): boolean {
   try {
-    if (readFileSync(join(dir, 'cgroup.procs'), 'utf8').trim() !== '') return true;
-    return readdirSync(dir, { withFileTypes: true }).some((e) => e.isDirectory() && cgroupTreeHasProcesses(join(dir, e.name)));
+    if (readFileSync(join(dir, 'cgroup.procs'), 'utf8').trim() !== '') return true
+    return readdirSync(dir, {withFileTypes: true}).some(
+      (e) => e.isDirectory() && cgroupTreeHasProcesses(join(dir, e.name)),
+    )
   } catch {
-    return false;
+    return false
   }
 }
 
 /** Synchronous version of removeCgroupTree, for the exit hook. */
 function removeCgroupTreeSync(dir: string): void {
   try {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.isDirectory()) removeCgroupTreeSync(join(dir, e.name));
+    for (const e of readdirSync(dir, {withFileTypes: true})) {
+      if (e.isDirectory()) removeCgroupTreeSync(join(dir, e.name))
     }
-    rmdirSync(dir);
+    rmdirSync(dir)
   } catch {
     /* best effort */
   }
@@ -785,40 +804,40 @@ function removeCgroupTreeSync(dir: string): void {
 
 /** rmdir a cgroup and its children, deepest first (cgroup files can't be unlinked). */
 async function removeCgroupTree(dir: string): Promise<void> {
-  let entries;
+  let entries
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = await readdir(dir, {withFileTypes: true})
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw err
   }
-  for (const e of entries) if (e.isDirectory()) await removeCgroupTree(join(dir, e.name));
+  for (const e of entries) if (e.isDirectory()) await removeCgroupTree(join(dir, e.name))
   await rmdir(dir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ENOENT') throw err;
-  });
+    if (err.code !== 'ENOENT') throw err
+  })
 }
 
 /** True while pid exists and is not a zombie (the exit hook can't reap its children). */
 function pidAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
+    process.kill(pid, 0)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false
   }
   try {
     // /proc/PID/stat is "pid (comm) STATE ..."; comm may contain spaces or ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const close = stat.lastIndexOf(')');
-    return stat.charAt(close + 2) !== 'Z';
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const close = stat.lastIndexOf(')')
+    return stat.charAt(close + 2) !== 'Z'
   } catch {
-    return false;
+    return false
   }
 }
 
 function killQuietly(pid: number | undefined): void {
-  if (!pid) return;
+  if (!pid) return
   try {
-    process.kill(pid, 'SIGKILL');
+    process.kill(pid, 'SIGKILL')
   } catch {
     /* already gone */
   }
@@ -826,17 +845,18 @@ function killQuietly(pid: number | undefined): void {
 
 /** systemd-nspawn processes booting the given directory (from their command line). */
 function nspawnProcessesFor(rootDir: string): number[] {
-  const pids: number[] = [];
+  const pids: number[] = []
   for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
+    if (!/^\d+$/.test(e)) continue
     try {
-      const argv = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0');
-      if (argv.includes(`--directory=${rootDir}`) && argv.some((a) => a.endsWith('systemd-nspawn'))) pids.push(Number(e));
+      const argv = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0')
+      if (argv.includes(`--directory=${rootDir}`) && argv.some((a) => a.endsWith('systemd-nspawn')))
+        pids.push(Number(e))
     } catch {
       /* gone */
     }
   }
-  return pids;
+  return pids
 }
 
 /**
@@ -846,9 +866,9 @@ function nspawnProcessesFor(rootDir: string): number[] {
  */
 function removeNspawnLeftovers(name: string, lockFile: string | undefined): void {
   for (const p of [join(NSPAWN_RUN_DIR, 'propagate', name), lockFile]) {
-    if (!p || mountsUnder(p).length > 0) continue;
+    if (!p || mountsUnder(p).length > 0) continue
     try {
-      rmSync(p, { recursive: true, force: true });
+      rmSync(p, {recursive: true, force: true})
     } catch {
       /* best effort */
     }
@@ -857,15 +877,15 @@ function removeNspawnLeftovers(name: string, lockFile: string | undefined): void
 
 function tailLog(path: string, lines = 40): string {
   try {
-    return readFileSync(path, 'utf8').split('\n').slice(-lines).join('\n');
+    return readFileSync(path, 'utf8').split('\n').slice(-lines).join('\n')
   } catch {
-    return '(no log)';
+    return '(no log)'
   }
 }
 
 function appendLog(path: string, msg: string): void {
   try {
-    appendFileSync(path, `\n${msg}\n`);
+    appendFileSync(path, `\n${msg}\n`)
   } catch {
     /* best effort */
   }
@@ -873,36 +893,36 @@ function appendLog(path: string, msg: string): void {
 
 /** Blocks the thread (exit handlers can't await) until cond() or the deadline. */
 function pollSync(cond: () => boolean, timeoutMs: number): boolean {
-  const deadline = Date.now() + timeoutMs;
-  const cell = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + timeoutMs
+  const cell = new Int32Array(new SharedArrayBuffer(4))
   while (!cond()) {
-    if (Date.now() >= deadline) return false;
-    Atomics.wait(cell, 0, 0, 20);
+    if (Date.now() >= deadline) return false
+    Atomics.wait(cell, 0, 0, 20)
   }
-  return true;
+  return true
 }
 
 /** Kill, unmount and delete a container synchronously (exit/signal path). */
 function forceCleanupSync(c: Container): void {
   // PID 1 first (kills the container's PID namespace); nspawn then exits.
-  const pids = [c.pid, c.nspawnPid].filter((p) => p > 0);
-  killQuietly(c.pid);
+  const pids = [c.pid, c.nspawnPid].filter((p) => p > 0)
+  killQuietly(c.pid)
   if (!pollSync(() => pids.every((pid) => !pidAlive(pid)), 3_000)) {
-    killQuietly(c.nspawnPid);
-    pollSync(() => pids.every((pid) => !pidAlive(pid)), 3_000);
+    killQuietly(c.nspawnPid)
+    pollSync(() => pids.every((pid) => !pidAlive(pid)), 3_000)
   }
-  if (pids.every((pid) => !pidAlive(pid))) removeNspawnLeftovers(c.name, c.nspawnLockFile);
-  if (isMountPoint(c.rootDir) && spawnSync('umount', [c.rootDir], { stdio: 'ignore' }).status !== 0) {
-    spawnSync('umount', ['-l', c.rootDir], { stdio: 'ignore' });
+  if (pids.every((pid) => !pidAlive(pid))) removeNspawnLeftovers(c.name, c.nspawnLockFile)
+  if (isMountPoint(c.rootDir) && spawnSync('umount', [c.rootDir], {stdio: 'ignore'}).status !== 0) {
+    spawnSync('umount', ['-l', c.rootDir], {stdio: 'ignore'})
   }
   if (mountsUnder(c.dir).length === 0) {
     try {
-      rmSync(c.dir, { recursive: true, force: true });
+      rmSync(c.dir, {recursive: true, force: true})
     } catch {
       /* best effort */
     }
   }
-  for (const d of c.cgroupPaths) removeCgroupTreeSync(d);
+  for (const d of c.cgroupPaths) removeCgroupTreeSync(d)
 }
 
 /**
@@ -912,20 +932,20 @@ function forceCleanupSync(c: Container): void {
  * Container.cleanupStale() can help.
  */
 function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
+  if (exitHookInstalled) return
+  exitHookInstalled = true
   const cleanupAll = () => {
-    for (const c of live) forceCleanupSync(c);
-    live.clear();
-  };
-  process.on('exit', cleanupAll);
+    for (const c of live) forceCleanupSync(c)
+    live.clear()
+  }
+  process.on('exit', cleanupAll)
   // Signals end node without 'exit'. Only when nobody else handles them:
   // clean up, then die of the same signal as we would have.
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    if (process.listenerCount(sig) > 0) continue;
+    if (process.listenerCount(sig) > 0) continue
     process.once(sig, () => {
-      cleanupAll();
-      process.kill(process.pid, sig);
-    });
+      cleanupAll()
+      process.kill(process.pid, sig)
+    })
   }
 }

@@ -32,7 +32,8 @@ const underCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process
 /** Skips (with the reason) only outside CI; under CI a missing root must fail the run. */
 function skipWithoutRoot(t: TestContext): boolean {
   let reason: string | undefined
-  if (!rootfsReady) reason = `no prepared root at ${rootfs}: run test/systemd/prepare-rootfs.sh (as root) or set TSPM_TEST_ROOTFS`
+  if (!rootfsReady)
+    reason = `no prepared root at ${rootfs}: run test/systemd/prepare-rootfs.sh (as root) or set TSPM_TEST_ROOTFS`
   else if (process.getuid?.() !== 0) reason = 'booting a container needs root'
   if (reason === undefined) return false
   if (underCi) assert.fail(`CI is set, so the systemd test must run: ${reason}`)
@@ -80,7 +81,11 @@ function tspm(machine: Container, args: string[], options: ExecOptions = {}): Pr
 
 async function tspmOk(machine: Container, args: string[], options: ExecOptions = {}): Promise<string> {
   const result = await tspm(machine, args, options)
-  assert.equal(result.code, 0, `tspm ${args.join(' ')} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`)
+  assert.equal(
+    result.code,
+    0,
+    `tspm ${args.join(' ')} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
+  )
   return result.stdout
 }
 
@@ -101,11 +106,17 @@ console.log(JSON.stringify(list))`
 }
 
 /** The processes of tspm: the supervisor and the example apps, recognised by their command line. */
-async function tspmProcesses(machine: Container): Promise<{supervisors: MachineProcess[]; web: MachineProcess[]; worker: MachineProcess[]; all: MachineProcess[]}> {
+async function tspmProcesses(
+  machine: Container,
+): Promise<{supervisors: MachineProcess[]; web: MachineProcess[]; worker: MachineProcess[]; all: MachineProcess[]}> {
   const list = await processes(machine)
-  const all = list.filter(({argv}) => argv.some((arg) => arg.startsWith(`${TSPM_DIR}/`) || arg.startsWith(`${ODD_TSPM_DIR}/`)))
+  const all = list.filter(({argv}) =>
+    argv.some((arg) => arg.startsWith(`${TSPM_DIR}/`) || arg.startsWith(`${ODD_TSPM_DIR}/`)),
+  )
   return {
-    supervisors: all.filter(({argv}) => argv.some((arg) => arg.endsWith('/bin/run.js') || arg.endsWith('/supervisor/main.js'))),
+    supervisors: all.filter(({argv}) =>
+      argv.some((arg) => arg.endsWith('/bin/run.js') || arg.endsWith('/supervisor/main.js')),
+    ),
     web: all.filter(({argv}) => argv.includes(`${EXAMPLES}/http-server.js`)),
     worker: all.filter(({argv}) => argv.includes(`${EXAMPLES}/worker.js`)),
     all,
@@ -124,7 +135,10 @@ async function listAsAlice(machine: Container): Promise<Listed[]> {
 
 async function bothOnline(machine: Container): Promise<Listed[] | undefined> {
   const listed = await listAsAlice(machine)
-  const online = listed.filter((entry) => entry.status === 'online').map((entry) => entry.name).sort()
+  const online = listed
+    .filter((entry) => entry.status === 'online')
+    .map((entry) => entry.name)
+    .sort()
   return online.join(',') === 'web,worker' ? listed : undefined
 }
 
@@ -138,188 +152,273 @@ async function isActive(machine: Container, unit: string): Promise<string> {
   return (await machine.exec(['systemctl', 'is-active', unit])).stdout.trim()
 }
 
-test('save, startup, reboot: the processes come back once, as the user; unstartup leaves nothing', {timeout: 300_000}, async (t) => {
-  if (skipWithoutRoot(t)) return
-  const scenarioStart = Date.now()
-  const machine = await bootMachine(t, 'startup')
-  const unitFile = `${UNIT_DIR}/tspm.service`
-  const startupJson = '/home/alice/.tspm/startup/startup.json'
+test(
+  'save, startup, reboot: the processes come back once, as the user; unstartup leaves nothing',
+  {timeout: 300_000},
+  async (t) => {
+    if (skipWithoutRoot(t)) return
+    const scenarioStart = Date.now()
+    const machine = await bootMachine(t, 'startup')
+    const unitFile = `${UNIT_DIR}/tspm.service`
+    const startupJson = '/home/alice/.tspm/startup/startup.json'
 
-  // 1. As alice: start the example, list, save.
-  assert.match(await tspmOk(machine, ['start', '-c', `${EXAMPLES}/tspm.yaml`], {user: 'alice'}), /started web\n.*started worker/s)
-  const byHand = await waitFor(() => bothOnline(machine), {what: 'web and worker online after tspm start', timeoutMs: 20_000})
-  assert.match(await tspmOk(machine, ['list'], {user: 'alice'}), /web.*online/)
-  assert.match(await tspmOk(machine, ['save'], {user: 'alice'}), /saved 2 processes to \/home\/alice\/\.tspm\/dump\.json: web, worker/)
+    // 1. As alice: start the example, list, save.
+    assert.match(
+      await tspmOk(machine, ['start', '-c', `${EXAMPLES}/tspm.yaml`], {user: 'alice'}),
+      /started web\n.*started worker/s,
+    )
+    const byHand = await waitFor(() => bothOnline(machine), {
+      what: 'web and worker online after tspm start',
+      timeoutMs: 20_000,
+    })
+    assert.match(await tspmOk(machine, ['list'], {user: 'alice'}), /web.*online/)
+    assert.match(
+      await tspmOk(machine, ['save'], {user: 'alice'}),
+      /saved 2 processes to \/home\/alice\/\.tspm\/dump\.json: web, worker/,
+    )
 
-  // 2. Without root, startup prints the exact command and changes nothing.
-  const denied = await tspm(machine, ['startup', 'systemd'], {user: 'alice'})
-  assert.equal(denied.code, 5, denied.stderr)
-  const sudoLine = denied.stderr.split('\n').map((line) => line.trim()).find((line) => line.startsWith('sudo '))
-  assert.equal(sudoLine, `sudo ${NODE} ${TSPM} startup systemd -u alice`)
-  assert.equal(existsSync(machine.hostPath(unitFile)), false)
-  assert.equal(existsSync(machine.hostPath(startupJson)), false)
+    // 2. Without root, startup prints the exact command and changes nothing.
+    const denied = await tspm(machine, ['startup', 'systemd'], {user: 'alice'})
+    assert.equal(denied.code, 5, denied.stderr)
+    const sudoLine = denied.stderr
+      .split('\n')
+      .map((line) => line.trim())
+      .find((line) => line.startsWith('sudo '))
+    assert.equal(sudoLine, `sudo ${NODE} ${TSPM} startup systemd -u alice`)
+    assert.equal(existsSync(machine.hostPath(unitFile)), false)
+    assert.equal(existsSync(machine.hostPath(startupJson)), false)
 
-  // 3. As root: exactly that command (sudo is not installed in the minimal root; we are root).
-  const installStart = Date.now()
-  const [, ...asRoot] = sudoLine!.split(' ')
-  const installed = await machine.exec(asRoot, {timeoutMs: 90_000, env: {NO_COLOR: '1'}})
-  assert.equal(installed.code, 0, `startup failed\nstdout: ${installed.stdout}\nstderr: ${installed.stderr}`)
-  t.diagnostic(`startup systemd took ${Date.now() - installStart} ms; progress:\n${installed.stderr.trim()}`)
-  assert.match(installed.stdout, /the systemd service "tspm" runs `tspm resurrect` as alice for TSPM_HOME=\/home\/alice\/\.tspm/)
-  assert.match(installed.stderr, /Hand over from the supervisor running for TSPM_HOME=\/home\/alice\/\.tspm: stopped the supervisor that ran \(pid \d+\); the service brings back the 2 saved process\(es\)/)
+    // 3. As root: exactly that command (sudo is not installed in the minimal root; we are root).
+    const installStart = Date.now()
+    const [, ...asRoot] = sudoLine!.split(' ')
+    const installed = await machine.exec(asRoot, {timeoutMs: 90_000, env: {NO_COLOR: '1'}})
+    assert.equal(installed.code, 0, `startup failed\nstdout: ${installed.stdout}\nstderr: ${installed.stderr}`)
+    t.diagnostic(`startup systemd took ${Date.now() - installStart} ms; progress:\n${installed.stderr.trim()}`)
+    assert.match(
+      installed.stdout,
+      /the systemd service "tspm" runs `tspm resurrect` as alice for TSPM_HOME=\/home\/alice\/\.tspm/,
+    )
+    assert.match(
+      installed.stderr,
+      /Hand over from the supervisor running for TSPM_HOME=\/home\/alice\/\.tspm: stopped the supervisor that ran \(pid \d+\); the service brings back the 2 saved process\(es\)/,
+    )
 
-  assert.equal(await isActive(machine, 'tspm'), 'active')
-  const status = await machine.exec(['systemctl', 'status', 'tspm', '--no-pager', '--full'])
-  assert.equal(status.code, 0, status.stdout)
-  assert.match(status.stdout, /Active: active \(running\)/)
-  assert.ok(status.stdout.includes(`${NODE} ${TSPM} resurrect`), status.stdout)
+    assert.equal(await isActive(machine, 'tspm'), 'active')
+    const status = await machine.exec(['systemctl', 'status', 'tspm', '--no-pager', '--full'])
+    assert.equal(status.code, 0, status.stdout)
+    assert.match(status.stdout, /Active: active \(running\)/)
+    assert.ok(status.stdout.includes(`${NODE} ${TSPM} resurrect`), status.stdout)
 
-  // What was written: the unit (0644), startup.json (alice's, 0600), and --print shows that same unit.
-  const unit = readFileSync(machine.hostPath(unitFile), 'utf8')
-  assert.equal(statSync(machine.hostPath(unitFile)).mode & 0o777, 0o644)
-  const printed = await tspmOk(machine, ['startup', 'systemd', '--print', '-u', 'alice'])
-  assert.equal(printed, unit)
-  const recordStat = statSync(machine.hostPath(startupJson))
-  assert.equal(recordStat.mode & 0o777, 0o600)
-  assert.equal(recordStat.uid, 1000)
-  const record = JSON.parse(readFileSync(machine.hostPath(startupJson), 'utf8'))
-  assert.deepEqual(
-    {platform: record.platform, service_name: record.service_name, unit_path: record.unit_path, user: record.user, tspm_home: record.tspm_home, runtime: record.runtime, tspm: record.tspm},
-    {platform: 'systemd', service_name: 'tspm', unit_path: unitFile, user: 'alice', tspm_home: '/home/alice/.tspm', runtime: NODE, tspm: TSPM},
-  )
-  const verify = await machine.exec(['systemd-analyze', 'verify', unitFile])
-  assert.equal(verify.stderr, '', 'systemd-analyze verify says nothing')
-  assert.equal(verify.code, 0)
+    // What was written: the unit (0644), startup.json (alice's, 0600), and --print shows that same unit.
+    const unit = readFileSync(machine.hostPath(unitFile), 'utf8')
+    assert.equal(statSync(machine.hostPath(unitFile)).mode & 0o777, 0o644)
+    const printed = await tspmOk(machine, ['startup', 'systemd', '--print', '-u', 'alice'])
+    assert.equal(printed, unit)
+    const recordStat = statSync(machine.hostPath(startupJson))
+    assert.equal(recordStat.mode & 0o777, 0o600)
+    assert.equal(recordStat.uid, 1000)
+    const record = JSON.parse(readFileSync(machine.hostPath(startupJson), 'utf8'))
+    assert.deepEqual(
+      {
+        platform: record.platform,
+        service_name: record.service_name,
+        unit_path: record.unit_path,
+        user: record.user,
+        tspm_home: record.tspm_home,
+        runtime: record.runtime,
+        tspm: record.tspm,
+      },
+      {
+        platform: 'systemd',
+        service_name: 'tspm',
+        unit_path: unitFile,
+        user: 'alice',
+        tspm_home: '/home/alice/.tspm',
+        runtime: NODE,
+        tspm: TSPM,
+      },
+    )
+    const verify = await machine.exec(['systemd-analyze', 'verify', unitFile])
+    assert.equal(verify.stderr, '', 'systemd-analyze verify says nothing')
+    assert.equal(verify.code, 0)
 
-  // The service's supervisor took over: the apps run again, once, under new pids.
-  const underService = await waitFor(() => bothOnline(machine), {what: 'web and worker online under the service', timeoutMs: 30_000})
-  assert.notDeepEqual(underService.map((entry) => entry.pid).sort(), byHand.map((entry) => entry.pid).sort())
+    // The service's supervisor took over: the apps run again, once, under new pids.
+    const underService = await waitFor(() => bothOnline(machine), {
+      what: 'web and worker online under the service',
+      timeoutMs: 30_000,
+    })
+    assert.notDeepEqual(underService.map((entry) => entry.pid).sort(), byHand.map((entry) => entry.pid).sort())
 
-  // A `tspm start` with no supervisor answering is told to start the service instead.
-  await machine.execOk(['systemctl', 'stop', 'tspm'])
-  const refused = await tspm(machine, ['start', '-c', `${EXAMPLES}/tspm.yaml`], {user: 'alice'})
-  assert.equal(refused.code, 3)
-  assert.match(refused.stderr, /installed as the systemd service "tspm".*sudo systemctl start tspm/)
-  assert.deepEqual((await tspmProcesses(machine)).all, [], 'no supervisor was started outside the service')
-  await machine.execOk(['systemctl', 'start', 'tspm'])
-  await waitFor(() => bothOnline(machine), {what: 'web and worker online after systemctl start', timeoutMs: 30_000})
+    // A `tspm start` with no supervisor answering is told to start the service instead.
+    await machine.execOk(['systemctl', 'stop', 'tspm'])
+    const refused = await tspm(machine, ['start', '-c', `${EXAMPLES}/tspm.yaml`], {user: 'alice'})
+    assert.equal(refused.code, 3)
+    assert.match(refused.stderr, /installed as the systemd service "tspm".*sudo systemctl start tspm/)
+    assert.deepEqual((await tspmProcesses(machine)).all, [], 'no supervisor was started outside the service')
+    await machine.execOk(['systemctl', 'start', 'tspm'])
+    await waitFor(() => bothOnline(machine), {what: 'web and worker online after systemctl start', timeoutMs: 30_000})
 
-  // 4. Reboot: everything comes back by itself.
-  const rebootStart = Date.now()
-  await machine.reboot()
-  await waitFor(async () => (await isActive(machine, 'tspm')) === 'active', {what: 'tspm.service active after the reboot', timeoutMs: 60_000})
-  const afterReboot = await waitFor(() => bothOnline(machine), {what: 'web and worker online after the reboot', timeoutMs: 60_000})
-  t.diagnostic(`after the reboot, web and worker were online ${Date.now() - rebootStart} ms after systemctl reboot`)
+    // 4. Reboot: everything comes back by itself.
+    const rebootStart = Date.now()
+    await machine.reboot()
+    await waitFor(async () => (await isActive(machine, 'tspm')) === 'active', {
+      what: 'tspm.service active after the reboot',
+      timeoutMs: 60_000,
+    })
+    const afterReboot = await waitFor(() => bothOnline(machine), {
+      what: 'web and worker online after the reboot',
+      timeoutMs: 60_000,
+    })
+    t.diagnostic(`after the reboot, web and worker were online ${Date.now() - rebootStart} ms after systemctl reboot`)
 
-  const running = await tspmProcesses(machine)
-  assert.equal(running.supervisors.length, 1, `one supervisor: ${JSON.stringify(running.supervisors)}`)
-  assert.deepEqual(running.supervisors[0]!.argv, [NODE, TSPM, 'resurrect'])
-  assert.equal(running.web.length, 1, `web runs once: ${JSON.stringify(running.web)}`)
-  assert.equal(running.worker.length, 1, `worker runs once: ${JSON.stringify(running.worker)}`)
-  for (const proc of [...running.supervisors, ...running.web, ...running.worker]) assert.equal(proc.uid, 1000, `${proc.argv.join(' ')} runs as alice`)
-  assert.equal(running.web[0]!.pid, afterReboot.find((entry) => entry.name === 'web')!.pid)
-  const mainPid = Number((await machine.execOk(['systemctl', 'show', '--property=MainPID', '--value', 'tspm'])).trim())
-  assert.equal(mainPid, running.supervisors[0]!.pid, 'the supervisor is the service\'s main process')
+    const running = await tspmProcesses(machine)
+    assert.equal(running.supervisors.length, 1, `one supervisor: ${JSON.stringify(running.supervisors)}`)
+    assert.deepEqual(running.supervisors[0]!.argv, [NODE, TSPM, 'resurrect'])
+    assert.equal(running.web.length, 1, `web runs once: ${JSON.stringify(running.web)}`)
+    assert.equal(running.worker.length, 1, `worker runs once: ${JSON.stringify(running.worker)}`)
+    for (const proc of [...running.supervisors, ...running.web, ...running.worker])
+      assert.equal(proc.uid, 1000, `${proc.argv.join(' ')} runs as alice`)
+    assert.equal(running.web[0]!.pid, afterReboot.find((entry) => entry.name === 'web')!.pid)
+    const mainPid = Number(
+      (await machine.execOk(['systemctl', 'show', '--property=MainPID', '--value', 'tspm'])).trim(),
+    )
+    assert.equal(mainPid, running.supervisors[0]!.pid, "the supervisor is the service's main process")
 
-  const answer = await fetchWeb(machine)
-  assert.equal(answer.greeting, 'hello from tspm')
-  assert.equal(answer.pid, running.web[0]!.pid)
+    const answer = await fetchWeb(machine)
+    assert.equal(answer.greeting, 'hello from tspm')
+    assert.equal(answer.pid, running.web[0]!.pid)
 
-  // 5. unstartup, as `sudo tspm unstartup` run by alice: SUDO_USER says whose startup.json.
-  const removed = await tspm(machine, ['unstartup'], {env: {SUDO_USER: 'alice'}})
-  assert.equal(removed.code, 0, `unstartup failed\nstdout: ${removed.stdout}\nstderr: ${removed.stderr}`)
-  assert.match(removed.stdout, /removed the systemd service "tspm" of alice/)
-  assert.equal(existsSync(machine.hostPath(unitFile)), false, 'the unit file is gone')
-  assert.equal(existsSync(machine.hostPath(`${UNIT_DIR}/multi-user.target.wants/tspm.service`)), false, 'not enabled any more')
-  assert.equal(existsSync(machine.hostPath(startupJson)), false, 'startup.json is gone')
-  assert.ok(existsSync(machine.hostPath('/home/alice/.tspm/dump.json')), 'the saved list is kept')
-  assert.notEqual(await isActive(machine, 'tspm'), 'active')
-  assert.deepEqual((await tspmProcesses(machine)).all, [], 'no tspm process is left')
-  t.diagnostic(`whole scenario: ${Date.now() - scenarioStart} ms`)
-})
+    // 5. unstartup, as `sudo tspm unstartup` run by alice: SUDO_USER says whose startup.json.
+    const removed = await tspm(machine, ['unstartup'], {env: {SUDO_USER: 'alice'}})
+    assert.equal(removed.code, 0, `unstartup failed\nstdout: ${removed.stdout}\nstderr: ${removed.stderr}`)
+    assert.match(removed.stdout, /removed the systemd service "tspm" of alice/)
+    assert.equal(existsSync(machine.hostPath(unitFile)), false, 'the unit file is gone')
+    assert.equal(
+      existsSync(machine.hostPath(`${UNIT_DIR}/multi-user.target.wants/tspm.service`)),
+      false,
+      'not enabled any more',
+    )
+    assert.equal(existsSync(machine.hostPath(startupJson)), false, 'startup.json is gone')
+    assert.ok(existsSync(machine.hostPath('/home/alice/.tspm/dump.json')), 'the saved list is kept')
+    assert.notEqual(await isActive(machine, 'tspm'), 'active')
+    assert.deepEqual((await tspmProcesses(machine)).all, [], 'no tspm process is left')
+    t.diagnostic(`whole scenario: ${Date.now() - scenarioStart} ms`)
+  },
+)
 
-test('systemd reads back every quoted value; bad names and foreign units are refused', {timeout: 300_000}, async (t) => {
-  if (skipWithoutRoot(t)) return
-  const machine = await bootMachine(t, 'quoting')
-  const unitsBefore = readdirSync(machine.hostPath(UNIT_DIR)).sort()
+test(
+  'systemd reads back every quoted value; bad names and foreign units are refused',
+  {timeout: 300_000},
+  async (t) => {
+    if (skipWithoutRoot(t)) return
+    const machine = await bootMachine(t, 'quoting')
+    const unitsBefore = readdirSync(machine.hostPath(UNIT_DIR)).sort()
 
-  // Refused before anything is written, as root and not as a --print.
-  for (const bad of ['a"b', 'a b', 'a\nb', 'a;b']) {
-    const badUser = await tspm(machine, ['startup', 'systemd', `--user=${bad}`])
-    assert.equal(badUser.code, 2, badUser.stderr)
-    assert.match(badUser.stderr, /invalid user name/)
-    const badService = await tspm(machine, ['startup', 'systemd', '-u', 'alice', `--service-name=${bad}`])
-    assert.equal(badService.code, 2, badService.stderr)
-    assert.match(badService.stderr, /invalid --service-name/)
-  }
-  assert.deepEqual(readdirSync(machine.hostPath(UNIT_DIR)).sort(), unitsBefore)
-  assert.equal(existsSync(machine.hostPath('/home/alice/.tspm')), false)
+    // Refused before anything is written, as root and not as a --print.
+    for (const bad of ['a"b', 'a b', 'a\nb', 'a;b']) {
+      const badUser = await tspm(machine, ['startup', 'systemd', `--user=${bad}`])
+      assert.equal(badUser.code, 2, badUser.stderr)
+      assert.match(badUser.stderr, /invalid user name/)
+      const badService = await tspm(machine, ['startup', 'systemd', '-u', 'alice', `--service-name=${bad}`])
+      assert.equal(badService.code, 2, badService.stderr)
+      assert.match(badService.stderr, /invalid --service-name/)
+    }
+    assert.deepEqual(readdirSync(machine.hostPath(UNIT_DIR)).sort(), unitsBefore)
+    assert.equal(existsSync(machine.hostPath('/home/alice/.tspm')), false)
 
-  // Processes started by hand but never saved: the hand-over step refuses, and the steps done
-  // before it (unit written, daemon reloaded, enabled) are undone on the real systemd.
-  await tspmOk(machine, ['start', '-c', `${EXAMPLES}/tspm.yaml`], {user: 'alice'})
-  const unsaved = await tspm(machine, ['startup', 'systemd', '-u', 'alice'])
-  assert.equal(unsaved.code, 1, unsaved.stderr)
-  assert.match(unsaved.stderr, /runs 2 process\(es\) for TSPM_HOME=\/home\/alice\/\.tspm but they were never saved; run `tspm save` as alice first/)
-  assert.match(unsaved.stderr, /the steps done before were undone/)
-  assert.deepEqual(readdirSync(machine.hostPath(UNIT_DIR)).sort(), unitsBefore, 'no unit file, not enabled')
-  assert.equal((await machine.exec(['systemctl', 'is-enabled', 'tspm'])).code !== 0, true)
-  assert.equal(existsSync(machine.hostPath('/home/alice/.tspm/startup/startup.json')), false)
-  assert.ok(await bothOnline(machine), 'the processes started by hand still run')
-  await tspmOk(machine, ['kill'], {user: 'alice'})
+    // Processes started by hand but never saved: the hand-over step refuses, and the steps done
+    // before it (unit written, daemon reloaded, enabled) are undone on the real systemd.
+    await tspmOk(machine, ['start', '-c', `${EXAMPLES}/tspm.yaml`], {user: 'alice'})
+    const unsaved = await tspm(machine, ['startup', 'systemd', '-u', 'alice'])
+    assert.equal(unsaved.code, 1, unsaved.stderr)
+    assert.match(
+      unsaved.stderr,
+      /runs 2 process\(es\) for TSPM_HOME=\/home\/alice\/\.tspm but they were never saved; run `tspm save` as alice first/,
+    )
+    assert.match(unsaved.stderr, /the steps done before were undone/)
+    assert.deepEqual(readdirSync(machine.hostPath(UNIT_DIR)).sort(), unitsBefore, 'no unit file, not enabled')
+    assert.equal((await machine.exec(['systemctl', 'is-enabled', 'tspm'])).code !== 0, true)
+    assert.equal(existsSync(machine.hostPath('/home/alice/.tspm/startup/startup.json')), false)
+    assert.ok(await bothOnline(machine), 'the processes started by hand still run')
+    await tspmOk(machine, ['kill'], {user: 'alice'})
 
-  // A TSPM_HOME (space, both quotes, a specifier, a dollar, a backslash) and a tspm path (the
-  // same but the backslash): each has its own systemd rule (Environment= and ExecStart= quoting,
-  // %% for specifiers, $$ in ExecStart).
-  const oddHome = `/home/alice/we ird"q's%h$x\\y`
-  await machine.execOk(['mkdir', ODD_TSPM_DIR])
-  await machine.execOk(['mount', '--bind', TSPM_DIR, ODD_TSPM_DIR])
-  const oddTspm = `${ODD_TSPM_DIR}/bin/run.js`
-  const installed = await machine.exec([NODE, oddTspm, 'startup', 'systemd', '-u', 'alice', '--service-name', 'tspm-odd'], {env: {TSPM_HOME: oddHome, NO_COLOR: '1'}, timeoutMs: 90_000})
-  assert.equal(installed.code, 0, `stdout: ${installed.stdout}\nstderr: ${installed.stderr}`)
-  const unitFile = `${UNIT_DIR}/tspm-odd.service`
-  const verify = await machine.exec(['systemd-analyze', 'verify', unitFile])
-  assert.equal(verify.stderr, '')
-  const mainPid = (await machine.execOk(['systemctl', 'show', '--property=MainPID', '--value', 'tspm-odd'])).trim()
-  const environ = (await machine.execOk(['cat', `/proc/${mainPid}/environ`])).split('\0')
-  assert.ok(environ.includes(`TSPM_HOME=${oddHome}`), environ.join('\n'))
-  assert.ok(environ.some((line) => line.startsWith(`PATH=/usr/bin:`)), 'the runtime folder leads the PATH')
-  const argv = (await machine.execOk(['cat', `/proc/${mainPid}/cmdline`])).split('\0').filter(Boolean)
-  assert.deepEqual(argv, [NODE, oddTspm, 'resurrect'])
-  assert.equal((await machine.execOk(['readlink', `/proc/${mainPid}/cwd`])).trim(), '/home/alice')
-  assert.ok(existsSync(machine.hostPath(`${oddHome}/tspm.sock`)), 'the supervisor listens in that TSPM_HOME')
-  assert.equal(statSync(machine.hostPath(oddHome)).uid, 1000, 'TSPM_HOME was created for alice')
+    // A TSPM_HOME (space, both quotes, a specifier, a dollar, a backslash) and a tspm path (the
+    // same but the backslash): each has its own systemd rule (Environment= and ExecStart= quoting,
+    // %% for specifiers, $$ in ExecStart).
+    const oddHome = `/home/alice/we ird"q's%h$x\\y`
+    await machine.execOk(['mkdir', ODD_TSPM_DIR])
+    await machine.execOk(['mount', '--bind', TSPM_DIR, ODD_TSPM_DIR])
+    const oddTspm = `${ODD_TSPM_DIR}/bin/run.js`
+    const installed = await machine.exec(
+      [NODE, oddTspm, 'startup', 'systemd', '-u', 'alice', '--service-name', 'tspm-odd'],
+      {env: {TSPM_HOME: oddHome, NO_COLOR: '1'}, timeoutMs: 90_000},
+    )
+    assert.equal(installed.code, 0, `stdout: ${installed.stdout}\nstderr: ${installed.stderr}`)
+    const unitFile = `${UNIT_DIR}/tspm-odd.service`
+    const verify = await machine.exec(['systemd-analyze', 'verify', unitFile])
+    assert.equal(verify.stderr, '')
+    const mainPid = (await machine.execOk(['systemctl', 'show', '--property=MainPID', '--value', 'tspm-odd'])).trim()
+    const environ = (await machine.execOk(['cat', `/proc/${mainPid}/environ`])).split('\0')
+    assert.ok(environ.includes(`TSPM_HOME=${oddHome}`), environ.join('\n'))
+    assert.ok(
+      environ.some((line) => line.startsWith(`PATH=/usr/bin:`)),
+      'the runtime folder leads the PATH',
+    )
+    const argv = (await machine.execOk(['cat', `/proc/${mainPid}/cmdline`])).split('\0').filter(Boolean)
+    assert.deepEqual(argv, [NODE, oddTspm, 'resurrect'])
+    assert.equal((await machine.execOk(['readlink', `/proc/${mainPid}/cwd`])).trim(), '/home/alice')
+    assert.ok(existsSync(machine.hostPath(`${oddHome}/tspm.sock`)), 'the supervisor listens in that TSPM_HOME')
+    assert.equal(statSync(machine.hostPath(oddHome)).uid, 1000, 'TSPM_HOME was created for alice')
 
-  // Installing again over our own unit: replaced, handed over from the service's own supervisor.
-  const again = await tspm(machine, ['startup', 'systemd', '-u', 'alice', '--service-name', 'tspm-odd'], {env: {TSPM_HOME: oddHome}})
-  assert.equal(again.code, 0, again.stderr)
-  assert.match(again.stderr, /replaces the existing \/etc\/systemd\/system\/tspm-odd\.service/)
-  assert.equal(await isActive(machine, 'tspm-odd'), 'active')
-  assert.equal((await tspmProcesses(machine)).supervisors.length, 1)
+    // Installing again over our own unit: replaced, handed over from the service's own supervisor.
+    const again = await tspm(machine, ['startup', 'systemd', '-u', 'alice', '--service-name', 'tspm-odd'], {
+      env: {TSPM_HOME: oddHome},
+    })
+    assert.equal(again.code, 0, again.stderr)
+    assert.match(again.stderr, /replaces the existing \/etc\/systemd\/system\/tspm-odd\.service/)
+    assert.equal(await isActive(machine, 'tspm-odd'), 'active')
+    assert.equal((await tspmProcesses(machine)).supervisors.length, 1)
 
-  // The same service name for another TSPM_HOME: refused, undone, the unit left as it was.
-  const unitText = readFileSync(machine.hostPath(unitFile), 'utf8')
-  const otherHome = '/home/alice/.tspm-other'
-  const clash = await tspm(machine, ['startup', 'systemd', '-u', 'alice', '--service-name', 'tspm-odd'], {env: {TSPM_HOME: otherHome}})
-  assert.equal(clash.code, 1)
-  assert.ok(clash.stderr.includes(`already exists and belongs to TSPM_HOME=${oddHome}; choose another --service-name, or add --force`), clash.stderr)
-  assert.equal(readFileSync(machine.hostPath(unitFile), 'utf8'), unitText)
-  assert.equal(existsSync(machine.hostPath(otherHome)), false, 'the TSPM_HOME created for the attempt was removed again')
-  assert.equal(await isActive(machine, 'tspm-odd'), 'active')
+    // The same service name for another TSPM_HOME: refused, undone, the unit left as it was.
+    const unitText = readFileSync(machine.hostPath(unitFile), 'utf8')
+    const otherHome = '/home/alice/.tspm-other'
+    const clash = await tspm(machine, ['startup', 'systemd', '-u', 'alice', '--service-name', 'tspm-odd'], {
+      env: {TSPM_HOME: otherHome},
+    })
+    assert.equal(clash.code, 1)
+    assert.ok(
+      clash.stderr.includes(
+        `already exists and belongs to TSPM_HOME=${oddHome}; choose another --service-name, or add --force`,
+      ),
+      clash.stderr,
+    )
+    assert.equal(readFileSync(machine.hostPath(unitFile), 'utf8'), unitText)
+    assert.equal(
+      existsSync(machine.hostPath(otherHome)),
+      false,
+      'the TSPM_HOME created for the attempt was removed again',
+    )
+    assert.equal(await isActive(machine, 'tspm-odd'), 'active')
 
-  // --force replaces it; the old home's startup.json then points at a unit that is not its own.
-  // (No PLATFORM: systemd is detected, as it runs here.)
-  const forced = await tspm(machine, ['startup', '-u', 'alice', '--service-name', 'tspm-odd', '--force'], {env: {TSPM_HOME: otherHome}})
-  assert.equal(forced.code, 0, forced.stderr)
-  assert.match(readFileSync(machine.hostPath(unitFile), 'utf8'), /^Environment="TSPM_HOME=\/home\/alice\/\.tspm-other"$/m)
-  const stale = await tspm(machine, ['unstartup', '-u', 'alice'], {env: {TSPM_HOME: oddHome}})
-  assert.equal(stale.code, 1)
-  assert.match(stale.stderr, /belongs to TSPM_HOME=\/home\/alice\/\.tspm-other, not to .*; it was left alone/)
-  assert.ok(existsSync(machine.hostPath(unitFile)))
+    // --force replaces it; the old home's startup.json then points at a unit that is not its own.
+    // (No PLATFORM: systemd is detected, as it runs here.)
+    const forced = await tspm(machine, ['startup', '-u', 'alice', '--service-name', 'tspm-odd', '--force'], {
+      env: {TSPM_HOME: otherHome},
+    })
+    assert.equal(forced.code, 0, forced.stderr)
+    assert.match(
+      readFileSync(machine.hostPath(unitFile), 'utf8'),
+      /^Environment="TSPM_HOME=\/home\/alice\/\.tspm-other"$/m,
+    )
+    const stale = await tspm(machine, ['unstartup', '-u', 'alice'], {env: {TSPM_HOME: oddHome}})
+    assert.equal(stale.code, 1)
+    assert.match(stale.stderr, /belongs to TSPM_HOME=\/home\/alice\/\.tspm-other, not to .*; it was left alone/)
+    assert.ok(existsSync(machine.hostPath(unitFile)))
 
-  const removed = await tspm(machine, ['unstartup', '-u', 'alice'], {env: {TSPM_HOME: otherHome}})
-  assert.equal(removed.code, 0, removed.stderr)
-  assert.equal(existsSync(machine.hostPath(unitFile)), false)
-  assert.deepEqual(readdirSync(machine.hostPath(UNIT_DIR)).sort(), unitsBefore)
-  assert.deepEqual((await tspmProcesses(machine)).all, [], 'no tspm process is left')
-})
+    const removed = await tspm(machine, ['unstartup', '-u', 'alice'], {env: {TSPM_HOME: otherHome}})
+    assert.equal(removed.code, 0, removed.stderr)
+    assert.equal(existsSync(machine.hostPath(unitFile)), false)
+    assert.deepEqual(readdirSync(machine.hostPath(UNIT_DIR)).sort(), unitsBefore)
+    assert.deepEqual((await tspmProcesses(machine)).all, [], 'no tspm process is left')
+  },
+)

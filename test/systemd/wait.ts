@@ -1,14 +1,14 @@
 // Polling helper for integration tests: wait for a condition with a deadline
 // instead of sleeping a fixed time.
-import { setTimeout as delay } from 'node:timers/promises';
+import {setTimeout as delay} from 'node:timers/promises'
 
 export interface WaitOptions {
   /** Human readable description of what is awaited; used in the timeout error. */
-  what: string;
+  what: string
   /** Give up after this long (default 30 s). */
-  timeoutMs?: number;
+  timeoutMs?: number
   /** Pause between two attempts (default 100 ms). */
-  intervalMs?: number;
+  intervalMs?: number
 }
 
 /**
@@ -17,19 +17,19 @@ export interface WaitOptions {
  */
 export class WaitAbort extends Error {
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'WaitAbort';
+    super(message, options)
+    this.name = 'WaitAbort'
   }
 }
 
 export class WaitTimeout extends Error {
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'WaitTimeout';
+    super(message, options)
+    this.name = 'WaitTimeout'
   }
 }
 
-type Falsy = false | 0 | '' | null | undefined;
+type Falsy = false | 0 | '' | null | undefined
 
 /**
  * Calls `predicate` until it returns a truthy value (which is returned), then
@@ -37,40 +37,37 @@ type Falsy = false | 0 | '' | null | undefined;
  * reported on timeout), except for WaitAbort which ends the wait immediately.
  * The predicate is always tried once more at the deadline.
  */
-export async function waitFor<T>(
-  predicate: () => T | Falsy | Promise<T | Falsy>,
-  opts: WaitOptions,
-): Promise<T> {
-  const timeoutMs = opts.timeoutMs ?? 30_000;
-  const intervalMs = opts.intervalMs ?? 100;
-  const started = Date.now();
-  const deadline = started + timeoutMs;
-  let attempts = 0;
-  let lastError: unknown;
-  let lastValue: unknown;
+export async function waitFor<T>(predicate: () => T | Falsy | Promise<T | Falsy>, opts: WaitOptions): Promise<T> {
+  const timeoutMs = opts.timeoutMs ?? 30_000
+  const intervalMs = opts.intervalMs ?? 100
+  const started = Date.now()
+  const deadline = started + timeoutMs
+  let attempts = 0
+  let lastError: unknown
+  let lastValue: unknown
 
   for (;;) {
-    attempts++;
+    attempts++
     try {
-      const value = await predicate();
-      if (value) return value as T;
-      lastValue = value;
-      lastError = undefined;
+      const value = await predicate()
+      if (value) return value as T
+      lastValue = value
+      lastError = undefined
     } catch (err) {
-      if (err instanceof WaitAbort) throw err;
-      lastError = err;
+      if (err instanceof WaitAbort) throw err
+      lastError = err
     }
-    const now = Date.now();
-    if (now >= deadline) break;
-    await delay(Math.min(intervalMs, deadline - now));
+    const now = Date.now()
+    if (now >= deadline) break
+    await delay(Math.min(intervalMs, deadline - now))
   }
 
   const detail =
     lastError !== undefined
       ? `; last error: ${lastError instanceof Error ? lastError.message : String(lastError)}`
-      : `; last value: ${JSON.stringify(lastValue)}`;
+      : `; last value: ${JSON.stringify(lastValue)}`
   throw new WaitTimeout(
     `Timed out after ${Date.now() - started} ms (${attempts} attempts) waiting for ${opts.what}${detail}`,
-    lastError !== undefined ? { cause: lastError } : undefined,
-  );
+    lastError !== undefined ? {cause: lastError} : undefined,
+  )
 }

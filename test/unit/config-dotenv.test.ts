@@ -9,16 +9,40 @@ import {withoutRootPrivileges} from '../helpers/unprivileged.js'
 
 describe('parseDotenv', () => {
   test('reads KEY=VALUE lines, skipping blanks and comments', () => {
-    const text = ['# settings', '', 'PORT=3000', 'export HOST = example.com ', '  INDENTED=yes', 'EMPTY=', 'URL=http://x/?a=b#frag'].join('\n')
-    assert.deepEqual(parseDotenv(text), {PORT: '3000', HOST: 'example.com', INDENTED: 'yes', EMPTY: '', URL: 'http://x/?a=b#frag'})
+    const text = [
+      '# settings',
+      '',
+      'PORT=3000',
+      'export HOST = example.com ',
+      '  INDENTED=yes',
+      'EMPTY=',
+      'URL=http://x/?a=b#frag',
+    ].join('\n')
+    assert.deepEqual(parseDotenv(text), {
+      PORT: '3000',
+      HOST: 'example.com',
+      INDENTED: 'yes',
+      EMPTY: '',
+      URL: 'http://x/?a=b#frag',
+    })
   })
 
   test('unquoted values lose an inline comment that follows whitespace', () => {
-    assert.deepEqual(parseDotenv('A=value # note\nB=a#b\nC= # only a comment\nD=#hash'), {A: 'value', B: 'a#b', C: '', D: '#hash'})
+    assert.deepEqual(parseDotenv('A=value # note\nB=a#b\nC= # only a comment\nD=#hash'), {
+      A: 'value',
+      B: 'a#b',
+      C: '',
+      D: '#hash',
+    })
   })
 
   test('single quotes are literal, double quotes understand escapes', () => {
-    const text = [`A='it\\n is # "raw"'`, `B="line1\\nline2\\t\\"q\\" \\\\ \\d"`, `C="  padded  " # comment`, `D=''`].join('\n')
+    const text = [
+      `A='it\\n is # "raw"'`,
+      `B="line1\\nline2\\t\\"q\\" \\\\ \\d"`,
+      `C="  padded  " # comment`,
+      `D=''`,
+    ].join('\n')
     assert.deepEqual(parseDotenv(text), {A: 'it\\n is # "raw"', B: 'line1\nline2\t"q" \\ \\d', C: '  padded  ', D: ''})
   })
 
@@ -38,15 +62,20 @@ describe('parseDotenv', () => {
   })
 
   test('invalid lines throw an error naming the line', () => {
-    assert.throws(() => parseDotenv('A=1\n\nnot an assignment'), (err: unknown) => {
-      assert.ok(err instanceof DotenvError)
-      assert.equal(err.message, 'line 3: expected KEY=VALUE, got "not an assignment"')
-      assert.equal(err.line, 3)
-      return true
-    })
+    assert.throws(
+      () => parseDotenv('A=1\n\nnot an assignment'),
+      (err: unknown) => {
+        assert.ok(err instanceof DotenvError)
+        assert.equal(err.message, 'line 3: expected KEY=VALUE, got "not an assignment"')
+        assert.equal(err.line, 3)
+        return true
+      },
+    )
     assert.throws(() => parseDotenv('1BAD=x'), {message: 'line 1: expected KEY=VALUE, got "1BAD=x"'})
     assert.throws(() => parseDotenv('A=1\nB="open\nC=2'), {message: 'line 2: missing the closing " of the value of B'})
-    assert.throws(() => parseDotenv(`A='x' trailing`), {message: `line 1: expected nothing but a comment after the closing ', got "trailing"`})
+    assert.throws(() => parseDotenv(`A='x' trailing`), {
+      message: `line 1: expected nothing but a comment after the closing ', got "trailing"`,
+    })
   })
 })
 
@@ -64,7 +93,9 @@ describe('readEnvFile', () => {
   })
 
   test('a missing file, a folder or a bad line name the path', () => {
-    assert.throws(() => readEnvFile(join(dir, 'missing.env')), {message: `env_file ${join(dir, 'missing.env')}: no such file`})
+    assert.throws(() => readEnvFile(join(dir, 'missing.env')), {
+      message: `env_file ${join(dir, 'missing.env')}: no such file`,
+    })
     assert.throws(() => readEnvFile(dir), {message: `env_file ${dir}: is a folder, expected a dotenv file`})
     const bad = join(dir, 'bad.env')
     writeFileSync(bad, 'A=1\noops\n')

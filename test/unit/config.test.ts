@@ -61,7 +61,13 @@ describe('loadConfigFile errors', () => {
     )
     const err = await rejectsWith(file, 'tspm.yaml:7:19 processes[1].kill_timeout: expected milliseconds, got "soon"')
     assert.deepEqual(err.problems, [
-      {file: 'tspm.yaml', line: 7, column: 19, path: 'processes[1].kill_timeout', message: 'expected milliseconds, got "soon"'},
+      {
+        file: 'tspm.yaml',
+        line: 7,
+        column: 19,
+        path: 'processes[1].kill_timeout',
+        message: 'expected milliseconds, got "soon"',
+      },
     ])
     assert.equal(err.name, 'ConfigError')
   })
@@ -197,7 +203,10 @@ describe('loadConfigFile errors', () => {
       '  - name: api',
       '    script: c.js',
     )
-    await rejectsWith(file, 'dup.yaml:6:11 processes[2].name: duplicate name "api", already used by processes[0] on line 2')
+    await rejectsWith(
+      file,
+      'dup.yaml:6:11 processes[2].name: duplicate name "api", already used by processes[0] on line 2',
+    )
   })
 
   test('a name with a bad character, or a number, is refused', async () => {
@@ -224,13 +233,19 @@ describe('loadConfigFile errors', () => {
     const err = await rejectsWith(file, 'syntax.yaml:5:1: missing closing "quote')
     assert.equal(err.problems[0]!.path, '')
     const flow = write('flow.yaml', 'processes:', '  - name: api', '    args: [1, 2', 'x: 1')
-    await rejectsWith(flow, 'flow.yaml:4:1: flow sequence in block collection must be sufficiently indented and end with a ]')
+    await rejectsWith(
+      flow,
+      'flow.yaml:4:1: flow sequence in block collection must be sufficiently indented and end with a ]',
+    )
     const twoDocs = write('two.yaml', 'processes: []', '---', 'processes: []')
     await rejectsWith(twoDocs, 'two.yaml:2:1: expected one YAML document, found more than one (separated by "---")')
   })
 
   test('a missing file says how to fix it', async () => {
-    const err = await rejectsWith('tspm.missing.yaml', 'tspm.missing.yaml: no such file; pass -c FILE or create it (see examples/tspm.yaml)')
+    const err = await rejectsWith(
+      'tspm.missing.yaml',
+      'tspm.missing.yaml: no such file; pass -c FILE or create it (see examples/tspm.yaml)',
+    )
     assert.deepEqual(err.problems[0], {
       file: 'tspm.missing.yaml',
       line: 0,
@@ -250,12 +265,30 @@ describe('loadConfigFile errors', () => {
 
   test('an empty file, a missing or empty list, or the wrong shape are clear errors', async () => {
     await rejectsWith(write('empty.yaml', ''), 'empty.yaml: expected a "processes:" list, got an empty file')
-    await rejectsWith(write('comments.yaml', '# nothing yet'), 'comments.yaml: expected a "processes:" list, got an empty file')
-    await rejectsWith(write('nolist.yaml', 'x-notes: hello'), 'nolist.yaml:1:1 processes: missing; expected a list of processes')
-    await rejectsWith(write('emptylist.yaml', 'processes: []'), 'emptylist.yaml:1:12 processes: expected at least one process, got an empty list')
-    await rejectsWith(write('nulllist.yaml', 'processes:'), 'nulllist.yaml:1:1 processes: expected a list of processes, got nothing')
-    await rejectsWith(write('maplist.yaml', 'processes:', '  api: {script: a.js}'), 'maplist.yaml:2:3 processes: expected a list of processes, got a map')
-    await rejectsWith(write('toplist.yaml', '- name: api'), 'toplist.yaml:1:1: expected a map with a "processes:" list, got a list')
+    await rejectsWith(
+      write('comments.yaml', '# nothing yet'),
+      'comments.yaml: expected a "processes:" list, got an empty file',
+    )
+    await rejectsWith(
+      write('nolist.yaml', 'x-notes: hello'),
+      'nolist.yaml:1:1 processes: missing; expected a list of processes',
+    )
+    await rejectsWith(
+      write('emptylist.yaml', 'processes: []'),
+      'emptylist.yaml:1:12 processes: expected at least one process, got an empty list',
+    )
+    await rejectsWith(
+      write('nulllist.yaml', 'processes:'),
+      'nulllist.yaml:1:1 processes: expected a list of processes, got nothing',
+    )
+    await rejectsWith(
+      write('maplist.yaml', 'processes:', '  api: {script: a.js}'),
+      'maplist.yaml:2:3 processes: expected a list of processes, got a map',
+    )
+    await rejectsWith(
+      write('toplist.yaml', '- name: api'),
+      'toplist.yaml:1:1: expected a map with a "processes:" list, got a list',
+    )
     await rejectsWith(
       write('entry.yaml', 'processes:', '  - api', '  - name: ok', '    script: a.js'),
       'entry.yaml:2:5 processes[0]: expected a map of process settings, got "api"',
@@ -300,7 +333,10 @@ describe('loadConfigFile errors', () => {
 
   test('the file is shown as the caller named it', async () => {
     write('nested/deeper/tspm.yaml', 'processes:', '  - name: api', '    script: a.js', '    autorestart: 1')
-    await rejectsWith('nested/deeper/tspm.yaml', 'nested/deeper/tspm.yaml:4:18 processes[0].autorestart: expected true or false, got 1')
+    await rejectsWith(
+      'nested/deeper/tspm.yaml',
+      'nested/deeper/tspm.yaml:4:18 processes[0].autorestart: expected true or false, got 1',
+    )
     await rejectsWith(
       join(dir, 'nested/deeper/tspm.yaml'),
       `${join(dir, 'nested/deeper/tspm.yaml')}:4:18 processes[0].autorestart: expected true or false, got 1`,
@@ -336,7 +372,8 @@ describe('loadConfigFile results', () => {
       config_file: join(dir, 'defaults/tspm.yaml'),
     })
     // Same numbers as the shared defaults, and optional keys are absent rather than undefined.
-    for (const [key, value] of Object.entries(PROCESS_DEFAULTS)) assert.deepEqual(spec![key as keyof ProcessSpec], value, key)
+    for (const [key, value] of Object.entries(PROCESS_DEFAULTS))
+      assert.deepEqual(spec![key as keyof ProcessSpec], value, key)
     assert.ok(!('env_file' in spec!))
     // The returned list must not share the defaults' array.
     spec!.stop_exit_codes.push(1)
@@ -344,7 +381,16 @@ describe('loadConfigFile results', () => {
   })
 
   test('optional keys left empty take their defaults', async () => {
-    const file = write('emptykeys.yaml', 'processes:', '  - name: api', '    script: run.sh', '    env:', '    # FOO: bar', '    args:', '    kill_timeout:')
+    const file = write(
+      'emptykeys.yaml',
+      'processes:',
+      '  - name: api',
+      '    script: run.sh',
+      '    env:',
+      '    # FOO: bar',
+      '    args:',
+      '    kill_timeout:',
+    )
     const [spec] = await loadConfigFile(file)
     assert.deepEqual(spec!.env, {})
     assert.deepEqual(spec!.args, [])
@@ -426,12 +472,36 @@ describe('loadConfigFile results', () => {
       '    script: /usr/bin/env',
     )
     const specs = await loadConfigFile(file)
-    const pick = ({name, script, cwd, interpreter, env_file}: (typeof specs)[number]) => ({name, script, cwd, interpreter, env_file})
+    const pick = ({name, script, cwd, interpreter, env_file}: (typeof specs)[number]) => ({
+      name,
+      script,
+      cwd,
+      interpreter,
+      env_file,
+    })
     assert.deepEqual(specs.map(pick), [
-      {name: 'rel', script: join(dir, 'proj/app/run.sh'), cwd: join(dir, 'proj/app'), interpreter: undefined, env_file: join(dir, 'proj/config/.env')},
-      {name: 'slash', script: join(dir, 'proj/app/bin/start'), cwd: join(dir, 'proj/app'), interpreter: join(dir, 'proj/app/venv/bin/python'), env_file: undefined},
+      {
+        name: 'rel',
+        script: join(dir, 'proj/app/run.sh'),
+        cwd: join(dir, 'proj/app'),
+        interpreter: undefined,
+        env_file: join(dir, 'proj/config/.env'),
+      },
+      {
+        name: 'slash',
+        script: join(dir, 'proj/app/bin/start'),
+        cwd: join(dir, 'proj/app'),
+        interpreter: join(dir, 'proj/app/venv/bin/python'),
+        env_file: undefined,
+      },
       {name: 'bare', script: 'python3', cwd: join(dir, 'proj'), interpreter: 'node', env_file: undefined},
-      {name: 'exists', script: join(dir, 'proj/app/tool'), cwd: join(dir, 'proj/app'), interpreter: undefined, env_file: undefined},
+      {
+        name: 'exists',
+        script: join(dir, 'proj/app/tool'),
+        cwd: join(dir, 'proj/app'),
+        interpreter: undefined,
+        env_file: undefined,
+      },
       {name: 'absolute', script: '/usr/bin/env', cwd: '/srv', interpreter: undefined, env_file: undefined},
     ])
     for (const spec of specs) assert.equal(spec.config_file, join(dir, 'proj/tspm.yaml'))
@@ -482,7 +552,10 @@ describe('loadConfigFile results', () => {
 
   test('unmatched quotes in an args string are an error', async () => {
     const file = write('quotes.yaml', 'processes:', '  - name: a', '    script: a.js', `    args: --title 'oops`)
-    await rejectsWith(file, `quotes.yaml:4:11 processes[0].args: expected arguments with matching quotes, got "--title 'oops"`)
+    await rejectsWith(
+      file,
+      `quotes.yaml:4:11 processes[0].args: expected arguments with matching quotes, got "--title 'oops"`,
+    )
   })
 
   test('env values become strings as written', async () => {
@@ -501,7 +574,15 @@ describe('loadConfigFile results', () => {
       '      EMPTY: ""',
     )
     const [spec] = await loadConfigFile(file)
-    assert.deepEqual(spec!.env, {PORT: '3000', VERSION: '1.10', ZIP: '01234', DEBUG: 'true', NAME: 'plain text', QUOTED: '42', EMPTY: ''})
+    assert.deepEqual(spec!.env, {
+      PORT: '3000',
+      VERSION: '1.10',
+      ZIP: '01234',
+      DEBUG: 'true',
+      NAME: 'plain text',
+      QUOTED: '42',
+      EMPTY: '',
+    })
   })
 
   test('stop_signal accepts names with or without SIG', async () => {
@@ -514,7 +595,10 @@ describe('loadConfigFile results', () => {
       '  - {name: d, script: a.js, stop_exit_codes: [0, 143]}',
     )
     const specs = await loadConfigFile(file)
-    assert.deepEqual(specs.map((s) => s.stop_signal), ['SIGHUP', 'SIGQUIT', 'SIGUSR2', 'SIGTERM'])
+    assert.deepEqual(
+      specs.map((s) => s.stop_signal),
+      ['SIGHUP', 'SIGQUIT', 'SIGUSR2', 'SIGTERM'],
+    )
     assert.deepEqual(specs[3]!.stop_exit_codes, [0, 143])
   })
 
@@ -534,10 +618,13 @@ describe('loadConfigFile results', () => {
       '    kill_timeout: 1s',
     )
     const specs = await loadConfigFile(file)
-    assert.deepEqual(specs.map((s) => [s.name, s.autorestart, s.kill_timeout]), [
-      ['a', false, 10_000],
-      ['b', false, 1000],
-    ])
+    assert.deepEqual(
+      specs.map((s) => [s.name, s.autorestart, s.kill_timeout]),
+      [
+        ['a', false, 10_000],
+        ['b', false, 1000],
+      ],
+    )
   })
 })
 
@@ -558,7 +645,12 @@ describe('specForScript', () => {
   })
 
   test('uses --name, args and interpreter as given', () => {
-    const spec = specForScript('./bin/worker.py', {name: 'jobs', args: ['--once', 'a b'], cwd: '/srv/app', interpreter: 'python3'})
+    const spec = specForScript('./bin/worker.py', {
+      name: 'jobs',
+      args: ['--once', 'a b'],
+      cwd: '/srv/app',
+      interpreter: 'python3',
+    })
     assert.equal(spec.name, 'jobs')
     assert.equal(spec.script, '/srv/app/bin/worker.py')
     assert.deepEqual(spec.args, ['--once', 'a b'])
@@ -615,7 +707,9 @@ describe('parseDuration and parseSize', () => {
     assert.throws(() => parseDuration(1.5), {message: 'expected milliseconds, got 1.5'})
     assert.throws(() => parseDuration('5d'), {message: 'expected milliseconds, got "5d"'})
     assert.throws(() => parseDuration('-5s'), {message: 'expected milliseconds, got "-5s"'})
-    assert.throws(() => parseDuration('1000h'), {message: 'expected at most 2147483647 ms (about 24 days), got "1000h"'})
+    assert.throws(() => parseDuration('1000h'), {
+      message: 'expected at most 2147483647 ms (about 24 days), got "1000h"',
+    })
   })
 
   test('sizes', () => {
@@ -629,7 +723,10 @@ describe('parseDuration and parseSize', () => {
     assert.equal(parseSize('1G'), 1024 ** 3)
     assert.equal(parseSize('1.5k'), 1536)
     assert.equal(parseSize('100b'), 100)
-    assert.throws(() => parseSize('huge'), {name: 'RangeError', message: 'expected bytes or a size like "10M", got "huge"'})
+    assert.throws(() => parseSize('huge'), {
+      name: 'RangeError',
+      message: 'expected bytes or a size like "10M", got "huge"',
+    })
     assert.throws(() => parseSize(-1), {message: 'expected bytes or a size like "10M", got -1'})
     assert.throws(() => parseSize('10X'), {message: 'expected bytes or a size like "10M", got "10X"'})
   })

@@ -16,7 +16,18 @@ class FakeApps {
 
   readStat = (pid: number): ProcStat | undefined => {
     const app = this.state.get(pid)
-    return app && {pid, state: app.state, ppid: 1, pgrp: pid, session: pid, cpuTicks: app.cpuTicks, startTime: 1, rssPages: 1}
+    return (
+      app && {
+        pid,
+        state: app.state,
+        ppid: 1,
+        pgrp: pid,
+        session: pid,
+        cpuTicks: app.cpuTicks,
+        startTime: 1,
+        rssPages: 1,
+      }
+    )
   }
 
   signalGroup = (pgid: number, signal: NodeJS.Signals): void => {

@@ -10,14 +10,27 @@ test('a crash storm is spread: at most perWindow restarts in any window, in the 
   const ran: Array<[number, number]> = []
   const start = clock.now()
   for (let app = 0; app < 10; app++) pacer.schedule(() => ran.push([app, clock.now() - start]))
-  assert.deepEqual(ran.map(([app]) => app), [0, 1, 2, 3])
+  assert.deepEqual(
+    ran.map(([app]) => app),
+    [0, 1, 2, 3],
+  )
   clock.advance(100)
-  assert.deepEqual(ran.map(([app]) => app), [0, 1, 2, 3, 4, 5, 6, 7])
+  assert.deepEqual(
+    ran.map(([app]) => app),
+    [0, 1, 2, 3, 4, 5, 6, 7],
+  )
   clock.advance(100)
   assert.deepEqual(ran, [
-    [0, 0], [1, 0], [2, 0], [3, 0],
-    [4, 100], [5, 100], [6, 100], [7, 100],
-    [8, 200], [9, 200],
+    [0, 0],
+    [1, 0],
+    [2, 0],
+    [3, 0],
+    [4, 100],
+    [5, 100],
+    [6, 100],
+    [7, 100],
+    [8, 200],
+    [9, 200],
   ])
 })
 

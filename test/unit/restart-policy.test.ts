@@ -33,8 +33,24 @@ function setup(overrides: Partial<ProcessSpec> = {}, paceRestart?: ManagedProces
   const logsDir = mkdtempSync(join(tmpdir(), 'tspm-policy-'))
   const clock = new FakeClock()
   const spawner = new FakeSpawner()
-  const spec: ProcessSpec = {...PROCESS_DEFAULTS, name: 'app', script: '/bin/false', args: [], cwd: '/', env: {}, ...overrides}
-  const managed = new ManagedProcess(spec, {clock, spawn: spawner.spawn, logsDir, baseEnv: {}, onChange() {}, log() {}, paceRestart})
+  const spec: ProcessSpec = {
+    ...PROCESS_DEFAULTS,
+    name: 'app',
+    script: '/bin/false',
+    args: [],
+    cwd: '/',
+    env: {},
+    ...overrides,
+  }
+  const managed = new ManagedProcess(spec, {
+    clock,
+    spawn: spawner.spawn,
+    logsDir,
+    baseEnv: {},
+    onChange() {},
+    log() {},
+    paceRestart,
+  })
   return {
     clock,
     spawner,
@@ -65,7 +81,10 @@ test('exponential backoff: 100 ms, then x1.5 per consecutive crash, capped at ma
   t.after(() => harness.cleanup())
   harness.managed.start()
   const delays = crashLoop(harness, 16, 2000)
-  assert.deepEqual(delays, [100, 150, 225, 338, 507, 761, 1142, 1713, 2570, 3855, 5783, 8675, 13013, 15000, 15000, 15000])
+  assert.deepEqual(
+    delays,
+    [100, 150, 225, 338, 507, 761, 1142, 1713, 2570, 3855, 5783, 8675, 13013, 15000, 15000, 15000],
+  )
   assert.equal(harness.managed.restarts, 16)
   assert.equal(harness.managed.status, 'online')
 })

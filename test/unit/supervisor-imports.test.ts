@@ -15,7 +15,9 @@ function moduleGraph(entry: string): {files: Set<string>; packages: Set<string>}
     if (files.has(file)) continue
     files.add(file)
     const source = readFileSync(file, 'utf8')
-    for (const match of source.matchAll(/(?:^|\s)(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm)) {
+    for (const match of source.matchAll(
+      /(?:^|\s)(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm,
+    )) {
       const specifier = match[1] ?? match[2] ?? match[3]
       if (specifier.startsWith('.')) pending.push(resolve(dirname(file), specifier))
       else if (!specifier.startsWith('node:')) packages.add(specifier)

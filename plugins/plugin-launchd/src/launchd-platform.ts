@@ -57,7 +57,10 @@ function labelOf(serviceName: string): string {
 
 function jobFor(kind: Kind, serviceName: string, user: {uid: number; home: string}): Job {
   const label = labelOf(serviceName)
-  const path = kind === 'daemon' ? join(DAEMONS_DIR, `${label}.plist`) : join(user.home, 'Library', 'LaunchAgents', `${label}.plist`)
+  const path =
+    kind === 'daemon'
+      ? join(DAEMONS_DIR, `${label}.plist`)
+      : join(user.home, 'Library', 'LaunchAgents', `${label}.plist`)
   const domain = kind === 'daemon' ? 'system' : `gui/${user.uid}`
   return {kind, label, path, domain, target: `${domain}/${label}`}
 }
@@ -133,7 +136,9 @@ function shellQuote(word: string): string {
  * so TSPM_HOME goes on the command line, and root's PATH may not have tspm, so absolute paths.
  */
 function sudoCommand(context: StartupContext, args: string[]): string {
-  return ['sudo', `TSPM_HOME=${context.tspmHome}`, context.runtime, context.tspmEntry, ...args].map(shellQuote).join(' ')
+  return ['sudo', `TSPM_HOME=${context.tspmHome}`, context.runtime, context.tspmEntry, ...args]
+    .map(shellQuote)
+    .join(' ')
 }
 
 /** launchctl with its arguments; a non-zero exit fails the step with launchctl's own words. */
@@ -190,7 +195,10 @@ function installSteps(context: StartupContext): StartupStep[] {
             output('plutil is not installed; skipped')
             return
           }
-          if (result.code !== 0) throw new LaunchdError(`plutil -lint rejected the plist (exit ${result.code}): ${(result.stdout + result.stderr).trim().replaceAll(file, job.path)}`)
+          if (result.code !== 0)
+            throw new LaunchdError(
+              `plutil -lint rejected the plist (exit ${result.code}): ${(result.stdout + result.stderr).trim().replaceAll(file, job.path)}`,
+            )
         } finally {
           rmSync(folder, {recursive: true, force: true})
         }
@@ -290,7 +298,9 @@ function uninstallSteps(context: StartupContext, record: StartupRecord): Startup
   const agent = jobFor('agent', context.serviceName, context.user)
   const job = record.unit_path === daemon.path ? daemon : record.unit_path === agent.path ? agent : undefined
   if (!job) {
-    throw new LaunchdError(`startup.json names the plist ${JSON.stringify(record.unit_path)}, which is neither ${daemon.path} nor ${agent.path}; remove that job by hand; nothing was changed`)
+    throw new LaunchdError(
+      `startup.json names the plist ${JSON.stringify(record.unit_path)}, which is neither ${daemon.path} nor ${agent.path}; remove that job by hand; nothing was changed`,
+    )
   }
   if (job.kind === 'daemon' && !context.isRoot) {
     throw new LaunchdError(

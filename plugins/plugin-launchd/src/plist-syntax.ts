@@ -36,10 +36,14 @@ export class PlistValueError extends Error {
 /** Throws when `value` holds a character a plist value cannot (or must not) hold. */
 export function checkPlistValue(value: string, what = 'the value'): string {
   if (CONTROL_CHARACTER.test(value)) {
-    throw new PlistValueError(`${what} ${JSON.stringify(value)} contains a newline or control character, which a launchd plist cannot hold; nothing was changed`)
+    throw new PlistValueError(
+      `${what} ${JSON.stringify(value)} contains a newline or control character, which a launchd plist cannot hold; nothing was changed`,
+    )
   }
   if (NOT_XML_CHARACTER.test(value)) {
-    throw new PlistValueError(`${what} ${JSON.stringify(value)} contains a character that XML cannot hold (an unpaired surrogate, U+FFFE or U+FFFF); nothing was changed`)
+    throw new PlistValueError(
+      `${what} ${JSON.stringify(value)} contains a character that XML cannot hold (an unpaired surrogate, U+FFFE or U+FFFF); nothing was changed`,
+    )
   }
   return value
 }

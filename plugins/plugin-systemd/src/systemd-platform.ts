@@ -4,7 +4,13 @@ import {join} from 'node:path'
 
 import type {CommandResult, StartupContext, StartupPlatform, StartupRecord, StartupStep, TemplateFormat} from 'tspm'
 
-import {environmentAssignment, escapeUnitValue, execArgument, pathSetting, readEnvironmentAssignment} from './systemd-syntax.js'
+import {
+  environmentAssignment,
+  escapeUnitValue,
+  execArgument,
+  pathSetting,
+  readEnvironmentAssignment,
+} from './systemd-syntax.js'
 import {UNIT_TEMPLATE} from './unit-template.js'
 
 const UNIT_DIR = '/etc/systemd/system'
@@ -37,23 +43,30 @@ async function systemdVersion(context: StartupContext): Promise<number | undefin
 
 async function render(context: StartupContext): Promise<string> {
   const version = await systemdVersion(context)
-  return context.renderTemplate(UNIT_TEMPLATE, {
-    user: context.user.name,
-    group: context.user.group,
-    home: context.user.home,
-    tspmHome: context.tspmHome,
-    path: context.path,
-    runtime: context.runtime,
-    tspmEntry: context.tspmEntry,
-    restartSteps: version !== undefined && version >= RESTART_STEPS_SINCE,
-    timeoutStopSec: Math.ceil(context.maxKillTimeoutMs / 1000) + STOP_MARGIN_SECONDS,
-  }, UNIT_FORMAT)
+  return context.renderTemplate(
+    UNIT_TEMPLATE,
+    {
+      user: context.user.name,
+      group: context.user.group,
+      home: context.user.home,
+      tspmHome: context.tspmHome,
+      path: context.path,
+      runtime: context.runtime,
+      tspmEntry: context.tspmEntry,
+      restartSteps: version !== undefined && version >= RESTART_STEPS_SINCE,
+      timeoutStopSec: Math.ceil(context.maxKillTimeoutMs / 1000) + STOP_MARGIN_SECONDS,
+    },
+    UNIT_FORMAT,
+  )
 }
 
 /** systemctl with the unit name; a non-zero exit fails the step with systemctl's own words. */
 async function systemctl(context: StartupContext, ...args: string[]): Promise<CommandResult> {
   const result = await context.exec('systemctl', args)
-  if (result.code !== 0) throw new Error(`systemctl ${args.join(' ')} failed (exit ${result.code}): ${(result.stderr || result.stdout).trim()}`)
+  if (result.code !== 0)
+    throw new Error(
+      `systemctl ${args.join(' ')} failed (exit ${result.code}): ${(result.stderr || result.stdout).trim()}`,
+    )
   return result
 }
 
@@ -103,7 +116,9 @@ function installSteps(context: StartupContext): StartupStep[] {
           const result = await context.exec('systemd-analyze', ['verify', file])
           // Its exit code is 0 for many problems: anything it says on stderr is one.
           if (result.code !== 0 || result.stderr.trim() !== '') {
-            throw new Error(`systemd-analyze verify rejected the unit (exit ${result.code}):\n${result.stderr.trim().replaceAll(file, path)}`)
+            throw new Error(
+              `systemd-analyze verify rejected the unit (exit ${result.code}):\n${result.stderr.trim().replaceAll(file, path)}`,
+            )
           }
         } finally {
           rmSync(folder, {recursive: true, force: true})
@@ -156,7 +171,8 @@ function installSteps(context: StartupContext): StartupStep[] {
           const state = (await context.exec('systemctl', ['is-active', name])).stdout.trim()
           if (state === 'active') break
           if (state === 'failed') throw new Error(`${name} failed to start; see ${statusHint(context)}`)
-          if (Date.now() > deadline) throw new Error(`${name} is still ${state} after ${ACTIVE_TIMEOUT_MS / 1000} s; see ${statusHint(context)}`)
+          if (Date.now() > deadline)
+            throw new Error(`${name} is still ${state} after ${ACTIVE_TIMEOUT_MS / 1000} s; see ${statusHint(context)}`)
           await new Promise((resolve) => setTimeout(resolve, POLL_MS))
         }
         const pid = (await context.exec('systemctl', ['show', '--property=MainPID', '--value', name])).stdout.trim()
@@ -175,7 +191,9 @@ function uninstallSteps(context: StartupContext, record: StartupRecord): Startup
   const name = unitName(context)
   const path = unitPath(context)
   if (record.unit_path !== path) {
-    throw new Error(`startup.json names the unit file ${JSON.stringify(record.unit_path)}, not ${path}; remove that service by hand`)
+    throw new Error(
+      `startup.json names the unit file ${JSON.stringify(record.unit_path)}, not ${path}; remove that service by hand`,
+    )
   }
   let ours = false
   const ifOurs = (title: string, run: () => Promise<void>): StartupStep => ({
@@ -195,7 +213,9 @@ function uninstallSteps(context: StartupContext, record: StartupRecord): Startup
         }
         const installedFor = readEnvironmentAssignment(readFileSync(path, 'utf8'), 'TSPM_HOME')
         if (installedFor !== context.tspmHome) {
-          throw new Error(`${path} belongs to ${installedFor === undefined ? 'no TSPM_HOME (it was not written by tspm)' : `TSPM_HOME=${installedFor}`}, not to ${context.tspmHome}; it was left alone`)
+          throw new Error(
+            `${path} belongs to ${installedFor === undefined ? 'no TSPM_HOME (it was not written by tspm)' : `TSPM_HOME=${installedFor}`}, not to ${context.tspmHome}; it was left alone`,
+          )
         }
         ours = true
       },

@@ -29,7 +29,9 @@ export class UnitValueError extends Error {
 
 function checkOneLine(value: string): string {
   if (CONTROL_CHARACTER.test(value)) {
-    throw new UnitValueError(`${JSON.stringify(value)} contains a newline or control character, which a systemd unit cannot hold`)
+    throw new UnitValueError(
+      `${JSON.stringify(value)} contains a newline or control character, which a systemd unit cannot hold`,
+    )
   }
   return value
 }
@@ -51,7 +53,8 @@ export function execArgument(value: string): string {
 
 /** One Environment= assignment `"NAME=value"`. */
 export function environmentAssignment(name: string, value: string): string {
-  if (!ENVIRONMENT_NAME.test(name)) throw new UnitValueError(`${JSON.stringify(name)} is not an environment variable name`)
+  if (!ENVIRONMENT_NAME.test(name))
+    throw new UnitValueError(`${JSON.stringify(name)} is not an environment variable name`)
   return quoteWord(`${name}=${checkOneLine(value)}`)
 }
 
@@ -59,9 +62,13 @@ export function environmentAssignment(name: string, value: string): string {
 export function pathSetting(value: string): string {
   checkOneLine(value)
   if (!value.startsWith('/')) throw new UnitValueError(`${JSON.stringify(value)} is not an absolute path`)
-  if (value.trim() !== value) throw new UnitValueError(`${JSON.stringify(value)} starts or ends with whitespace, which systemd would drop`)
+  if (value.trim() !== value)
+    throw new UnitValueError(`${JSON.stringify(value)} starts or ends with whitespace, which systemd would drop`)
   // A final backslash would continue the line onto the next setting.
-  if (value.endsWith('\\')) throw new UnitValueError(`${JSON.stringify(value)} ends with a backslash, which systemd reads as a line continuation`)
+  if (value.endsWith('\\'))
+    throw new UnitValueError(
+      `${JSON.stringify(value)} ends with a backslash, which systemd reads as a line continuation`,
+    )
   return value
 }
 

@@ -1,31 +1,11 @@
 import {spawn} from 'node:child_process'
 import {closeSync, openSync, readFileSync, renameSync, statSync} from 'node:fs'
-import {fileURLToPath} from 'node:url'
 
-import {ExitCode, TspmError} from '../exit-codes.js'
-import {ensureHome, type HomePaths} from '../home.js'
-import {readStartupRecord} from '../startup/startup-record.js'
+import {ExitCode, TspmError} from '../model/exit-codes.js'
+import {DAEMON_ENTRY, SUPERVISOR_NODE_FLAGS} from '../model/supervisor-runtime.js'
+import {ensureHome, type HomePaths} from '../store/home.js'
 import {SupervisorClient, SupervisorNotRunningError} from './supervisor-client.js'
 
-const SUPERVISOR_ENTRY = fileURLToPath(new URL('../supervisor/main.js', import.meta.url))
-/**
- * The supervisor's resident memory is what every user pays while their apps run, and it spends its
- * time in system calls: without the startup snapshot and the JIT it touches about 3 MB less of the
- * node binary; a small young generation and an earlier memory reducer give back what a burst of
- * work (starting 50 apps) took; gc() lets it free pipe buffers early (supervisor/memory.ts).
- * --optimize-for-size makes that memory reducer run its collections when its timer first fires,
- * about a second after a burst; without it, a busy supervisor at that moment (still starting
- * apps, answering lists) puts them off by a fixed 8 s, and they wake an idle supervisor then.
- */
-const SUPERVISOR_NODE_FLAGS = [
-  '--no-node-snapshot',
-  '--jitless',
-  '--no-expose-wasm',
-  '--max-semi-space-size=1',
-  '--gc-memory-reducer-start-delay-ms=1000',
-  '--optimize-for-size',
-  '--expose-gc',
-]
 const READY_TIMEOUT_MS = 15_000
 const POLL_MS = 10
 
@@ -44,11 +24,13 @@ export async function connectOrSpawn(paths: HomePaths): Promise<{client: Supervi
   const client = new SupervisorClient(paths)
   if (await client.health()) return {client, spawned: false}
 
+  // Only when nobody answers: the reader loads the schema library.
+  const {readStartupRecord} = await import('../store/startup-record.js')
   const startup = readStartupRecord(paths)
   if (startup) {
     throw new TspmError(
       `tspm is installed as the ${startup.platform} service "${startup.service_name}" for TSPM_HOME=${paths.home}, and it is not running; ` +
-        `start it with: ${startup.platform === 'systemd' ? `sudo systemctl start ${startup.service_name}` : `tspm startup ${startup.platform}`}`,
+        `start it with: ${startup.start_command ?? `tspm startup ${startup.platform}`}`,
       {exit: ExitCode.notRunning, code: 'service_not_running'},
     )
   }
@@ -56,7 +38,7 @@ export async function connectOrSpawn(paths: HomePaths): Promise<{client: Supervi
   ensureHome(paths)
   keepSupervisorLogSmall(paths.supervisorLog)
   const logFd = openSync(paths.supervisorLog, 'a', 0o600)
-  const child = spawn(process.execPath, [...SUPERVISOR_NODE_FLAGS, SUPERVISOR_ENTRY], {
+  const child = spawn(process.execPath, [...SUPERVISOR_NODE_FLAGS, DAEMON_ENTRY], {
     detached: true,
     stdio: ['ignore', logFd, logFd],
     env: {...process.env, TSPM_HOME: paths.home},

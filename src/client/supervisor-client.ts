@@ -1,7 +1,7 @@
 import {connect} from 'node:net'
 
-import {ExitCode, TspmError} from '../exit-codes.js'
-import type {HomePaths} from '../home.js'
+import {ExitCode, TspmError} from '../model/exit-codes.js'
+import type {HomePaths} from '../store/home.js'
 import {
   API_PREFIX,
   type ActionResponse,
@@ -10,8 +10,8 @@ import {
   type ProcessInfo,
   type SavedProcess,
   type StartResponse,
-} from '../supervisor/api-types.js'
-import {isRunning} from '../supervisor/proc.js'
+} from '../model/api.js'
+import {isRunning} from '../os/proc.js'
 
 /** How long a stopped supervisor may take to leave after it answered (its apps are down by then). */
 const EXIT_TIMEOUT_MS = 10_000

@@ -1,5 +1,4 @@
-import {TspmCommand} from '../base-command.js'
-import {SupervisorClient} from '../client/supervisor-client.js'
+import {TspmCommand} from '../cli/base-command.js'
 
 export default class Kill extends TspmCommand {
   static override summary = 'Stop every process gracefully, then the supervisor.'
@@ -9,14 +8,7 @@ export default class Kill extends TspmCommand {
 
   async run(): Promise<{pid: number | null}> {
     await this.parse(Kill)
-    const client = new SupervisorClient(this.paths)
-    const health = await client.health()
-    if (!health) {
-      if (!this.jsonEnabled()) this.log(`no supervisor is running for TSPM_HOME=${this.paths.home}; nothing to stop`)
-      return {pid: null}
-    }
-    const {pid} = await client.shutdown()
-    if (!this.jsonEnabled()) this.log(`stopped every process and the supervisor (pid ${pid})`)
-    return {pid}
+    const {killSupervisor} = await import('../services/kill.js')
+    return killSupervisor(this.paths, this.output)
   }
 }

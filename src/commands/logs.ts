@@ -1,11 +1,7 @@
 import {Args, Flags} from '@oclif/core'
-import {existsSync} from 'node:fs'
 
-import {TspmCommand} from '../base-command.js'
-import {ExitCode, TspmError} from '../exit-codes.js'
-import {logFilePaths} from '../home.js'
-import {followFile, tailLines} from '../logs/log-reader.js'
-import {PROCESS_NAME_PATTERN} from '../process-spec.js'
+import {TspmCommand} from '../cli/base-command.js'
+import {linesFlag} from '../cli/flags.js'
 
 export default class Logs extends TspmCommand {
   static override summary = "Show a process's output: the last lines of its stdout and stderr logs, or follow them."
@@ -14,58 +10,21 @@ export default class Logs extends TspmCommand {
     name: Args.string({description: 'Name of the process.', required: true}),
   }
   static override flags = {
-    lines: Flags.integer({char: 'n', summary: 'How many lines to show from the end of each log.', default: 20, min: 0}),
+    lines: linesFlag({summary: 'How many lines to show from the end of each log.', default: 20}),
     follow: Flags.boolean({char: 'f', summary: 'Keep printing new lines as they are written.'}),
     out: Flags.boolean({summary: 'Only standard output.', exclusive: ['err']}),
     err: Flags.boolean({summary: 'Only standard error.', exclusive: ['out']}),
   }
   static override examples = [
     '<%= config.bin %> <%= command.id %> web',
-    {
-      description: 'The last 100 lines of stderr.',
-      command: '<%= config.bin %> <%= command.id %> web --err --lines 100',
-    },
+    {description: 'The last 100 lines of stderr.', command: '<%= config.bin %> <%= command.id %> web --err -n 100'},
     {description: 'Follow both streams.', command: '<%= config.bin %> <%= command.id %> web --follow'},
   ]
 
-  async run(): Promise<void> {
+  async run(): Promise<{files: string[]}> {
     const {args, flags} = await this.parse(Logs)
-    if (!PROCESS_NAME_PATTERN.test(args.name)) {
-      throw new TspmError(`"${args.name}" is not a process name (letters, digits, ".", "_", "-")`, {
-        exit: ExitCode.usage,
-        code: 'usage',
-      })
-    }
-    const paths = logFilePaths(this.paths.logsDir, args.name)
-    const streams = flags.out ? [paths.out] : flags.err ? [paths.err] : [paths.out, paths.err]
-    const files = streams.filter((file) => existsSync(file))
-    if (files.length === 0) {
-      throw new TspmError(`no logs for "${args.name}" in ${this.paths.logsDir}; see \`tspm list\` for the names`, {
-        code: 'unknown_process',
-      })
-    }
-    const headed = streams.length > 1
-    for (const file of files) {
-      if (headed) this.log(`==> ${file} <==`)
-      for (const line of tailLines(file, flags.lines)) this.log(line)
-    }
-    if (!flags.follow) return
-
-    const stops = files.map((file) =>
-      followFile(file, (text) => process.stdout.write(headed ? prefixLines(text, file) : text)),
-    )
-    await new Promise<void>((resolve) => {
-      const finish = () => {
-        for (const stop of stops) stop()
-        resolve()
-      }
-      process.once('SIGINT', finish)
-      process.once('SIGTERM', finish)
-    })
+    const {showLogs} = await import('../services/logs.js')
+    const stream = flags.out ? 'out' : flags.err ? 'err' : undefined
+    return showLogs(this.paths, {name: args.name, lines: flags.lines, follow: flags.follow, stream}, this.output)
   }
-}
-
-function prefixLines(text: string, file: string): string {
-  const tag = file.endsWith('-err.log') ? 'err | ' : 'out | '
-  return text.replace(/^(?=.)/gm, tag)
 }

@@ -1,4 +1,4 @@
-import {ProcessActionCommand} from '../process-action-command.js'
+import {ProcessActionCommand} from '../cli/process-action-command.js'
 
 export default class Restart extends ProcessActionCommand {
   static override summary = 'Restart a process (or all): stop it gracefully, then start it again.'
@@ -9,5 +9,4 @@ export default class Restart extends ProcessActionCommand {
   ]
 
   protected readonly action = 'restart'
-  protected readonly pastTense = 'restarted'
 }

@@ -1,8 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {TspmCommand} from '../base-command.js'
-import {SupervisorClient} from '../client/supervisor-client.js'
-import {ExitCode, TspmError} from '../exit-codes.js'
+import {TspmCommand} from '../cli/base-command.js'
 
 export default class Save extends TspmCommand {
   static override summary = 'Save the current process list to $TSPM_HOME/dump.json, for resurrect and for boot.'
@@ -20,23 +18,7 @@ Saving an empty list (or with no supervisor running) is refused unless --force, 
 
   async run(): Promise<{file: string; names: string[]}> {
     const {flags} = await this.parse(Save)
-    const client = new SupervisorClient(this.paths)
-    const processes = (await client.health()) ? await client.saved() : []
-    if (processes.length === 0 && !flags.force) {
-      throw new TspmError(
-        `nothing to save: no process is managed for TSPM_HOME=${this.paths.home}; ${this.paths.dumpFile} was not changed (use --force to save an empty list)`,
-        {exit: ExitCode.failure, code: 'nothing_to_save'},
-      )
-    }
-    const {writeDump} = await import('../store/dump.js')
-    const {notes} = writeDump(this.paths, processes)
-    for (const note of notes) this.note(note)
-    const names = processes.map(({spec, desired}) => (desired === 'stopped' ? `${spec.name} (stopped)` : spec.name))
-    if (!this.jsonEnabled()) {
-      this.log(
-        `saved ${processes.length} process${processes.length === 1 ? '' : 'es'} to ${this.paths.dumpFile}${names.length > 0 ? `: ${names.join(', ')}` : ''}`,
-      )
-    }
-    return {file: this.paths.dumpFile, names: processes.map(({spec}) => spec.name)}
+    const {saveProcessList} = await import('../services/save.js')
+    return saveProcessList(this.paths, {force: flags.force}, this.output)
   }
 }

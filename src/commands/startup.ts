@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 
-import {TspmCommand} from '../base-command.js'
-import {ExitCode, TspmError} from '../exit-codes.js'
-import type {PrintedUnit} from '../startup/startup-service.js'
-import type {StartupRecord} from '../startup/startup-record.js'
+import {TspmCommand} from '../cli/base-command.js'
+import {userFlag} from '../cli/flags.js'
+import {ExitCode, TspmError} from '../model/exit-codes.js'
+import type {PrintedUnit, StartupRecord} from '../services/startup.js'
 
 export default class Startup extends TspmCommand {
   static override summary = 'Start tspm at boot: install a service (systemd, ...) that runs `tspm resurrect` as a user.'
@@ -19,7 +19,7 @@ Installing needs root: run without it, the exact sudo command is printed and not
     }),
   }
   static override flags = {
-    user: Flags.string({char: 'u', summary: 'User the service runs as (default: SUDO_USER under sudo, else you).'}),
+    user: userFlag(),
     'service-name': Flags.string({summary: 'Name of the service (letters, digits, "-", "_", ".").', default: 'tspm'}),
     print: Flags.boolean({summary: 'Print the service definition to stdout and exit; changes nothing, needs no root.'}),
     force: Flags.boolean({summary: 'Replace an existing service of that name that belongs to another TSPM_HOME.'}),
@@ -43,39 +43,11 @@ Installing needs root: run without it, the exact sudo command is printed and not
 
   async run(): Promise<PrintedUnit | StartupRecord> {
     const {args, flags} = await this.parse(Startup)
-    const {checkServiceName, checkUserName} = await import('../startup/names.js')
-    // Names first: a bad one is reported before any plugin or the passwd database is asked.
-    checkServiceName(flags['service-name'])
-    if (flags.user !== undefined) checkUserName(flags.user, '-u/--user')
-    if (flags.print && flags.force)
-      throw new TspmError('--print changes nothing, so --force has no meaning with it', {
-        exit: ExitCode.usage,
-        code: 'usage',
-      })
-
-    const service = await import('../startup/startup-service.js')
-    const request = {
-      config: this.config,
-      platform: args.platform,
-      userFlag: flags.user,
-      serviceName: flags['service-name'],
-      force: flags.force,
-      json: this.jsonEnabled(),
-      note: (line: string) => this.note(line),
+    if (flags.print && flags.force) {
+      throw new TspmError('--print changes nothing, so --force has no meaning with it', {exit: ExitCode.usage, code: 'usage'})
     }
-    if (flags.print) {
-      const printed = await service.renderUnit(request)
-      // Only the unit on stdout, so it can be piped into a file or a verifier.
-      if (!this.jsonEnabled()) process.stdout.write(printed.unit)
-      return printed
-    }
-    const {record, statusHint} = await service.installStartup(request)
-    if (!this.jsonEnabled()) {
-      this.log(
-        `tspm starts at boot: the ${record.platform} service "${record.service_name}" runs \`tspm resurrect\` as ${record.user} for TSPM_HOME=${record.tspm_home}`,
-      )
-      if (statusHint) this.log(`see it with: ${statusHint}`)
-    }
-    return record
+    const service = await import('../services/startup.js')
+    const request = {config: this.config, platform: args.platform, userFlag: flags.user, serviceName: flags['service-name'], force: flags.force}
+    return flags.print ? service.renderUnit(request, this.output) : service.installStartup(request, this.output)
   }
 }

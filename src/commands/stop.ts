@@ -1,4 +1,4 @@
-import {ProcessActionCommand} from '../process-action-command.js'
+import {ProcessActionCommand} from '../cli/process-action-command.js'
 
 export default class Stop extends ProcessActionCommand {
   static override summary = 'Stop a process (or all), keeping it in the list.'
@@ -9,5 +9,4 @@ export default class Stop extends ProcessActionCommand {
   ]
 
   protected readonly action = 'stop'
-  protected readonly pastTense = 'stopped'
 }

@@ -1,7 +1,9 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 
-import {TspmCommand} from '../base-command.js'
-import type {StartupRecord} from '../startup/startup-record.js'
+import {TspmCommand} from '../cli/base-command.js'
+import {userFlag} from '../cli/flags.js'
+import {DEFAULT_SERVICE_NAME} from '../model/names.js'
+import type {StartupRecord} from '../services/startup.js'
 
 export default class Unstartup extends TspmCommand {
   static override summary = 'Remove the boot service that `tspm startup` installed.'
@@ -15,7 +17,7 @@ Run it the way you ran startup: \`sudo tspm unstartup\` by the user who ran \`su
     }),
   }
   static override flags = {
-    user: Flags.string({char: 'u', summary: 'User the service runs as (default: SUDO_USER under sudo, else you).'}),
+    user: userFlag(),
   }
   static override examples = [
     {description: 'Remove the service installed for your user.', command: 'sudo <%= config.bin %> <%= command.id %>'},
@@ -27,23 +29,10 @@ Run it the way you ran startup: \`sudo tspm unstartup\` by the user who ran \`su
 
   async run(): Promise<StartupRecord> {
     const {args, flags} = await this.parse(Unstartup)
-    const {checkUserName, DEFAULT_SERVICE_NAME} = await import('../startup/names.js')
-    if (flags.user !== undefined) checkUserName(flags.user, '-u/--user')
-    const {removeStartup} = await import('../startup/startup-service.js')
-    const record = await removeStartup({
-      config: this.config,
-      platform: args.platform,
-      userFlag: flags.user,
-      serviceName: DEFAULT_SERVICE_NAME,
-      force: false,
-      json: this.jsonEnabled(),
-      note: (line: string) => this.note(line),
-    })
-    if (!this.jsonEnabled()) {
-      this.log(
-        `removed the ${record.platform} service "${record.service_name}" of ${record.user} (TSPM_HOME=${record.tspm_home}); the saved list is kept`,
-      )
-    }
-    return record
+    const {removeStartup} = await import('../services/startup.js')
+    return removeStartup(
+      {config: this.config, platform: args.platform, userFlag: flags.user, serviceName: DEFAULT_SERVICE_NAME, force: false},
+      this.output,
+    )
   }
 }

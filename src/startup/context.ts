@@ -1,21 +1,20 @@
 import {execFile} from 'node:child_process'
 import {statSync} from 'node:fs'
 import {delimiter, dirname, isAbsolute, join, resolve} from 'node:path'
-import {fileURLToPath} from 'node:url'
 
-import {ExitCode, TspmError} from '../exit-codes.js'
-import {homePaths, type HomePaths} from '../home.js'
-import {PROCESS_DEFAULTS} from '../process-spec.js'
+import {ExitCode, TspmError} from '../model/exit-codes.js'
+import {homePaths, type HomePaths} from '../store/home.js'
+import {PROCESS_DEFAULTS} from '../model/process-spec.js'
+import {resurrectCommand, TSPM_ENTRY} from '../model/supervisor-runtime.js'
 import {writeFileAtomic} from '../store/atomic-file.js'
 import {loadDump} from '../store/dump.js'
 import {createHandOverStep} from './hand-over.js'
 import {checkPrintable, checkUserName, hasControlCharacter} from './names.js'
-import {currentUserName, lookupUser} from './passwd.js'
-import type {CommandResult, StartupContext} from './platform.js'
+import {currentUserName, lookupUser} from '../os/passwd.js'
+import {STARTUP_API_VERSION, type CommandResult, type StartupContext} from './platform.js'
 import {loadTemplateRenderer} from './template.js'
+import {createToolkit} from './toolkit.js'
 
-/** bin/run.js of this installation: what the service runs, whichever way tspm was started now. */
-export const TSPM_ENTRY = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 /** Always on the baked-in PATH, after the caller's entries, so the usual tools are found. */
 const STANDARD_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']
 const EXEC_TIMEOUT_MS = 60_000
@@ -84,12 +83,15 @@ export async function resolveContext(request: ContextRequest): Promise<ResolvedC
   const maxKillTimeoutMs = Math.max(PROCESS_DEFAULTS.kill_timeout, ...savedKillTimeouts)
   const renderTemplate = await loadTemplateRenderer()
 
+  const writeFile = (file: string, text: string, mode: number) => writeFileAtomic(file, text, {mode, durable: true})
   const context: StartupContext = {
+    apiVersion: STARTUP_API_VERSION,
     serviceName: request.serviceName,
     user,
     tspmHome,
     runtime,
     tspmEntry,
+    command: resurrectCommand(runtime, tspmEntry),
     path,
     tspmVersion: request.tspmVersion,
     maxKillTimeoutMs,
@@ -97,8 +99,9 @@ export async function resolveContext(request: ContextRequest): Promise<ResolvedC
     force: request.force,
     renderTemplate,
     exec: runProgram,
-    writeFile: (file, text, mode) => writeFileAtomic(file, text, {mode, durable: true}),
+    writeFile,
     handOverStep: () => createHandOverStep({paths, user, runtime, tspmEntry, path, maxKillTimeoutMs}),
+    toolkit: createToolkit({tspmHome, tspmHomeFromEnv, runtime, tspmEntry, force: request.force, exec: runProgram, writeFile}),
   }
   return {context, paths, tspmHomeFromEnv, dumpProblem}
 }

@@ -2,10 +2,11 @@ import {spawn} from 'node:child_process'
 import {chownSync, closeSync, existsSync, openSync} from 'node:fs'
 
 import {SupervisorClient} from '../client/supervisor-client.js'
-import {ExitCode, TspmError} from '../exit-codes.js'
-import type {HomePaths} from '../home.js'
+import {ExitCode, TspmError} from '../model/exit-codes.js'
+import type {HomePaths} from '../store/home.js'
 import {loadDump} from '../store/dump.js'
-import {isAlive} from '../supervisor/proc.js'
+import {isAlive} from '../os/proc.js'
+import {resurrectCommand} from '../model/supervisor-runtime.js'
 import type {StartupStep, StartupUser} from './platform.js'
 
 const POLL_MS = 100
@@ -80,7 +81,8 @@ async function startByHand({paths, user, runtime, tspmEntry, path}: HandOverInpu
   const logExisted = existsSync(paths.supervisorLog)
   const logFd = openSync(paths.supervisorLog, 'a', 0o600)
   if (!logExisted && asOtherUser) chownSync(paths.supervisorLog, user.uid, user.gid)
-  const child = spawn(runtime, [tspmEntry, 'resurrect'], {
+  const [command, ...args] = resurrectCommand(runtime, tspmEntry)
+  const child = spawn(command, args, {
     cwd: user.home,
     detached: true,
     stdio: ['ignore', logFd, logFd],

@@ -1,15 +1,7 @@
-import {ExitCode, TspmError} from '../exit-codes.js'
+import {ExitCode, TspmError} from '../model/exit-codes.js'
 
-/**
- * Login names as useradd accepts them (without the rare trailing `$`): no quote, space, `;`,
- * `%` or control character can pass, so a name is safe in a unit file and in a command line.
- */
-export const USER_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/
-/** Letters, digits, `-`, `_`, `.`; not first `.` (a hidden file) or `-` (read as a flag). */
-export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/
-/** What users type after `tspm startup`, and what goes into `tspm plugins install tspm-<name>`. */
-export const PLATFORM_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,49}$/
-export const DEFAULT_SERVICE_NAME = 'tspm'
+import {SERVICE_NAME_PATTERN, USER_NAME_PATTERN} from '../model/names.js'
+
 
 // C0 and C1 controls and DEL: no service definition format can hold them on one line.
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/

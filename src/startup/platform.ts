@@ -1,23 +1,21 @@
 import type {Hook} from '@oclif/core'
 
-import type {StartupRecord} from './startup-record.js'
+import type {SystemUser} from '../os/passwd.js'
+import type {StartupRecord} from '../store/startup-record.js'
 
 /**
  * The contract between the core's `startup`/`unstartup` commands and a startup platform plugin.
  * A plugin contributes platforms by answering the oclif hook `tspm:startup-platforms` with an
- * array of StartupPlatform. It knows nothing of the supervisor: everything it needs is in the
- * StartupContext the core resolves for it.
+ * array of StartupPlatform. It knows nothing of the supervisor and has no runtime dependency on
+ * the core: everything it needs, the toolkit of shared steps included, is in the StartupContext
+ * the core resolves for it.
  */
 
+/** The version of this contract. A platform names the version it was written for. */
+export const STARTUP_API_VERSION = 1
+
 /** The user the service runs as, from the passwd database. */
-export interface StartupUser {
-  name: string
-  uid: number
-  gid: number
-  /** Primary group name (the numeric gid when the group database has no plain name for it). */
-  group: string
-  home: string
-}
+export type StartupUser = SystemUser
 
 export interface CommandResult {
   /** Exit code; 127 when the program does not exist. */
@@ -28,28 +26,95 @@ export interface CommandResult {
 
 /**
  * How values are written into one service-definition format (systemd unit, launchd plist...).
- * Handlebars' HTML escaping is never used: every `{{expression}}` goes through `escape`.
+ * Handlebars' HTML escaping is never used: every `{{expression}}` goes through `escape`, and a
+ * raw `{{{expression}}}` is refused.
  */
 export interface TemplateFormat {
   /** Makes one value safe anywhere in this format, or throws when the format cannot hold it. */
   escape(value: string): string
   /**
    * Quoting helpers for the places of the format that need more than `escape`, used as
-   * `{{name arg1 arg2}}`; what they return goes through `escape` too.
+   * `{{name arg1 arg2}}` (a list argument passes its items); what they return goes through
+   * `escape` too.
    */
   helpers?: Record<string, (...values: string[]) => string>
 }
 
+/** Exit codes of tspm's table that a platform may end a command with. */
+export type StartupExit = 'failure' | 'needsRoot' | 'usage'
+
+/** The service definition file of a platform (a unit, a plist, an init script). */
+export interface DefinitionFileSpec {
+  /** Where it goes. */
+  path: string
+  /** Its exact mode (0644 for a unit, 0755 for an init script). */
+  mode: number
+  /** What it holds, rendered for this context. */
+  render(): string | Promise<string>
+  /** The TSPM_HOME a file at `path` was written for, read back from its text; undefined when tspm did not write it. */
+  tspmHomeOf(text: string): string | undefined
+  /** A check of the rendered text by the platform's own tool, run on a copy under its real file name in a private folder. */
+  verify?: {title: string; check(file: string, output: (line: string) => void): Promise<void>}
+  /** Runs after an undo put back (or removed) the file, for platforms that must reload it. */
+  afterUndo?(): Promise<void>
+}
+
+/** The steps around one definition file, made by the toolkit (StartupContext.toolkit.definitionFile). */
+export interface DefinitionFile {
+  /**
+   * Render (refusing a file at the path that belongs to another TSPM_HOME, unless --force), verify
+   * (when the spec has a check), write; the write is undone by restoring what was there before.
+   */
+  installSteps(): StartupStep[]
+  /** For unstartup: checks that the file at the path was written for this TSPM_HOME (absent: skips what follows). */
+  checkStep(): StartupStep
+  /** A step that runs only when checkStep found this TSPM_HOME's file. */
+  ifOurs(title: string, run: (output: (line: string) => void) => Promise<void> | void): StartupStep
+  /** Removes the file, when checkStep found it to be ours. */
+  removeStep(): StartupStep
+}
+
+/** What the core gives every platform so that none writes these again. */
+export interface StartupToolkit {
+  /** Throws an error of tspm's own, with an exit code of the table (default failure). */
+  fail(message: string, options?: {exit?: StartupExit; code?: string}): never
+  /** Refuses a value holding a newline or control character (no definition format can hold one); returns it. */
+  checkPrintable(value: string, what: string): string
+  /** Quotes one word for a POSIX shell, for commands shown to the user to copy (never run). */
+  shellQuote(word: string): string
+  /** The exact command line that runs this tspm as root for this user and TSPM_HOME. */
+  sudoCommand(tspmArgs: string[]): string
+  /** Runs a program (argv, no shell) and fails with its own words when it exits non-zero. */
+  run(command: string, args: string[], options?: {timeoutMs?: number}): Promise<CommandResult>
+  /** The steps around a service definition file. */
+  definitionFile(spec: DefinitionFileSpec): DefinitionFile
+  /**
+   * A step that polls `probe` until it says the service runs (`running`), fails at once when it
+   * says `failed`, and fails at the deadline naming the last state.
+   */
+  waitUntilRunning(spec: {
+    title: string
+    timeoutMs?: number
+    probe(): Promise<{state: 'failed' | 'running' | 'waiting'; detail: string}>
+    /** Where to look when it does not come up. */
+    hint: string
+  }): StartupStep
+}
+
 export interface StartupContext {
+  /** The version of this contract the core speaks (STARTUP_API_VERSION). */
+  apiVersion: number
   /** Service name (`--service-name`, default `tspm`), already checked against a strict pattern. */
   serviceName: string
   user: StartupUser
   /** Absolute TSPM_HOME of that user. */
   tspmHome: string
-  /** Absolute path of the runtime that runs tspm (process.execPath: the same Node, or Bun). */
+  /** Absolute path of the runtime that runs tspm (process.execPath). */
   runtime: string
   /** Absolute path of the tspm entry script (bin/run.js). */
   tspmEntry: string
+  /** What the service runs: `<runtime> [supervisor runtime flags] <tspm> resurrect`, as argv. */
+  command: string[]
   /** The PATH to bake into the service: absolute entries only, the runtime's folder first. */
   path: string
   tspmVersion: string
@@ -57,7 +122,7 @@ export interface StartupContext {
   maxKillTimeoutMs: number
   /** Whether this process runs as root. */
   isRoot: boolean
-  /** `--force`: replace a unit that belongs to another TSPM_HOME. */
+  /** `--force`: replace a definition that belongs to another TSPM_HOME. */
   force: boolean
   /** Renders a Handlebars template (strict: a missing value is an error) in the given format. */
   renderTemplate(template: string, data: object, format: TemplateFormat): string
@@ -72,6 +137,7 @@ export interface StartupContext {
    * supervisor again as the user, as `tspm resurrect` by hand would.
    */
   handOverStep(): StartupStep
+  toolkit: StartupToolkit
 }
 
 /** One step of an install or uninstall, shown as one Listr2 task. */
@@ -84,6 +150,8 @@ export interface StartupStep {
 }
 
 export interface StartupPlatform {
+  /** The version of the contract this platform was written for (STARTUP_API_VERSION). */
+  apiVersion: number
   /** `systemd`, `launchd`...: what users type after `tspm startup`. */
   name: string
   description: string
@@ -97,8 +165,10 @@ export interface StartupPlatform {
   render(context: StartupContext): string | Promise<string>
   installSteps(context: StartupContext): StartupStep[]
   uninstallSteps(context: StartupContext, record: StartupRecord): StartupStep[]
+  /** The command that starts the installed service (`sudo systemctl start tspm`): `tspm start` shows it when the service is down. */
+  startCommand(context: StartupContext): string
   /** Commands that show the installed service and its log, for messages (e.g. `sudo systemctl status tspm`). */
-  statusHint?(context: StartupContext): string
+  statusHint(context: StartupContext): string
 }
 
 /** What a `tspm:startup-platforms` hook receives. */

@@ -1,8 +1,8 @@
 import type {Config} from '@oclif/core'
 
-import {ExitCode, TspmError} from '../exit-codes.js'
-import {PLATFORM_NAME_PATTERN} from './names.js'
-import type {StartupPlatform} from './platform.js'
+import {ExitCode, TspmError} from '../model/exit-codes.js'
+import {PLATFORM_NAME_PATTERN} from '../model/names.js'
+import {STARTUP_API_VERSION, type StartupPlatform} from './platform.js'
 
 /** A plugin's hook gets this long to answer, so one stuck plugin cannot hang `tspm startup`. */
 const HOOK_TIMEOUT_MS = 10_000
@@ -47,7 +47,10 @@ function whyUnusable(candidate: unknown): string | undefined {
   const platform = candidate as Record<string, unknown>
   if (typeof platform.name !== 'string' || !PLATFORM_NAME_PATTERN.test(platform.name))
     return `bad name ${JSON.stringify(platform.name)}`
-  for (const method of ['detect', 'unitPath', 'needsRoot', 'render', 'installSteps', 'uninstallSteps']) {
+  if (platform.apiVersion !== STARTUP_API_VERSION) {
+    return `"${platform.name}" was written for version ${JSON.stringify(platform.apiVersion ?? 'unknown')} of tspm's startup platform API, and this tspm speaks version ${STARTUP_API_VERSION}; update the plugin`
+  }
+  for (const method of ['detect', 'unitPath', 'needsRoot', 'render', 'installSteps', 'uninstallSteps', 'startCommand', 'statusHint']) {
     if (typeof platform[method] !== 'function') return `"${platform.name}" has no ${method}()`
   }
   return undefined

@@ -1,6 +1,6 @@
 import type {ListrLogLevels, LoggerFieldOptions} from 'listr2'
 
-import {ExitCode, TspmError} from '../exit-codes.js'
+import {ExitCode, TspmError} from '../model/exit-codes.js'
 import type {StartupStep} from './platform.js'
 
 /**

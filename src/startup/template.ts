@@ -1,3 +1,4 @@
+import {ExitCode, TspmError} from '../model/exit-codes.js'
 import type {TemplateFormat} from './platform.js'
 
 /** The helper every `{{expression}}` is routed through; a name no template would choose. */
@@ -10,6 +11,8 @@ type Renderer = (template: string, data: object, format: TemplateFormat) => stri
  * `{{expression}}` output goes through the format's own escaping instead of HTML escaping.
  * Handlebars' escapeExpression is one global function, so instead of swapping it, the parsed
  * template is rewritten: every escaped mustache `{{x}}` becomes the raw `{{{tspm-escape x}}}`.
+ * A template's own raw mustache (`{{{x}}}`, `{{& x}}`) or partial would bypass the format's
+ * escaping, so it is refused; so is a value the format cannot hold, with the format's reason.
  */
 export async function loadTemplateRenderer(): Promise<Renderer> {
   const {default: Handlebars} = await import('handlebars')
@@ -17,14 +20,28 @@ export async function loadTemplateRenderer(): Promise<Renderer> {
     const hb = Handlebars.create()
     hb.registerHelper(ESCAPE_HELPER, (value: unknown) => format.escape(asText(value)))
     for (const [name, helper] of Object.entries(format.helpers ?? {})) {
-      // The last argument Handlebars passes is its options object.
-      hb.registerHelper(name, (...args: unknown[]) => helper(...args.slice(0, -1).map(asText)))
+      // The last argument Handlebars passes is its options object; a list argument gives its items.
+      hb.registerHelper(name, (...args: unknown[]) =>
+        helper(...args.slice(0, -1).flatMap((arg) => (Array.isArray(arg) ? arg.map(asText) : [asText(arg)]))),
+      )
     }
     const ast = hb.parse(template)
     routeThroughEscape(ast as unknown as AstNode)
-    // strict: a value the template names but the data lacks is an error, not an empty string.
-    return hb.compile(ast, {strict: true})(data)
+    try {
+      // strict: a value the template names but the data lacks is an error, not an empty string.
+      return hb.compile(ast, {strict: true})(data)
+    } catch (error) {
+      throw new TspmError(`cannot write the service definition: ${(error as Error).message}; nothing was changed`, {
+        exit: ExitCode.usage,
+        code: 'bad_value',
+      })
+    }
   }
+}
+
+/** Thrown for a template that could write a value without the format's escaping: a platform's bug. */
+export class UnsafeTemplateError extends Error {
+  override name = 'UnsafeTemplateError'
 }
 
 function asText(value: unknown): string {
@@ -52,7 +69,13 @@ function routeThroughEscape(node: AstNode | undefined): void {
   else if (node.type === 'BlockStatement') {
     routeThroughEscape(node.program)
     routeThroughEscape(node.inverse)
-  } else if (node.type === 'MustacheStatement' && node.escaped) {
+  } else if (node.type === 'PartialStatement' || node.type === 'PartialBlockStatement' || node.type === 'DecoratorBlock') {
+    throw new UnsafeTemplateError(`a service template may not use partials or decorators (line ${lineOf(node)})`)
+  } else if (node.type === 'MustacheStatement' && !node.escaped) {
+    throw new UnsafeTemplateError(
+      `a service template may not write a raw value with {{{...}}} or {{&...}} (line ${lineOf(node)}): every value must go through the format's escaping`,
+    )
+  } else if (node.type === 'MustacheStatement') {
     const {path, params = [], hash, loc} = node
     // `{{helper a b}}` keeps being a helper call, as a subexpression; `{{value}}` is a plain lookup.
     const inner = params.length > 0 || hash ? {type: 'SubExpression', path, params, hash, loc} : path
@@ -61,4 +84,8 @@ function routeThroughEscape(node: AstNode | undefined): void {
     node.hash = undefined
     node.escaped = false
   }
+}
+
+function lineOf(node: AstNode): number | string {
+  return (node.loc as {start?: {line?: number}} | undefined)?.start?.line ?? '?'
 }

@@ -1,7 +1,7 @@
 import {closeSync, fchmodSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 
-import {isAlive} from '../supervisor/proc.js'
+import {isAlive} from '../os/proc.js'
 
 /**
  * Replaces `path` as a whole or not at all: the bytes go to a temp file beside it, which is

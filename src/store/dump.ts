@@ -1,44 +1,19 @@
 import {existsSync, readFileSync, renameSync} from 'node:fs'
 import {createRequire} from 'node:module'
-import {isAbsolute} from 'node:path'
 import {z} from 'zod'
 
-import {ExitCode, TspmError} from '../exit-codes.js'
-import {ensureHome, type HomePaths} from '../home.js'
-import {PROCESS_NAME_PATTERN, type ProcessSpec} from '../process-spec.js'
-import type {SavedProcess} from '../supervisor/api-types.js'
+import {ExitCode, TspmError} from '../model/exit-codes.js'
+import {ensureHome, type HomePaths} from './home.js'
+import {DESIRED_STATES} from '../model/process-state.js'
+import {processSpecSchema} from '../model/process-spec.js'
+import type {SavedProcess} from '../model/api.js'
 import {removeStaleTempFiles, writeFileAtomic} from './atomic-file.js'
 
 export const DUMP_FORMAT = 'tspm-dump'
 export const DUMP_VERSION = 1
 
-const milliseconds = z.number().int().nonnegative()
-const absolutePath = z.string().refine((value) => isAbsolute(value), 'expected an absolute path')
-
 /** One saved process: the configured spec, flat, plus the state the user wants. */
-const savedProcessSchema = z.strictObject({
-  name: z.string().regex(PROCESS_NAME_PATTERN, 'expected letters, digits, ".", "_" or "-"'),
-  script: z.string().min(1),
-  args: z.array(z.string()),
-  cwd: absolutePath,
-  interpreter: z.string().min(1).optional(),
-  env: z.record(z.string(), z.string()),
-  env_file: absolutePath.optional(),
-  autorestart: z.boolean(),
-  max_restarts: z.number().int().nonnegative(),
-  min_uptime: milliseconds,
-  restart_delay: milliseconds,
-  exp_backoff_restart_delay: milliseconds,
-  max_restart_delay: milliseconds,
-  backoff_reset: milliseconds,
-  kill_timeout: milliseconds,
-  stop_signal: z.string().regex(/^SIG[A-Z0-9]+$/, 'expected a signal name such as SIGTERM'),
-  stop_exit_codes: z.array(z.number().int().min(0).max(255)),
-  max_log_size: z.number().int().min(1024),
-  log_files: z.number().int().min(1),
-  config_file: absolutePath.optional(),
-  state: z.enum(['online', 'stopped']),
-})
+const savedProcessSchema = processSpecSchema.extend({state: z.enum(DESIRED_STATES)})
 
 const dumpSchema = z.strictObject({
   format: z.literal(DUMP_FORMAT),
@@ -168,7 +143,7 @@ function tryReadDump(file: string): DumpFile | undefined {
 }
 
 function toSaved(dump: DumpFile): SavedProcess[] {
-  return dump.processes.map(({state, ...spec}) => ({spec: spec as ProcessSpec, desired: state}))
+  return dump.processes.map(({state, ...spec}) => ({spec, desired: state}))
 }
 
 function formatPath(path: Array<number | string>): string {

@@ -1,6 +1,6 @@
 import type {Server} from 'node:net'
 
-import {API_PREFIX, type ApiErrorBody, type HealthResponse, type StartRequest} from './api-types.js'
+import {API_PREFIX, type ApiErrorBody, type HealthResponse, type StartRequest} from '../model/api.js'
 import {createJsonServer, type JsonRequest, type JsonResponse} from './json-http-server.js'
 import {UnknownProcessError, type Supervisor} from './supervisor.js'
 

@@ -1,5 +1,5 @@
 import type {Clock} from './clock.js'
-import type {ProcStat} from './proc.js'
+import type {ProcStat} from '../os/proc.js'
 
 /** How often the throttle looks at the apps that are starting up, while any is. */
 const POLL_MS = 5

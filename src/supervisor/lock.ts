@@ -1,7 +1,7 @@
 import {openSync, readFileSync, rmSync, writeSync, closeSync} from 'node:fs'
 
-import {ExitCode, TspmError} from '../exit-codes.js'
-import {isSameProcess, readProcStat} from './proc.js'
+import {ExitCode, TspmError} from '../model/exit-codes.js'
+import {isSameProcess, readProcStat} from '../os/proc.js'
 
 export class SupervisorAlreadyRunningError extends TspmError {
   constructor(

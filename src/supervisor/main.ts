@@ -1,16 +1,78 @@
 /**
- * Entry of the background supervisor that `tspm start` spawns. It loads the supervisor alone
- * (no oclif, no listr2): its memory is what every user pays while their apps run.
+ * The one entry of a supervisor process, the same for the background daemon (`tspm start` spawns
+ * daemon.ts) and for the foreground boot service (`tspm resurrect`), started with the same runtime
+ * flags (model/supervisor-runtime.ts). It loads the supervisor alone, no npm package: its memory
+ * is what every user pays while their apps run.
  */
-import {homePaths, resolveHome} from '../home.js'
-import {ExitCode, TspmError} from '../exit-codes.js'
+import {spawn} from 'node:child_process'
+
+import type {HealthResponse} from '../model/api.js'
+import {ExitCode, TspmError} from '../model/exit-codes.js'
+import {TSPM_ENTRY} from '../model/supervisor-runtime.js'
+import type {HomePaths} from '../store/home.js'
 import {runSupervisor, timestamped} from './run.js'
 
-try {
-  const running = await runSupervisor({paths: homePaths(resolveHome()), mode: 'daemon'})
+export interface SupervisorProcessOptions {
+  paths: HomePaths
+  mode: HealthResponse['mode']
+  /**
+   * Bring back the saved list once the socket answers. The saved list is read and checked by a
+   * short-lived `tspm resurrect` of its own (it finds this supervisor running and hands the list
+   * over through the socket, as it would to any running supervisor), so the supervisor itself
+   * never loads the schema library that reading needs.
+   */
+  restore?: boolean
+}
+
+/** Runs a supervisor until it is shut down, then ends the process with its exit code. */
+export async function runSupervisorProcess(options: SupervisorProcessOptions): Promise<never> {
+  const {paths, mode} = options
+  // Node opens its inspector on SIGUSR1 unless someone listens for it: nobody may debug the supervisor.
+  process.on('SIGUSR1', () => timestamped('received SIGUSR1; ignored (the supervisor has no debugger)'))
+  let running
+  try {
+    running = await runSupervisor({paths, mode})
+  } catch (error) {
+    timestamped(`supervisor failed to start: ${(error as Error).message}`)
+    process.exit(error instanceof TspmError ? error.exitCode : ExitCode.failure)
+  }
+
+  let exitCode: number = ExitCode.ok
+  const stop = (signal: NodeJS.Signals) => {
+    timestamped(`received ${signal}`)
+    void running.shutdown()
+  }
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const) process.on(signal, stop)
+  // No terminal to hang up on; a SIGHUP must not take the apps' supervisor down.
+  process.on('SIGHUP', () => timestamped('received SIGHUP; ignored'))
+  process.on('SIGUSR2', () => {
+    timestamped('received SIGUSR2: reopening the log files')
+    running.supervisor.reopenLogs()
+  })
+
+  if (options.restore) {
+    const code = await restoreSavedList(paths)
+    if (code !== ExitCode.ok) {
+      timestamped(`the saved list could not be brought back (exit ${code}); stopping`)
+      exitCode = code
+      await running.shutdown()
+    }
+  }
   await running.closed
-  process.exit(0)
-} catch (error) {
-  timestamped(`supervisor failed to start: ${(error as Error).message}`)
-  process.exit(error instanceof TspmError ? error.exitCode : ExitCode.failure)
+  process.exit(exitCode)
+}
+
+/** `tspm resurrect` as a client of this supervisor; its output joins the supervisor's. */
+function restoreSavedList(paths: HomePaths): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [TSPM_ENTRY, 'resurrect'], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: {...process.env, TSPM_HOME: paths.home, TSPM_RESTORE_INTO: String(process.pid)},
+    })
+    child.once('error', (error) => {
+      timestamped(`cannot run ${TSPM_ENTRY} resurrect: ${error.message}`)
+      resolve(ExitCode.failure)
+    })
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? ExitCode.failure : ExitCode.ok)))
+  })
 }

@@ -1,17 +1,15 @@
 import type {ChildProcess, SpawnOptions} from 'node:child_process'
 
 import {readEnvFile} from '../config/dotenv.js'
-import {logFilePaths} from '../home.js'
-import type {ProcessSpec} from '../process-spec.js'
+import {logFilePaths} from '../store/home.js'
+import type {DesiredState, ProcessSnapshot, ProcessStatus} from '../model/api.js'
+import type {ProcessSpec} from '../model/process-spec.js'
 import type {Clock} from './clock.js'
 import {noteOutputBytes, noteProcessExit} from './memory.js'
 import type {LaunchThrottle} from './launch-throttle.js'
-import {askGroupToStop, processGroupMembers, readProcStat, signalGroup} from './proc.js'
+import {askGroupToStop, processGroupMembers, readProcStat, signalGroup} from '../os/proc.js'
 import {RestartPolicy} from './restart-policy.js'
 import {RotatingLog} from './rotating-log.js'
-
-export type ProcessStatus = 'errored' | 'launching' | 'online' | 'stopped' | 'stopping' | 'waiting-restart'
-export type DesiredState = 'online' | 'stopped'
 
 export type SpawnFunction = (command: string, args: string[], options: SpawnOptions) => ChildProcess
 
@@ -29,20 +27,6 @@ export interface ManagedProcessDeps {
   paceRestart?: (restart: () => void) => () => void
   /** Spreads the start-up of apps launched together (see LaunchThrottle). */
   launchThrottle?: Pick<LaunchThrottle, 'admit' | 'forget'>
-}
-
-/** One process as `list` and status.json show it. */
-export interface ProcessSnapshot {
-  name: string
-  status: ProcessStatus
-  desired: DesiredState
-  pid: number | null
-  /** /proc start time of the pid, so a later supervisor can tell it from a reused pid. */
-  proc_start_time: number | null
-  restarts: number
-  started_at: number | null
-  last_exit: {code: number | null; signal: string | null; at: number} | null
-  last_error: string | null
 }
 
 const GROUP_POLL_MS = 50
@@ -129,6 +113,12 @@ export class ManagedProcess {
       return
     }
     if (this.status !== 'errored' || this.desired === 'stopped') this.setStatus('stopped')
+  }
+
+  /** Opens the log files again by their names (after logrotate moved them: SIGUSR2). */
+  reopenLogs(): void {
+    this.logs.out.reopen()
+    this.logs.err.reopen()
   }
 
   /** Closes the log files; the process must be stopped first. */

@@ -1,4 +1,4 @@
-import type {ProcessSpec} from '../process-spec.js'
+import type {ProcessSpec} from '../model/process-spec.js'
 
 export type RestartPolicyFields = Pick<
   ProcessSpec,

@@ -34,6 +34,13 @@ export class RotatingLog {
     if (rest.length > 0) this.append(rest)
   }
 
+  /** Continues in a file of this name: the one there now, or a new one (after logrotate moved it away). */
+  reopen(): void {
+    closeSync(this.fd)
+    this.fd = openSync(this.path, 'a', 0o640)
+    this.size = fstatSync(this.fd).size
+  }
+
   close(): void {
     closeSync(this.fd)
   }

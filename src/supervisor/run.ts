@@ -2,8 +2,8 @@ import {spawn} from 'node:child_process'
 import {readFileSync, rmSync} from 'node:fs'
 import type {Server} from 'node:net'
 
-import {ensureHome, type HomePaths} from '../home.js'
-import type {HealthResponse, SavedProcess} from './api-types.js'
+import type {HealthResponse} from '../model/api.js'
+import {ensureHome, type HomePaths} from '../store/home.js'
 import {isoTimestamp, systemClock} from './clock.js'
 import {createApiServer} from './http-api.js'
 import {acquirePidLock} from './lock.js'
@@ -12,8 +12,6 @@ import {Supervisor} from './supervisor.js'
 export interface SupervisorOptions {
   paths: HomePaths
   mode: HealthResponse['mode']
-  /** Processes to bring up once the supervisor is ready (resurrect). */
-  initial?: SavedProcess[]
   log?: (message: string) => void
 }
 
@@ -28,13 +26,14 @@ export const SUPERVISOR_VERSION: string = JSON.parse(
   readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
 ).version
 
+/** The supervisor's own messages: one timestamped line each, on its stdout (tspm.log, or the journal). */
 export function timestamped(message: string): void {
   process.stdout.write(`${isoTimestamp()} ${message}\n`)
 }
 
 /**
  * Becomes the supervisor of one TSPM_HOME: takes the lock, stops what a dead predecessor left,
- * answers on the socket, and shuts down cleanly on SIGTERM, SIGINT or `tspm kill`.
+ * and answers on the socket until shutdown() (`tspm kill`, or a signal handled by main.ts).
  */
 export async function runSupervisor(options: SupervisorOptions): Promise<RunningSupervisor> {
   const {paths, mode} = options
@@ -72,27 +71,13 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Running
       await supervisor.shutdown()
       rmSync(paths.socket, {force: true})
       releaseLock()
-      process.off('SIGTERM', onSignal)
-      process.off('SIGINT', onSignal)
       log('supervisor stopped')
       resolveClosed()
     })()
     return shuttingDown
   }
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`received ${signal}`)
-    void shutdown()
-  }
-  process.on('SIGTERM', onSignal)
-  process.on('SIGINT', onSignal)
-  // No terminal to hang up on; a SIGHUP must not kill the apps' supervisor.
-  process.on('SIGHUP', () => log('received SIGHUP; ignored'))
 
   log(`supervisor ${SUPERVISOR_VERSION} (pid ${process.pid}) for TSPM_HOME=${paths.home} listening on ${paths.socket}`)
-  if (options.initial && options.initial.length > 0) {
-    const {results} = await supervisor.start(options.initial)
-    for (const result of results) log(`${result.name}: ${result.outcome}${result.error ? ` (${result.error})` : ''}`)
-  }
   return {supervisor, closed, shutdown}
 }
 

@@ -1,12 +1,11 @@
-import {readFileSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
 
-import type {HomePaths} from '../home.js'
-import type {ProcessSpec} from '../process-spec.js'
-import {writeFileAtomic} from '../store/atomic-file.js'
-import type {ProcessInfo, SavedProcess, StartResponse} from './api-types.js'
+import type {HomePaths} from '../store/home.js'
+import type {ProcessSpec} from '../model/process-spec.js'
+import {readStatusFile, STATUS_FORMAT_VERSION, writeStatusFile, type StatusFile} from '../store/status-file.js'
+import type {ProcessInfo, SavedProcess, StartResponse} from '../model/api.js'
 import {isoTimestamp, type Clock} from './clock.js'
-import {ManagedProcess, type ProcessSnapshot, type SpawnFunction} from './managed-process.js'
+import {ManagedProcess, type SpawnFunction} from './managed-process.js'
 import {RestartPacer} from './restart-pacer.js'
 import {LaunchThrottle} from './launch-throttle.js'
 import {
@@ -16,25 +15,11 @@ import {
   readProcStat,
   scanProcessGroups,
   signalGroup,
-} from './proc.js'
+} from '../os/proc.js'
 
-export const STATUS_FORMAT_VERSION = 1
 /** Automatic restarts across all apps: at most two per core in any 100 ms (see RestartPacer). */
 const RESTARTS_PER_WINDOW = 2 * availableParallelism()
 const RESTART_WINDOW_MS = 100
-
-/** One entry of status.json: the snapshot plus what a later supervisor needs to stop it. */
-export interface StatusEntry extends ProcessSnapshot {
-  stop_signal: NodeJS.Signals
-  kill_timeout: number
-}
-
-export interface StatusFile {
-  version: number
-  supervisor_pid: number
-  updated_at: string
-  processes: StatusEntry[]
-}
 
 export class UnknownProcessError extends Error {
   constructor(
@@ -144,6 +129,11 @@ export class Supervisor {
     return this.shuttingDown
   }
 
+  /** Every app's log files opened again by name (SIGUSR2, after logrotate moved them). */
+  reopenLogs(): void {
+    for (const managed of this.processes.values()) managed.reopenLogs()
+  }
+
   /** How many processes the table holds, whatever their state. */
   get size(): number {
     return this.processes.size
@@ -194,7 +184,7 @@ export class Supervisor {
    * apps). A pid counts only with the same /proc start time; a reused pid is never touched.
    */
   async stopOrphans(): Promise<string[]> {
-    const previous = readStatusFile(this.deps.paths.statusFile)
+    const previous = readStatusFile(this.deps.paths)
     const groups = scanProcessGroups()
     const orphans = (previous?.processes ?? []).filter((entry) => {
       if (entry.pid === null || entry.proc_start_time === null) return false
@@ -263,18 +253,9 @@ export class Supervisor {
       })),
     }
     try {
-      writeFileAtomic(this.deps.paths.statusFile, JSON.stringify(status, null, 2) + '\n')
+      writeStatusFile(this.deps.paths, status)
     } catch (error) {
       this.deps.log(`cannot write ${this.deps.paths.statusFile}: ${(error as Error).message}`)
     }
-  }
-}
-
-export function readStatusFile(path: string): StatusFile | undefined {
-  try {
-    const parsed = JSON.parse(readFileSync(path, 'utf8')) as StatusFile
-    return Array.isArray(parsed?.processes) ? parsed : undefined
-  } catch {
-    return undefined
   }
 }

@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {homePaths, type HomePaths} from '../../src/home.js'
+import {homePaths, type HomePaths} from '../../src/store/home.js'
 
 /** The repository root (tests run from dist-test/test/...). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
@@ -117,6 +117,24 @@ export class TestHome {
     }
     return pids.filter((pid) => Number.isInteger(pid) && pid > 0)
   }
+}
+
+/** The `--json` envelope every tspm command prints: {status, result, warnings} or {status, error, warnings}. */
+export interface Envelope<T> {
+  status: number
+  result: T
+  warnings: string[]
+  error?: {name: string; code: string; message: string}
+}
+
+/** Parses a command's `--json` output, the envelope. */
+export function envelope<T = unknown>(stdout: string): Envelope<T> {
+  return JSON.parse(stdout) as Envelope<T>
+}
+
+/** The `result` of a command's `--json` output. */
+export function jsonResult<T = unknown>(stdout: string): T {
+  return envelope<T>(stdout).result
 }
 
 /** A temp folder for test apps and configs, removed by the returned cleanup. */

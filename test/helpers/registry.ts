@@ -6,7 +6,7 @@ import {mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:f
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {WaitAbort, waitFor} from '../systemd/wait.js'
+import {WaitAbort, waitFor} from './wait.js'
 import {REPO_ROOT, runProgram, type CliResult} from './cli.js'
 import {freePort} from './net.js'
 

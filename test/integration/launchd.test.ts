@@ -11,7 +11,7 @@ import {
   escapePlistValue,
   readEnvironmentVariable,
 } from '../../plugins/plugin-launchd/src/plist-syntax.js'
-import {BIN, REPO_ROOT, runCli, runProgram, tempDir, type CliResult} from '../helpers/cli.js'
+import {BIN, jsonResult, REPO_ROOT, runCli, runProgram, tempDir, type CliResult} from '../helpers/cli.js'
 import {oclifDirsEnv} from '../helpers/registry.js'
 
 const PLUGIN_DIR = join(REPO_ROOT, 'plugins', 'plugin-launchd')
@@ -94,7 +94,7 @@ test('tspm startup launchd --print renders a plist that plistlib reads back, for
   // Where it would go: a LaunchDaemon as root, a LaunchAgent of the user otherwise.
   const asJson = await cli.run(['startup', 'launchd', '--print', '--json'])
   assert.equal(asJson.code, 0, asJson.stderr)
-  const answer = JSON.parse(asJson.stdout) as {platform: string; service_name: string; unit_path: string; unit: string}
+  const answer = jsonResult<{platform: string; service_name: string; unit_path: string; unit: string}>(asJson.stdout)
   assert.equal(answer.platform, 'launchd')
   assert.equal(answer.service_name, 'tspm')
   if (IS_ROOT) assert.equal(answer.unit_path, '/Library/LaunchDaemons/io.tspm.tspm.plist')
@@ -106,7 +106,7 @@ test('the label and the file name are io.tspm.<service-name>', async (t) => {
   const cli = await linkedCli(t)
   const result = await cli.run(['startup', 'launchd', '--print', '--json', '--service-name', 'tspm-prod.api'])
   assert.equal(result.code, 0, result.stderr)
-  const answer = JSON.parse(result.stdout) as {unit_path: string; unit: string}
+  const answer = jsonResult<{unit_path: string; unit: string}>(result.stdout)
   assert.ok(answer.unit_path.endsWith('/io.tspm.tspm-prod.api.plist'), answer.unit_path)
   assert.equal((await parsePlist(answer.unit)).Label, 'io.tspm.tspm-prod.api')
 })

@@ -4,9 +4,9 @@ import {readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {BIN, REPO_ROOT, TestHome, tempDir} from '../helpers/cli.js'
+import {BIN, envelope, jsonResult, REPO_ROOT, TestHome, tempDir} from '../helpers/cli.js'
 import {isRunning, processesWithEnv, procStartTime} from '../helpers/procfs.js'
-import {waitFor} from '../systemd/wait.js'
+import {waitFor} from '../helpers/wait.js'
 
 const APPS = join(REPO_ROOT, 'test', 'fixtures', 'apps')
 
@@ -32,7 +32,7 @@ interface Dump {
 async function list(home: TestHome): Promise<Listed[]> {
   const result = await home.run(['list', '--json'])
   assert.equal(result.code, 0, result.stderr)
-  return JSON.parse(result.stdout) as Listed[]
+  return jsonResult<Listed[]>(result.stdout)
 }
 
 function readDump(file: string): Dump {

@@ -7,10 +7,10 @@ import {cpSync, existsSync, lstatSync, readFileSync, rmSync, writeFileSync} from
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {REPO_ROOT, runProgram, TestHome, tempDir} from '../helpers/cli.js'
+import {jsonResult, REPO_ROOT, runProgram, TestHome, tempDir} from '../helpers/cli.js'
 import {freePort} from '../helpers/net.js'
 import {oclifDirsEnv, startRegistry} from '../helpers/registry.js'
-import {waitFor} from '../systemd/wait.js'
+import {waitFor} from '../helpers/wait.js'
 
 interface Listed {
   name: string
@@ -91,7 +91,7 @@ test(
       async () => {
         const result = await run(['list', '--json'])
         assert.equal(result.code, 0, result.stderr)
-        const processes = JSON.parse(result.stdout) as Listed[]
+        const processes = jsonResult<Listed[]>(result.stdout)
         return processes.length === 2 && processes.every((entry) => entry.status === 'online') ? processes : undefined
       },
       {what: 'web and worker online', timeoutMs: 30_000},
@@ -117,7 +117,7 @@ test(
     }
     const after = await run(['list', '--json'])
     assert.equal(after.code, 0, after.stderr)
-    assert.deepEqual(JSON.parse(after.stdout), [])
+    assert.deepEqual(jsonResult(after.stdout), [])
   },
 )
 

@@ -7,7 +7,7 @@ import {chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeF
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
 
-import {BIN, type CliResult, runCli, runProgram, tempDir, TestHome} from '../helpers/cli.js'
+import {BIN, type CliResult, envelope, jsonResult, runCli, runProgram, tempDir, TestHome} from '../helpers/cli.js'
 import {openRepoView} from '../helpers/repo-view.js'
 
 const isRoot = process.getuid?.() === 0
@@ -133,7 +133,7 @@ describe('startup --print', () => {
       {env: {TSPM_HOME: join(scratch('tspm-json-'), 'h')}},
     )
     assert.equal(result.code, 0, result.stderr)
-    const answer = JSON.parse(result.stdout)
+    const answer = jsonResult<{platform: string; service_name: string; unit_path: string; unit: string}>(result.stdout)
     assert.equal(answer.platform, 'systemd')
     assert.equal(answer.service_name, 'web.api_2')
     assert.equal(answer.unit_path, '/etc/systemd/system/web.api_2.service')
@@ -282,9 +282,9 @@ describe('without root', () => {
     const home = userHome()
     const result = await runAsUser(['startup', 'systemd', '--json'], home)
     assert.equal(result.code, 5)
-    const answer = JSON.parse(result.stdout)
-    assert.equal(answer.error.code, 'needs_root')
-    assert.match(answer.error.message, /startup systemd -u \S+ --json$/)
+    const answer = envelope(result.stdout)
+    assert.equal(answer.error?.code, 'needs_root')
+    assert.match(answer.error!.message, /startup systemd -u \S+ --json$/)
   })
 
   test('--print needs no root', async () => {

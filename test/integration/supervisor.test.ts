@@ -5,10 +5,10 @@ import {availableParallelism} from 'node:os'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {BIN, REPO_ROOT, TestHome, tempDir} from '../helpers/cli.js'
+import {BIN, envelope, jsonResult, REPO_ROOT, TestHome, tempDir} from '../helpers/cli.js'
 import {freePort, portIsOpen} from '../helpers/net.js'
 import {isRunning, processesWithEnv} from '../helpers/procfs.js'
-import {waitFor} from '../systemd/wait.js'
+import {waitFor} from '../helpers/wait.js'
 
 const APPS = join(REPO_ROOT, 'test', 'fixtures', 'apps')
 
@@ -26,7 +26,7 @@ interface Listed {
 async function list(home: TestHome): Promise<Listed[]> {
   const result = await home.run(['list', '--json'])
   assert.equal(result.code, 0, result.stderr)
-  return JSON.parse(result.stdout) as Listed[]
+  return jsonResult<Listed[]>(result.stdout)
 }
 
 async function waitForStatus(
@@ -346,7 +346,7 @@ test('bad input: clear messages, non-zero exits, nothing changed', async (t) => 
   assert.match(unknown.stderr, /no process named "nosuch"; known: good/)
   const unknownJson = await home.run(['restart', 'nosuch', '--json'])
   assert.equal(unknownJson.code, 1)
-  assert.equal(JSON.parse(unknownJson.stdout).error.code, 'unknown_process')
+  assert.equal(envelope(unknownJson.stdout).error?.code, 'unknown_process')
   assert.deepEqual(
     (await list(home)).map((p) => [p.name, p.pid, p.status]),
     before.map((p) => [p.name, p.pid, p.status]),

@@ -11,7 +11,7 @@ import {existsSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {Container} from './container.js'
-import {waitFor} from './wait.js'
+import {waitFor} from '../helpers/wait.js'
 
 /** The repo root: the nearest ancestor with tspm's package.json (the test may run from a build dir). */
 function findRepoDir(): string {

@@ -21,7 +21,7 @@ import {
 import {access, mkdir, mkdtemp, readFile, readdir, rm, rmdir, statfs} from 'node:fs/promises'
 import {constants as osConstants, tmpdir} from 'node:os'
 import {join, isAbsolute, resolve} from 'node:path'
-import {waitFor, WaitAbort} from './wait.js'
+import {waitFor, WaitAbort} from '../helpers/wait.js'
 
 export interface BootOptions {
   /** Root built by prepare-rootfs.sh; used read-only as the overlay's lower dir. */

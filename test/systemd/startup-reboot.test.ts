@@ -11,10 +11,10 @@ import {appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSy
 import {join} from 'node:path'
 import {test, type TestContext} from 'node:test'
 
-import {REPO_ROOT} from '../helpers/cli.js'
+import {jsonResult, REPO_ROOT} from '../helpers/cli.js'
 import {openRepoView} from '../helpers/repo-view.js'
 import {Container, type ExecOptions, type ExecResult} from './container.js'
-import {waitFor} from './wait.js'
+import {waitFor} from '../helpers/wait.js'
 
 const rootfs = process.env.TSPM_TEST_ROOTFS || join(REPO_ROOT, '.cache', 'bookworm-root')
 const rootfsReady = existsSync(join(rootfs, '.tspm-rootfs-complete'))
@@ -130,7 +130,7 @@ interface Listed {
 }
 
 async function listAsAlice(machine: Container): Promise<Listed[]> {
-  return JSON.parse(await tspmOk(machine, ['list', '--json'], {user: 'alice'}))
+  return jsonResult(await tspmOk(machine, ['list', '--json'], {user: 'alice'}))
 }
 
 async function bothOnline(machine: Container): Promise<Listed[] | undefined> {

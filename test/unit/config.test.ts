@@ -12,7 +12,7 @@ import {
   specForScript,
   splitArgs,
 } from '../../src/config/load-config.js'
-import {PROCESS_DEFAULTS, type ProcessSpec} from '../../src/process-spec.js'
+import {PROCESS_DEFAULTS, type ProcessSpec} from '../../src/model/process-spec.js'
 import {withoutRootPrivileges} from '../helpers/unprivileged.js'
 
 // Every test writes its config into one temp folder and runs from there, so file names in the
@@ -635,10 +635,8 @@ describe('specForScript', () => {
     assert.deepEqual(spec, {
       name: 'server',
       script: join(dir, 'cli/server.mjs'),
-      args: [],
       cwd: join(dir, 'cli'),
       interpreter: process.execPath,
-      env: {},
       ...PROCESS_DEFAULTS,
     })
     assert.ok(!('config_file' in spec))

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
 import {LaunchThrottle} from '../../src/supervisor/launch-throttle.js'
-import type {ProcStat} from '../../src/supervisor/proc.js'
+import type {ProcStat} from '../../src/os/proc.js'
 import {FakeClock} from '../helpers/fake-clock.js'
 
 /** Apps as /proc would show them: each pid's state and CPU ticks, set by the test. */

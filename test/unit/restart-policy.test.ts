@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {PROCESS_DEFAULTS, type ProcessSpec} from '../../src/process-spec.js'
+import {PROCESS_DEFAULTS, type ProcessSpec} from '../../src/model/process-spec.js'
 import {ManagedProcess, type ManagedProcessDeps, type SpawnFunction} from '../../src/supervisor/managed-process.js'
 import {FakeClock} from '../helpers/fake-clock.js'
 

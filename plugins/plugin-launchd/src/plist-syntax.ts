@@ -19,14 +19,8 @@ const NOT_XML_CHARACTER = /[\uD800-\uDFFF\uFFFE\uFFFF]/u
 
 const ENTITIES: Record<string, string> = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;'}
 
-/** Exit code 2 of tspm's exit-code table (bad input): the value came from the user's setup. */
-const EXIT_USAGE = 2
-
-/** A value that a plist cannot hold; carries the exit code the core's commands exit with. */
+/** A value that a plist cannot hold (the core reports it as bad input). */
 export class PlistValueError extends Error {
-  readonly exitCode = EXIT_USAGE
-  readonly code = 'bad_value'
-
   constructor(message: string) {
     super(message)
     this.name = 'PlistValueError'

@@ -6,7 +6,7 @@
  * Keys (launchd.plist(5)):
  * - Label: the job's name in its domain; the file is named after it.
  * - UserName: only for a LaunchDaemon (system domain); an agent runs as the user who owns it.
- * - ProgramArguments: argv, no shell: the absolute runtime, the absolute tspm, `resurrect`.
+ * - ProgramArguments: argv, no shell: the absolute runtime, its flags, the absolute tspm, `resurrect`.
  * - EnvironmentVariables: launchd starts jobs with a bare environment, so TSPM_HOME and PATH.
  * - RunAtLoad: start when loaded (at boot for a daemon, at login for an agent).
  * - KeepAlive/SuccessfulExit false: restart after a crash, not after a clean exit.
@@ -27,9 +27,9 @@ export const PLIST_TEMPLATE = `<?xml version="1.0" encoding="UTF-8"?>
 {{/if}}
   <key>ProgramArguments</key>
   <array>
-    <string>{{runtime}}</string>
-    <string>{{tspmEntry}}</string>
-    <string>resurrect</string>
+{{#each command}}
+    <string>{{this}}</string>
+{{/each}}
   </array>
   <key>EnvironmentVariables</key>
   <dict>

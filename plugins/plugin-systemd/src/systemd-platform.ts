@@ -1,13 +1,13 @@
-import {existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 
-import type {CommandResult, StartupContext, StartupPlatform, StartupRecord, StartupStep, TemplateFormat} from 'tspm'
+import type {StartupContext, StartupPlatform, StartupRecord, StartupStep, TemplateFormat} from 'tspm-cli'
 
 import {
   environmentAssignment,
   escapeUnitValue,
   execArgument,
+  execCommand,
   pathSetting,
   readEnvironmentAssignment,
 } from './systemd-syntax.js'
@@ -18,21 +18,14 @@ const UNIT_DIR = '/etc/systemd/system'
 const RESTART_STEPS_SINCE = 254
 /** Beyond the largest kill_timeout: the supervisor stops its apps in parallel, then exits. */
 const STOP_MARGIN_SECONDS = 10
-const ACTIVE_TIMEOUT_MS = 30_000
-const POLL_MS = 200
 
 const UNIT_FORMAT: TemplateFormat = {
   escape: escapeUnitValue,
-  helpers: {execArgument, environmentAssignment, pathSetting},
+  helpers: {environmentAssignment, execArgument, execCommand, pathSetting},
 }
 
-function unitName(context: StartupContext): string {
-  return `${context.serviceName}.service`
-}
-
-function unitPath(context: StartupContext): string {
-  return join(UNIT_DIR, unitName(context))
-}
+const unitName = (context: StartupContext) => `${context.serviceName}.service`
+const unitPath = (context: StartupContext) => join(UNIT_DIR, unitName(context))
 
 /** The major version `systemctl --version` reports, or undefined when there is no systemctl. */
 async function systemdVersion(context: StartupContext): Promise<number | undefined> {
@@ -51,8 +44,7 @@ async function render(context: StartupContext): Promise<string> {
       home: context.user.home,
       tspmHome: context.tspmHome,
       path: context.path,
-      runtime: context.runtime,
-      tspmEntry: context.tspmEntry,
+      command: context.command,
       restartSteps: version !== undefined && version >= RESTART_STEPS_SINCE,
       timeoutStopSec: Math.ceil(context.maxKillTimeoutMs / 1000) + STOP_MARGIN_SECONDS,
     },
@@ -60,125 +52,93 @@ async function render(context: StartupContext): Promise<string> {
   )
 }
 
-/** systemctl with the unit name; a non-zero exit fails the step with systemctl's own words. */
-async function systemctl(context: StartupContext, ...args: string[]): Promise<CommandResult> {
-  const result = await context.exec('systemctl', args)
-  if (result.code !== 0)
-    throw new Error(
-      `systemctl ${args.join(' ')} failed (exit ${result.code}): ${(result.stderr || result.stdout).trim()}`,
-    )
-  return result
-}
+const systemctl = (context: StartupContext, ...args: string[]) => context.toolkit.run('systemctl', args)
 
 function statusHint(context: StartupContext): string {
   return `sudo systemctl status ${context.serviceName} (log: sudo journalctl -u ${context.serviceName} -n 50)`
 }
 
-function installSteps(context: StartupContext): StartupStep[] {
-  const name = unitName(context)
-  const path = unitPath(context)
-  let unit = ''
-  let previous: {text: string; mode: number} | undefined
-  let wasEnabled = false
-
-  return [
-    {
-      title: `Render ${name}`,
-      async run(output) {
-        unit = await render(context)
-        if (existsSync(path)) {
-          const text = readFileSync(path, 'utf8')
-          const installedFor = readEnvironmentAssignment(text, 'TSPM_HOME')
-          if (installedFor !== context.tspmHome && !context.force) {
-            throw new Error(
-              `${path} already exists and ${installedFor === undefined ? 'was not written by tspm' : `belongs to TSPM_HOME=${installedFor}`}; ` +
-                `choose another --service-name, or add --force to replace it`,
-            )
-          }
-          previous = {text, mode: statSync(path).mode & 0o7777}
-          output(`replaces the existing ${path}`)
-        }
-      },
-    },
-    {
-      title: `Verify ${name} with systemd-analyze`,
-      async run(output) {
-        const version = await context.exec('systemd-analyze', ['--version'])
-        if (version.code === 127) {
+/** The unit file: rendered, checked by systemd-analyze when it is installed, written; an undo reloads systemd. */
+function unitFile(context: StartupContext) {
+  return context.toolkit.definitionFile({
+    path: unitPath(context),
+    mode: 0o644,
+    render: () => render(context),
+    tspmHomeOf: (text) => readEnvironmentAssignment(text, 'TSPM_HOME'),
+    verify: {
+      title: `Verify ${unitName(context)} with systemd-analyze`,
+      async check(file, output) {
+        if ((await context.exec('systemd-analyze', ['--version'])).code === 127) {
           output('systemd-analyze is not installed; skipped')
           return
         }
-        // verify wants the unit under its real name; a private folder keeps others off it.
-        const folder = mkdtempSync(join(tmpdir(), 'tspm-verify-'))
-        try {
-          const file = join(folder, name)
-          writeFileSync(file, unit, {mode: 0o644})
-          const result = await context.exec('systemd-analyze', ['verify', file])
-          // Its exit code is 0 for many problems: anything it says on stderr is one.
-          if (result.code !== 0 || result.stderr.trim() !== '') {
-            throw new Error(
-              `systemd-analyze verify rejected the unit (exit ${result.code}):\n${result.stderr.trim().replaceAll(file, path)}`,
-            )
-          }
-        } finally {
-          rmSync(folder, {recursive: true, force: true})
+        const result = await context.exec('systemd-analyze', ['verify', file])
+        // Its exit code is 0 for many problems: anything it says on stderr is one.
+        if (result.code !== 0 || result.stderr.trim() !== '') {
+          context.toolkit.fail(
+            `systemd-analyze verify rejected the unit (exit ${result.code}):\n${result.stderr.trim().replaceAll(file, unitPath(context))}`,
+          )
         }
       },
     },
-    {
-      title: `Write ${path}`,
-      run() {
-        context.writeFile(path, unit, 0o644)
-      },
-      async rollback() {
-        if (previous) context.writeFile(path, previous.text, previous.mode)
-        else rmSync(path, {force: true})
-        await context.exec('systemctl', ['daemon-reload'])
-      },
+    async afterUndo() {
+      await context.exec('systemctl', ['daemon-reload'])
     },
-    {
-      title: 'Reload systemd (daemon-reload)',
-      run: async () => {
-        await systemctl(context, 'daemon-reload')
-      },
+  })
+}
+
+function daemonReload(context: StartupContext): StartupStep {
+  return {title: 'Reload systemd (daemon-reload)', run: async () => void (await systemctl(context, 'daemon-reload'))}
+}
+
+function enableAtBoot(context: StartupContext): StartupStep {
+  const name = unitName(context)
+  let wasEnabled = false
+  return {
+    title: `Enable ${name} at boot`,
+    async run() {
+      wasEnabled = (await context.exec('systemctl', ['is-enabled', name])).stdout.trim() === 'enabled'
+      await systemctl(context, 'enable', name)
     },
-    {
-      title: `Enable ${name} at boot`,
-      async run() {
-        wasEnabled = (await context.exec('systemctl', ['is-enabled', name])).stdout.trim() === 'enabled'
-        await systemctl(context, 'enable', name)
-      },
-      async rollback() {
-        if (!wasEnabled) await systemctl(context, 'disable', name)
-      },
+    async rollback() {
+      if (!wasEnabled) await systemctl(context, 'disable', name)
     },
+  }
+}
+
+function startService(context: StartupContext): StartupStep {
+  const name = unitName(context)
+  return {
+    title: `Start ${name}`,
+    // restart, not start: a service already running from an earlier install picks up the new unit.
+    run: async () => void (await systemctl(context, 'restart', name)),
+    rollback: async () => void (await systemctl(context, 'stop', name)),
+  }
+}
+
+function waitUntilActive(context: StartupContext): StartupStep {
+  const name = unitName(context)
+  return context.toolkit.waitUntilRunning({
+    title: `Wait until ${name} is active`,
+    hint: statusHint(context),
+    async probe() {
+      const state = (await context.exec('systemctl', ['is-active', name])).stdout.trim()
+      if (state === 'failed') return {state: 'failed', detail: `${name} failed to start`}
+      if (state !== 'active') return {state: 'waiting', detail: `${name} is still ${state}`}
+      const pid = (await context.exec('systemctl', ['show', '--property=MainPID', '--value', name])).stdout.trim()
+      return {state: 'running', detail: `active, main pid ${pid}`}
+    },
+  })
+}
+
+function installSteps(context: StartupContext): StartupStep[] {
+  return [
+    ...unitFile(context).installSteps(),
+    daemonReload(context),
+    enableAtBoot(context),
     context.handOverStep(),
-    {
-      title: `Start ${name}`,
-      async run() {
-        // restart, not start: a service already running from an earlier install picks up the new unit.
-        await systemctl(context, 'restart', name)
-      },
-      async rollback() {
-        await systemctl(context, 'stop', name)
-      },
-    },
-    {
-      title: `Wait until ${name} is active`,
-      async run(output) {
-        const deadline = Date.now() + ACTIVE_TIMEOUT_MS
-        for (;;) {
-          const state = (await context.exec('systemctl', ['is-active', name])).stdout.trim()
-          if (state === 'active') break
-          if (state === 'failed') throw new Error(`${name} failed to start; see ${statusHint(context)}`)
-          if (Date.now() > deadline)
-            throw new Error(`${name} is still ${state} after ${ACTIVE_TIMEOUT_MS / 1000} s; see ${statusHint(context)}`)
-          await new Promise((resolve) => setTimeout(resolve, POLL_MS))
-        }
-        const pid = (await context.exec('systemctl', ['show', '--property=MainPID', '--value', name])).stdout.trim()
-        output(`active, main pid ${pid}`)
-      },
-    },
+    startService(context),
+    waitUntilActive(context),
   ]
 }
 
@@ -191,62 +151,27 @@ function uninstallSteps(context: StartupContext, record: StartupRecord): Startup
   const name = unitName(context)
   const path = unitPath(context)
   if (record.unit_path !== path) {
-    throw new Error(
-      `startup.json names the unit file ${JSON.stringify(record.unit_path)}, not ${path}; remove that service by hand`,
-    )
+    context.toolkit.fail(`startup.json names the unit file ${JSON.stringify(record.unit_path)}, not ${path}; remove that service by hand`)
   }
-  let ours = false
-  const ifOurs = (title: string, run: () => Promise<void>): StartupStep => ({
-    title,
-    async run(output) {
-      if (ours) await run()
-      else output(`skipped: no unit file of this TSPM_HOME at ${path}`)
-    },
-  })
+  const file = unitFile(context)
   return [
-    {
-      title: `Check ${path}`,
-      run(output) {
-        if (!existsSync(path)) {
-          output('already removed')
-          return
-        }
-        const installedFor = readEnvironmentAssignment(readFileSync(path, 'utf8'), 'TSPM_HOME')
-        if (installedFor !== context.tspmHome) {
-          throw new Error(
-            `${path} belongs to ${installedFor === undefined ? 'no TSPM_HOME (it was not written by tspm)' : `TSPM_HOME=${installedFor}`}, not to ${context.tspmHome}; it was left alone`,
-          )
-        }
-        ours = true
-      },
-    },
-    ifOurs(`Stop ${name}`, async () => {
-      await systemctl(context, 'stop', name)
-    }),
-    ifOurs(`Disable ${name}`, async () => {
-      await systemctl(context, 'disable', name)
-    }),
-    ifOurs(`Remove ${path}`, async () => {
-      rmSync(path, {force: true})
-    }),
-    {
-      title: 'Reload systemd (daemon-reload)',
-      run: async () => {
-        await systemctl(context, 'daemon-reload')
-      },
-    },
+    file.checkStep(),
+    file.ifOurs(`Stop ${name}`, async () => void (await systemctl(context, 'stop', name))),
+    file.ifOurs(`Disable ${name}`, async () => void (await systemctl(context, 'disable', name))),
+    file.removeStep(),
+    daemonReload(context),
     {
       title: `Forget the failed state of ${name} (reset-failed)`,
       async run(output) {
         // Fails when systemd has nothing recorded for the unit, which is what we want anyway.
-        const result = await context.exec('systemctl', ['reset-failed', name])
-        if (result.code !== 0) output('nothing to reset')
+        if ((await context.exec('systemctl', ['reset-failed', name])).code !== 0) output('nothing to reset')
       },
     },
   ]
 }
 
 export const systemdPlatform: StartupPlatform = {
+  apiVersion: 1,
   name: 'systemd',
   description: 'Linux systemd system service',
   // The documented test (sd_booted): systemd is PID 1 when this folder exists. systemctl on PATH is not enough.
@@ -256,5 +181,6 @@ export const systemdPlatform: StartupPlatform = {
   render,
   installSteps,
   uninstallSteps,
+  startCommand: (context) => `sudo systemctl start ${context.serviceName}`,
   statusHint,
 }

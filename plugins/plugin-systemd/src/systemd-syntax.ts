@@ -51,6 +51,11 @@ export function execArgument(value: string): string {
   return quoteWord(checkOneLine(value)).replaceAll('$', () => '$$')
 }
 
+/** A whole ExecStart= command line: each word quoted as execArgument does, separated by spaces. */
+export function execCommand(...words: string[]): string {
+  return words.map((word) => execArgument(word)).join(' ')
+}
+
 /** One Environment= assignment `"NAME=value"`. */
 export function environmentAssignment(name: string, value: string): string {
   if (!ENVIRONMENT_NAME.test(name))

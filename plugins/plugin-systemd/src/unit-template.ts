@@ -15,7 +15,7 @@ Group={{group}}
 Environment={{environmentAssignment "TSPM_HOME" tspmHome}}
 Environment={{environmentAssignment "PATH" path}}
 WorkingDirectory={{pathSetting home}}
-ExecStart={{execArgument runtime}} {{execArgument tspmEntry}} resurrect
+ExecStart={{execCommand command}}
 Restart=on-failure
 RestartSec=10s
 {{#if restartSteps}}

@@ -1,4 +1,4 @@
-import type {StartupPlatformsHook} from 'tspm'
+import type {StartupPlatformsHook} from 'tspm-cli'
 
 import {systemdPlatform} from '../systemd-platform.js'
 

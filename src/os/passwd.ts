@@ -2,15 +2,24 @@ import {execFile} from 'node:child_process'
 import {readFile} from 'node:fs/promises'
 import {userInfo} from 'node:os'
 
-import {ExitCode, TspmError} from '../exit-codes.js'
-import {USER_NAME_PATTERN} from './names.js'
-import type {StartupUser} from './platform.js'
+import {ExitCode, TspmError} from '../model/exit-codes.js'
+import {USER_NAME_PATTERN} from '../model/names.js'
+
+/** A user of this machine, from the passwd and group databases. */
+export interface SystemUser {
+  name: string
+  uid: number
+  gid: number
+  /** Primary group name (the numeric gid when the group database has no plain name for it). */
+  group: string
+  home: string
+}
 
 /**
  * The target user from the passwd database. getent asks NSS, so LDAP or sssd users are found
  * too; a system without getent falls back to /etc/passwd and /etc/group.
  */
-export async function lookupUser(name: string): Promise<StartupUser> {
+export async function lookupUser(name: string): Promise<SystemUser> {
   const entry = await lookup('passwd', name)
   if (!entry) {
     throw new TspmError(

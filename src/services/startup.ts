@@ -4,14 +4,18 @@ import {dirname} from 'node:path'
 
 import type {Config} from '@oclif/core'
 
-import {ExitCode, TspmError} from '../exit-codes.js'
-import {resolveContext, type ResolvedContext} from './context.js'
-import {waitForSupervisor} from './hand-over.js'
-import {DEFAULT_SERVICE_NAME} from './names.js'
-import type {StartupContext, StartupPlatform, StartupStep} from './platform.js'
-import {choosePlatform, collectPlatforms} from './platforms.js'
-import {progressStyleFor, runSteps} from './run-steps.js'
-import {loadStartupRecord, removeStartupRecord, type StartupRecord, writeStartupRecord} from './startup-record.js'
+import type {Output} from '../cli/errors.js'
+import {ExitCode, TspmError} from '../model/exit-codes.js'
+import {DEFAULT_SERVICE_NAME} from '../model/names.js'
+import {resolveContext, type ResolvedContext} from '../startup/context.js'
+import {waitForSupervisor} from '../startup/hand-over.js'
+import {checkServiceName, checkUserName} from '../startup/names.js'
+import type {StartupContext, StartupPlatform, StartupStep} from '../startup/platform.js'
+import {choosePlatform, collectPlatforms} from '../startup/platforms.js'
+import {progressStyleFor, runSteps} from '../startup/run-steps.js'
+import {readStartupRecord, removeStartupRecord, type StartupRecord, writeStartupRecord} from '../store/startup-record.js'
+
+export type {StartupRecord} from '../store/startup-record.js'
 
 export interface StartupRequest {
   config: Config
@@ -20,9 +24,6 @@ export interface StartupRequest {
   userFlag?: string
   serviceName: string
   force: boolean
-  json: boolean
-  /** Where notes go (stderr). */
-  note(line: string): void
 }
 
 export interface PrintedUnit {
@@ -33,32 +34,34 @@ export interface PrintedUnit {
 }
 
 /** `startup --print`: the service definition as it would be written; needs no root, changes nothing. */
-export async function renderUnit(request: StartupRequest): Promise<PrintedUnit> {
-  const {platform, resolved} = await prepare(request)
+export async function renderUnit(request: StartupRequest, output: Output): Promise<PrintedUnit> {
+  const {platform, resolved} = await prepare(request, output)
   const {context} = resolved
-  if (resolved.dumpProblem) request.note(`warning: ${resolved.dumpProblem.message}`)
+  if (resolved.dumpProblem) output.warn(resolved.dumpProblem.message)
   const unit = await platform.render(context)
   const unitPath = platform.unitPath(context)
-  request.note(
+  output.note(
     `this is the unit \`tspm startup ${platform.name}\` would write to ${unitPath} for ${context.user.name} (TSPM_HOME=${context.tspmHome}); nothing was changed`,
   )
+  // Only the unit on stdout, so it can be piped into a file or a verifier.
+  if (!output.json) process.stdout.write(unit)
   return {platform: platform.name, service_name: context.serviceName, unit_path: unitPath, unit}
 }
 
 /** `startup`: installs the service as one list of steps, undone when a step fails. */
-export async function installStartup(request: StartupRequest): Promise<{record: StartupRecord; statusHint?: string}> {
-  const {platform, resolved} = await prepare(request)
+export async function installStartup(request: StartupRequest, output: Output): Promise<StartupRecord> {
+  const {platform, resolved} = await prepare(request, output)
   const {context, paths} = resolved
   // The service would run `tspm resurrect` on that list at every boot, and fail.
   if (resolved.dumpProblem) throw resolved.dumpProblem
-  requireRoot(platform, resolved, [
+  requireRoot(platform, context, [
     'startup',
     platform.name,
     '-u',
     context.user.name,
     ...serviceNameFlag(context),
     ...(request.force ? ['--force'] : []),
-    ...(request.json ? ['--json'] : []),
+    ...(output.json ? ['--json'] : []),
   ])
   if (!(await platform.detect())) {
     throw new TspmError(
@@ -66,7 +69,8 @@ export async function installStartup(request: StartupRequest): Promise<{record: 
       {exit: ExitCode.failure, code: 'platform_not_running'},
     )
   }
-  const record: StartupRecord = {
+  const statusHint = platform.statusHint(context)
+  const record = (): StartupRecord => ({
     platform: platform.name,
     service_name: context.serviceName,
     unit_path: platform.unitPath(context),
@@ -76,38 +80,44 @@ export async function installStartup(request: StartupRequest): Promise<{record: 
     runtime: context.runtime,
     tspm: context.tspmEntry,
     tspm_version: context.tspmVersion,
+    start_command: platform.startCommand(context),
     installed_at: new Date().toISOString(),
-  }
-  const statusHint = platform.statusHint?.(context)
+  })
   const steps: StartupStep[] = [
     ...(context.isRoot && process.getuid?.() !== context.user.uid ? [userCanRunTspm(context)] : []),
     ...(existsSync(context.tspmHome) ? [] : [createTspmHome(context)]),
     ...platform.installSteps(context),
     {
       title: `Wait for the supervisor to answer for TSPM_HOME=${context.tspmHome}`,
-      async run(output) {
+      async run(line) {
         try {
-          output(`supervisor pid ${await waitForSupervisor(paths)}`)
+          line(`supervisor pid ${await waitForSupervisor(paths)}`)
         } catch (error) {
-          throw new TspmError(`${(error as Error).message}${statusHint ? `; see ${statusHint}` : ''}`)
+          throw new TspmError(`${(error as Error).message}; see ${statusHint}`)
         }
       },
     },
     {
       title: `Write ${paths.startupFile}`,
-      run: () => writeStartupRecord(paths, {...record, installed_at: new Date().toISOString()}, context.user),
+      run: () => writeStartupRecord(paths, record(), context.user),
       rollback: () => removeStartupRecord(paths),
     },
   ]
-  await runSteps(steps, progressStyleFor(request.json))
-  return {record: loadStartupRecord(paths) ?? record, statusHint}
+  await runSteps(steps, progressStyleFor(output.json))
+  const installed = readStartupRecord(paths) ?? record()
+  output.log(
+    `tspm starts at boot: the ${installed.platform} service "${installed.service_name}" runs \`tspm resurrect\` as ${installed.user} for TSPM_HOME=${installed.tspm_home}`,
+  )
+  output.log(`see it with: ${statusHint}`)
+  return installed
 }
 
 /** `unstartup`: removes what startup.json says was installed for this user's TSPM_HOME. */
-export async function removeStartup(request: StartupRequest): Promise<StartupRecord> {
+export async function removeStartup(request: StartupRequest, output: Output): Promise<StartupRecord> {
+  checkNames(request)
   // startup.json decides the platform and service name, so resolve the user and home first.
   const located = await resolveContext(contextRequest(request))
-  const record = loadStartupRecord(located.paths)
+  const record = readStartupRecord(located.paths)
   if (!record) {
     throw new TspmError(
       `nothing to remove for TSPM_HOME=${located.context.tspmHome}: ${located.paths.startupFile} does not exist, so \`tspm startup\` did not install a service for it; ` +
@@ -118,40 +128,41 @@ export async function removeStartup(request: StartupRequest): Promise<StartupRec
   if (request.platform !== undefined && request.platform !== record.platform) {
     throw new TspmError(
       `${located.paths.startupFile} says the ${record.platform} service "${record.service_name}" was installed, not ${request.platform}; run \`tspm unstartup ${record.platform}\`; nothing was changed`,
-      {
-        exit: ExitCode.usage,
-        code: 'platform_mismatch',
-      },
+      {exit: ExitCode.usage, code: 'platform_mismatch'},
     )
   }
-  const platform = await choosePlatform(await collectPlatformsNoting(request), record.platform)
+  const platform = await choosePlatform(await installedPlatforms(request, output), record.platform)
   const {paths} = located
   const context: StartupContext = {...located.context, serviceName: record.service_name}
-  requireRoot(platform, {...located, context}, [
-    'unstartup',
-    platform.name,
-    '-u',
-    context.user.name,
-    ...(request.json ? ['--json'] : []),
-  ])
+  requireRoot(platform, context, ['unstartup', platform.name, '-u', context.user.name, ...(output.json ? ['--json'] : [])])
   const steps: StartupStep[] = [
     ...platform.uninstallSteps(context, record),
     {title: `Remove ${paths.startupFile}`, run: () => removeStartupRecord(paths)},
   ]
-  await runSteps(steps, progressStyleFor(request.json))
+  await runSteps(steps, progressStyleFor(output.json))
+  output.log(
+    `removed the ${record.platform} service "${record.service_name}" of ${record.user} (TSPM_HOME=${record.tspm_home}); the saved list is kept`,
+  )
   return record
 }
 
-async function prepare(request: StartupRequest): Promise<{platform: StartupPlatform; resolved: ResolvedContext}> {
-  const platform = await choosePlatform(await collectPlatformsNoting(request), request.platform)
+/** Names first: a bad one is reported before any plugin or the passwd database is asked. */
+function checkNames(request: StartupRequest): void {
+  checkServiceName(request.serviceName)
+  if (request.userFlag !== undefined) checkUserName(request.userFlag, '-u/--user')
+}
+
+async function prepare(request: StartupRequest, output: Output): Promise<{platform: StartupPlatform; resolved: ResolvedContext}> {
+  checkNames(request)
+  const platform = await choosePlatform(await installedPlatforms(request, output), request.platform)
   const resolved = await resolveContext(contextRequest(request))
   return {platform, resolved}
 }
 
-/** The installed platforms; each plugin that failed to answer becomes a warning on stderr. */
-async function collectPlatformsNoting(request: StartupRequest): Promise<StartupPlatform[]> {
+/** The installed platforms; each plugin that failed to answer becomes a warning. */
+async function installedPlatforms(request: StartupRequest, output: Output): Promise<StartupPlatform[]> {
   const installed = await collectPlatforms(request.config)
-  for (const problem of installed.problems) request.note(`warning: ${problem}`)
+  for (const problem of installed.problems) output.warn(problem)
   return installed.platforms
 }
 
@@ -169,28 +180,12 @@ function serviceNameFlag(context: StartupContext): string[] {
 }
 
 /** Not root when root is needed: the exact command to run instead, and nothing changed. */
-function requireRoot(platform: StartupPlatform, {context, tspmHomeFromEnv}: ResolvedContext, tspmArgs: string[]): void {
+function requireRoot(platform: StartupPlatform, context: StartupContext, tspmArgs: string[]): void {
   if (!platform.needsRoot(context) || context.isRoot) return
-  const command = [
-    'sudo',
-    // sudo resets the environment, so a TSPM_HOME of the caller must be passed on explicitly.
-    ...(tspmHomeFromEnv ? [`TSPM_HOME=${context.tspmHome}`] : []),
-    context.runtime,
-    context.tspmEntry,
-    ...tspmArgs,
-  ]
   throw new TspmError(
-    `installing a ${platform.name} service needs root; nothing was changed. Run:\n  ${command.map(shellQuote).join(' ')}`,
-    {
-      exit: ExitCode.needsRoot,
-      code: 'needs_root',
-    },
+    `installing a ${platform.name} service needs root; nothing was changed. Run:\n  ${context.toolkit.sudoCommand(tspmArgs)}`,
+    {exit: ExitCode.needsRoot, code: 'needs_root'},
   )
-}
-
-/** Quotes one word for a POSIX shell, for commands shown to the user to copy (never run here). */
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_/.:=@%+,-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
 }
 
 /**

@@ -2,7 +2,7 @@ import {chmodSync, mkdirSync, statSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join, resolve} from 'node:path'
 
-import {ExitCode, TspmError} from './exit-codes.js'
+import {ExitCode, TspmError} from '../model/exit-codes.js'
 
 /** Every file tspm keeps for one TSPM_HOME. Two homes never share a file. */
 export interface HomePaths {

@@ -1,25 +1,22 @@
 import {Args} from '@oclif/core'
 
+import type {ProcessAction} from '../services/process-action.js'
 import {TspmCommand} from './base-command.js'
-import {connectExisting} from './client/connect.js'
 
-/** stop, restart and delete: the same shape, one action name apart. */
+/** stop, restart and delete: the same shape, one action apart. */
 export abstract class ProcessActionCommand extends TspmCommand {
   static override enableJsonFlag = true
   static override args = {
     name: Args.string({description: 'Name of the process, or "all".', required: true}),
   }
 
-  protected abstract readonly action: 'delete' | 'restart' | 'stop'
-  protected abstract readonly pastTense: string
+  protected abstract readonly action: ProcessAction
 
   async run(): Promise<{names: string[]}> {
     // oclif copies a command's own static fields only; these are inherited, so pass them along.
     const {args: argDefinitions, baseFlags, enableJsonFlag, flags} = this.constructor as typeof ProcessActionCommand
     const {args} = await this.parse({args: argDefinitions, baseFlags, enableJsonFlag, flags})
-    const client = await connectExisting(this.paths)
-    const names = await client.act(this.action, args.name)
-    if (!this.jsonEnabled()) this.log(names.length > 0 ? `${this.pastTense} ${names.join(', ')}` : 'no processes')
-    return {names}
+    const {actOnProcesses} = await import('../services/process-action.js')
+    return actOnProcesses(this.paths, this.action, args.name, this.output)
   }
 }

@@ -1,0 +1,18 @@
+/** Flags that more than one command takes, defined once so they mean the same everywhere. */
+import {Flags} from '@oclif/core'
+
+/** `-u/--user`: the user a boot service runs as (startup, unstartup). */
+export const userFlag = Flags.custom<string>({
+  char: 'u',
+  summary: 'User the service runs as (default: SUDO_USER under sudo, else you).',
+})
+
+/** `-n/--lines`: how many lines; `-n` means this and nothing else in tspm, as in tail(1). */
+export const linesFlag = Flags.custom<number>({
+  char: 'n',
+  parse: async (input) => {
+    const count = Number(input)
+    if (!Number.isSafeInteger(count) || count < 0) throw new Error(`expected a whole number of 0 or more, got ${JSON.stringify(input)}`)
+    return count
+  },
+})

@@ -1,0 +1,182 @@
+import {constants as osConstants} from 'node:os'
+import {z} from 'zod'
+
+import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE, RESERVED_NAME_MESSAGE, RESERVED_PROCESS_NAME} from '../model/names.js'
+import type {ProcessSpec} from '../model/process-spec.js'
+import {splitArgs} from './split-args.js'
+import {describeValue, parseDuration, parseSize} from './units.js'
+
+/**
+ * The fields of one process entry, as users write them, and the schema of the whole file. Every
+ * field goes through `field()` so that all messages read the same way: "expected <what>, got
+ * <value>". Converters return undefined for "wrong value" (the generic message), throw a
+ * RangeError for a more specific message, or report problems inside a list or map. The keys are
+ * those of ProcessSpec (model/process-spec.ts) that a user may set: a new spec field needs its
+ * entry here, or the build fails.
+ */
+
+type Report = (message: string, path?: (string | number)[]) => void
+type Convert<T> = (value: unknown, report: Report) => T | undefined
+
+function field<T, R extends boolean>(required: R, expected: string, convert: Convert<T>) {
+  return z.unknown().transform((value, ctx): R extends true ? T : T | undefined => {
+    type Out = R extends true ? T : T | undefined
+    if (value === undefined || (value === null && !required)) {
+      // An optional key that is absent or left empty (`env:` with everything commented out)
+      // simply takes its default.
+      if (required) ctx.addIssue({code: 'custom', message: `missing; expected ${expected}`})
+      return (required ? z.NEVER : undefined) as Out
+    }
+    let failed = false
+    const report: Report = (message, path = []) => {
+      failed = true
+      ctx.addIssue({code: 'custom', message, path})
+    }
+    let out: T | undefined
+    try {
+      out = convert(value, report)
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err
+      report(err.message)
+    }
+    if (!failed && out === undefined) report(`expected ${expected}, got ${describeValue(value)}`)
+    return (failed ? z.NEVER : out) as Out
+  })
+}
+
+const required = <T>(expected: string, convert: Convert<T>) => field(true, expected, convert)
+// .optional() marks the key as optional for the object; a null value still reaches field().
+const optional = <T>(expected: string, convert: Convert<T>) => field(false, expected, convert).optional()
+
+const SIGNALS = new Set(Object.keys(osConstants.signals))
+
+const text: Convert<string> = (value) => (typeof value === 'string' && value.trim() !== '' ? value : undefined)
+
+const name: Convert<string> = (value, report) => {
+  if (typeof value === 'number') {
+    // YAML turned it into a number; say so rather than claim digits are not allowed.
+    report(`expected a string, got ${value}; put the name in quotes`)
+    return undefined
+  }
+  if (value === RESERVED_PROCESS_NAME) {
+    report(RESERVED_NAME_MESSAGE)
+    return undefined
+  }
+  return typeof value === 'string' && PROCESS_NAME_PATTERN.test(value) ? value : undefined
+}
+
+const args: Convert<string[]> = (value, report) => {
+  if (typeof value === 'string') return splitArgs(value)
+  if (!Array.isArray(value)) return undefined
+  return value.map((item, i) => {
+    if (typeof item === 'string' || typeof item === 'number') return String(item)
+    report(`expected a string or number, got ${describeValue(item)}`, [i])
+    return ''
+  })
+}
+
+const env: Convert<Record<string, string>> = (value, report) => {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined
+  const vars = new Map<string, string>()
+  for (const [key, item] of Object.entries(value)) {
+    if (key === '' || key.includes('=') || key.includes('\0')) {
+      report(`expected a variable name without "=", got ${JSON.stringify(key)}`, [key])
+    } else if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') {
+      vars.set(key, String(item))
+    } else {
+      report(`expected a string, number or true/false, got ${describeValue(item)}`, [key])
+    }
+  }
+  return Object.fromEntries(vars)
+}
+
+const boolean: Convert<boolean> = (value) => (typeof value === 'boolean' ? value : undefined)
+
+const integer =
+  (min: number, max = Number.MAX_SAFE_INTEGER): Convert<number> =>
+  (value) =>
+    typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max ? value : undefined
+
+const duration: Convert<number> = (value) =>
+  typeof value === 'string' || typeof value === 'number' ? parseDuration(value) : undefined
+
+const signal: Convert<NodeJS.Signals> = (value) => {
+  if (typeof value !== 'string') return undefined
+  const upper = value.trim().toUpperCase()
+  const full = upper.startsWith('SIG') ? upper : `SIG${upper}`
+  return SIGNALS.has(full) ? (full as NodeJS.Signals) : undefined
+}
+
+const isExitCode = (value: unknown): value is number => integer(0, 255)(value, () => {}) !== undefined
+
+const exitCodes: Convert<number[]> = (value, report) => {
+  if (isExitCode(value)) return [value]
+  if (!Array.isArray(value)) return undefined
+  value.forEach((code, i) => {
+    if (!isExitCode(code)) report(`expected an exit code from 0 to 255, got ${describeValue(code)}`, [i])
+  })
+  return value as number[]
+}
+
+const MIN_LOG_SIZE = 1024
+const logSize: Convert<number> = (value) => {
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined
+  const bytes = parseSize(value)
+  // Below 1K rotation would happen on nearly every line, which is never what anyone wants.
+  if (bytes < MIN_LOG_SIZE)
+    throw new RangeError(`expected at least ${MIN_LOG_SIZE} bytes ("1K"), got ${describeValue(value)}`)
+  return bytes
+}
+
+const DURATION = 'milliseconds'
+
+export const PROCESS_SHAPE = {
+  name: required(PROCESS_NAME_RULE, name),
+  script: required('the path of a script or a command to run', text),
+  args: optional('a list of arguments or a string of them', args),
+  cwd: optional('a folder path', text),
+  env: optional('a map of variable names to values', env),
+  env_file: optional('the path of a dotenv file', text),
+  interpreter: optional('a program path or command name, or "none"', text),
+  autorestart: optional('true or false', boolean),
+  max_restarts: optional('a whole number of 0 or more', integer(0)),
+  min_uptime: optional(DURATION, duration),
+  restart_delay: optional(DURATION, duration),
+  exp_backoff_restart_delay: optional(DURATION, duration),
+  max_restart_delay: optional(DURATION, duration),
+  backoff_reset: optional(DURATION, duration),
+  kill_timeout: optional(DURATION, duration),
+  stop_signal: optional('a signal name like "SIGTERM" or "SIGINT"', signal),
+  stop_exit_codes: optional('an exit code from 0 to 255 or a list of them', exitCodes),
+  max_log_size: optional('bytes or a size like "10M"', logSize),
+  log_files: optional('a whole number from 1 to 100', integer(1, 100)),
+} satisfies Record<Exclude<keyof ProcessSpec, 'config_file'>, unknown>
+export const PROCESS_KEYS = Object.keys(PROCESS_SHAPE)
+
+const processEntry = z.strictObject(PROCESS_SHAPE, {
+  error: (issue) =>
+    issue.code === 'invalid_type' ? `expected a map of process settings, got ${describeValue(issue.input)}` : undefined,
+})
+
+export const configSchema = z.strictObject(
+  {
+    processes: z
+      .array(processEntry, {
+        error: (issue) =>
+          issue.code !== 'invalid_type'
+            ? undefined
+            : issue.input === undefined
+              ? 'missing; expected a list of processes'
+              : `expected a list of processes, got ${describeValue(issue.input)}`,
+      })
+      .min(1, {error: 'expected at least one process, got an empty list'}),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'invalid_type'
+        ? `expected a map with a "processes:" list, got ${describeValue(issue.input)}`
+        : undefined,
+  },
+)
+
+export type ProcessEntry = z.output<typeof processEntry>

@@ -1,0 +1,57 @@
+/** Unknown keys: suggest the nearest known key, and explain PM2 habits that tspm does not share. */
+
+/** PM2 options a migrating user is likely to bring along; a "did you mean" would only mislead. */
+const PM2_ONLY_KEYS = new Set([
+  'instances',
+  'exec_mode',
+  'watch',
+  'ignore_watch',
+  'max_memory_restart',
+  'out_file',
+  'error_file',
+  'log_file',
+  'merge_logs',
+  'log_date_format',
+  'time',
+  'node_args',
+  'interpreter_args',
+  'cron_restart',
+  'namespace',
+  'wait_ready',
+  'listen_timeout',
+])
+
+export function unknownKeyMessage(key: string, known: readonly string[]): string {
+  if (known.includes('processes')) {
+    if (key === 'apps') return 'unknown key; tspm calls this list "processes"'
+    if (editDistance(key.toLowerCase(), 'processes') > 3) {
+      return 'unknown key; the top level holds "processes" and, for shared YAML anchors, keys starting with "x-"'
+    }
+  }
+  if (PM2_ONLY_KEYS.has(key) && known.includes('name')) return 'unknown key; this PM2 option is not supported by tspm'
+  let best: string | undefined
+  let bestDistance = Infinity
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate)
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance]
+  }
+  // Allow roughly one typo per three letters; beyond that the "suggestion" is a random key.
+  const close = best !== undefined && bestDistance <= Math.max(1, Math.floor(key.length / 3))
+  return close ? `unknown key; did you mean "${best}"?` : 'unknown key'
+}
+
+/** Levenshtein distance that also counts swapping two neighbouring letters as one edit. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({length: a.length + 1}, (_, i) =>
+    Array.from({length: b.length + 1}, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  )
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1)
+      d[i]![j] = best
+    }
+  }
+  return d[a.length]![b.length]!
+}

@@ -1,0 +1,70 @@
+/**
+ * What the user configured for one process, resolved to absolute paths and with every default
+ * applied: the one shape that config loading produces, the supervisor runs, and dump.json stores.
+ * It never holds the caller's environment or the contents of env_file.
+ *
+ * This zod schema is the single definition: the type, the defaults and the dump's validation are
+ * derived from it. The supervisor imports this module as a type only, so zod stays out of it.
+ */
+import {isAbsolute} from 'node:path'
+import {z} from 'zod'
+
+import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE} from './names.js'
+
+const milliseconds = z.number().int().nonnegative()
+const absolutePath = z.string().refine((value) => isAbsolute(value), 'expected an absolute path')
+export const signalNameSchema = z.custom<NodeJS.Signals>(
+  (value) => typeof value === 'string' && /^SIG[A-Z0-9]+$/.test(value),
+  'expected a signal name such as SIGTERM',
+)
+
+export const processSpecSchema = z.strictObject({
+  name: z.string().regex(PROCESS_NAME_PATTERN, `expected ${PROCESS_NAME_RULE}`),
+  /** Absolute path of the script, or a bare command name looked up on PATH at spawn time. */
+  script: z.string().min(1),
+  args: z.array(z.string()).default(() => []),
+  /** Absolute working directory. */
+  cwd: absolutePath,
+  /** Program that runs the script: an absolute path or a command name; absent runs the script directly. */
+  interpreter: z.string().min(1).optional(),
+  /** Only the variables the user wrote under `env:`. */
+  env: z.record(z.string(), z.string()).default(() => ({})),
+  /** Absolute path of a dotenv file, read at every start of the process. */
+  env_file: absolutePath.optional(),
+  autorestart: z.boolean().default(true),
+  /** Consecutive unstable runs before the process is errored. */
+  max_restarts: z.number().int().nonnegative().default(16),
+  /** Durations in milliseconds (DESIGN.md, restart policy). */
+  min_uptime: milliseconds.default(1000),
+  restart_delay: milliseconds.default(0),
+  exp_backoff_restart_delay: milliseconds.default(100),
+  max_restart_delay: milliseconds.default(15_000),
+  backoff_reset: milliseconds.default(30_000),
+  kill_timeout: milliseconds.default(1600),
+  stop_signal: signalNameSchema.default('SIGTERM'),
+  stop_exit_codes: z.array(z.number().int().min(0).max(255)).default(() => []),
+  /** Bytes. */
+  max_log_size: z.number().int().min(1024).default(10 * 1024 * 1024),
+  log_files: z.number().int().min(1).max(100).default(5),
+  /** Absolute path of the config file the process came from, if any. */
+  config_file: absolutePath.optional(),
+})
+
+export type ProcessSpec = z.output<typeof processSpecSchema>
+/** A spec before its defaults: what config loading and `tspm start SCRIPT` fill in. */
+export type ProcessSpecInput = z.input<typeof processSpecSchema>
+
+/** The keys a user may set with a default, and those defaults (derived from the schema). */
+export const PROCESS_DEFAULTS = (() => {
+  const {name: _name, script: _script, cwd: _cwd, ...defaults} = processSpecSchema.parse({name: 'x', script: 'x', cwd: '/'})
+  return Object.freeze(defaults)
+})()
+
+/**
+ * Fills every default and checks the result. Optional keys stay absent rather than undefined,
+ * so specs compare and serialise cleanly.
+ */
+export function completeSpec(input: ProcessSpecInput): ProcessSpec {
+  const defined = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined))
+  return processSpecSchema.parse(defined)
+}

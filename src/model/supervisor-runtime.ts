@@ -1,0 +1,40 @@
+/**
+ * How a supervisor process is started, in one place: the background daemon (`tspm start`), the
+ * boot service (`<runtime> [these flags] <tspm> resurrect`) and a `tspm resurrect` typed by hand
+ * all run the same entry with the same runtime flags.
+ */
+import {fileURLToPath} from 'node:url'
+
+/** bin/run.js of this installation: what a boot service runs, whichever way tspm was started now. */
+export const TSPM_ENTRY = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+/** The script `tspm start` spawns, detached, when no supervisor answers. */
+export const DAEMON_ENTRY = fileURLToPath(new URL('../supervisor/daemon.js', import.meta.url))
+
+/**
+ * The supervisor's resident memory is what every user pays while their apps run, and it spends its
+ * time in system calls: without the startup snapshot and the JIT it touches about 3 MB less of the
+ * node binary; a small young generation and an earlier memory reducer give back what a burst of
+ * work (starting 50 apps) took; gc() lets it free pipe buffers early (supervisor/memory.ts).
+ * --optimize-for-size makes that memory reducer run its collections when its timer first fires,
+ * about a second after a burst; without it, a busy supervisor at that moment (still starting
+ * apps, answering lists) puts them off by a fixed 8 s, and they wake an idle supervisor then.
+ */
+export const SUPERVISOR_NODE_FLAGS = [
+  '--no-node-snapshot',
+  '--jitless',
+  '--no-expose-wasm',
+  '--max-semi-space-size=1',
+  '--gc-memory-reducer-start-delay-ms=1000',
+  '--optimize-for-size',
+  '--expose-gc',
+] as const
+
+/** True when this process was started with every supervisor flag. */
+export function hasSupervisorFlags(execArgv: readonly string[] = process.execArgv): boolean {
+  return SUPERVISOR_NODE_FLAGS.every((flag) => execArgv.includes(flag))
+}
+
+/** argv of the boot service's supervisor: `<runtime> [flags] <tspm> resurrect`. */
+export function resurrectCommand(runtime: string = process.execPath, tspmEntry: string = TSPM_ENTRY): string[] {
+  return [runtime, ...SUPERVISOR_NODE_FLAGS, tspmEntry, 'resurrect']
+}

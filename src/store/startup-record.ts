@@ -1,0 +1,69 @@
+/**
+ * $TSPM_HOME/startup/startup.json: what `tspm startup` installed, so that `unstartup` can remove
+ * it and `tspm start` can say how to start the service. This module is its only reader and writer.
+ */
+import {chownSync, existsSync, mkdirSync, readFileSync, rmSync} from 'node:fs'
+import {z} from 'zod'
+
+import {ExitCode, TspmError} from '../model/exit-codes.js'
+import {PLATFORM_NAME_PATTERN, SERVICE_NAME_PATTERN} from '../model/names.js'
+import {writeFileAtomic} from './atomic-file.js'
+import type {HomePaths} from './home.js'
+
+export const startupRecordSchema = z.object({
+  platform: z.string().regex(PLATFORM_NAME_PATTERN, 'is not a platform name tspm startup writes'),
+  service_name: z.string().regex(SERVICE_NAME_PATTERN, 'is not a service name tspm startup writes'),
+  unit_path: z.string().min(1),
+  user: z.string().min(1),
+  home: z.string().min(1),
+  tspm_home: z.string().min(1),
+  runtime: z.string().min(1),
+  tspm: z.string().min(1),
+  tspm_version: z.string(),
+  /** What starts the installed service, as the platform says (shown when `tspm start` finds it down). */
+  start_command: z.string().optional(),
+  installed_at: z.string(),
+})
+
+export type StartupRecord = z.infer<typeof startupRecordSchema>
+
+/**
+ * startup.json, or undefined when there is none. One that does not read back is an error naming
+ * it: the file belongs to the user and root acts on it, so only what startup could have written
+ * is accepted.
+ */
+export function readStartupRecord(paths: HomePaths): StartupRecord | undefined {
+  if (!existsSync(paths.startupFile)) return undefined
+  const broken = (why: string) =>
+    new TspmError(`${paths.startupFile} ${why}; fix or remove it (\`tspm startup\` writes it again); nothing was changed`, {
+      exit: ExitCode.badData,
+      code: 'bad_startup_record',
+    })
+  let data: unknown
+  try {
+    data = JSON.parse(readFileSync(paths.startupFile, 'utf8'))
+  } catch (error) {
+    throw broken(`cannot be read (${(error as Error).message})`)
+  }
+  const result = startupRecordSchema.safeParse(data)
+  if (!result.success) {
+    const issue = result.error.issues[0]!
+    throw broken(issue.path.length > 0 ? `has a bad ${issue.path.join('.')}: ${issue.message}` : issue.message)
+  }
+  return result.data
+}
+
+/** Writes startup.json 0600 (in a 0700 folder), both owned by the service's user. */
+export function writeStartupRecord(paths: HomePaths, record: StartupRecord, owner: {uid: number; gid: number}): void {
+  const created = !existsSync(paths.startupDir)
+  mkdirSync(paths.startupDir, {recursive: true, mode: 0o700})
+  writeFileAtomic(paths.startupFile, JSON.stringify(record, null, 2) + '\n', {mode: 0o600, durable: true})
+  if (process.getuid?.() === 0) {
+    if (created) chownSync(paths.startupDir, owner.uid, owner.gid)
+    chownSync(paths.startupFile, owner.uid, owner.gid)
+  }
+}
+
+export function removeStartupRecord(paths: HomePaths): void {
+  rmSync(paths.startupFile, {force: true})
+}

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict'
+import {readdirSync, readFileSync} from 'node:fs'
+import {dirname, join, relative, resolve} from 'node:path'
+import {test} from 'node:test'
+
+import {REPO_ROOT} from '../helpers/cli.js'
+
+const IMPORT = /(?:^|\s)(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm
+const STATIC_IMPORT = /(?:^|\s)(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^import\s+['"]([^'"]+)['"]/gm
+
+function specifiers(source: string, pattern: RegExp): string[] {
+  return [...source.matchAll(pattern)].map((match) => match.slice(1).find((group) => group !== undefined)!)
+}
+
+/** Every module a compiled entry loads, following its imports (dynamic ones too, unless `staticOnly`). */
+function moduleGraph(entry: string, options: {staticOnly?: boolean} = {}): {files: Set<string>; packages: Set<string>} {
+  const files = new Set<string>()
+  const packages = new Set<string>()
+  const pending = [entry]
+  while (pending.length > 0) {
+    const file = pending.pop()!
+    if (files.has(file)) continue
+    files.add(file)
+    for (const specifier of specifiers(readFileSync(file, 'utf8'), options.staticOnly ? STATIC_IMPORT : IMPORT)) {
+      if (specifier.startsWith('.')) pending.push(resolve(dirname(file), specifier))
+      else if (!specifier.startsWith('node:')) packages.add(specifier)
+    }
+  }
+  return {files, packages}
+}
+
+const DIST = join(REPO_ROOT, 'dist')
+const SRC = join(REPO_ROOT, 'src')
+const inDist = (files: Set<string>) => [...files].map((file) => relative(DIST, file))
+
+test('the supervisor loads no npm package and nothing of the CLI, daemon and boot service alike', () => {
+  const {files, packages} = moduleGraph(join(DIST, 'supervisor', 'daemon.js'))
+  assert.ok(files.size > 5, `followed the imports (${files.size} files)`)
+  assert.deepEqual([...packages], [])
+  const outside = inDist(files).filter(
+    (file) => !/^(supervisor|model|os)\//.test(file) && !['store/home.js', 'store/atomic-file.js', 'store/status-file.js', 'config/dotenv.js'].includes(file),
+  )
+  assert.deepEqual(outside, [], 'the supervisor reaches only its own folder, model/, os/, its store files and the env_file reader')
+})
+
+test('`tspm list` on its fast path loads no package: neither oclif nor zod', () => {
+  assert.deepEqual([...moduleGraph(join(DIST, 'cli', 'fast-path.js'), {staticOnly: true}).packages], [])
+  assert.deepEqual([...moduleGraph(join(DIST, 'services', 'process-list.js')).packages], [])
+})
+
+test('a platform plugin loads nothing of the core at run time', () => {
+  for (const plugin of ['plugin-systemd', 'plugin-launchd']) {
+    const {files, packages} = moduleGraph(join(REPO_ROOT, 'plugins', plugin, 'dist', 'hooks', 'platforms.js'))
+    assert.deepEqual([...packages], [], plugin)
+    for (const file of files) assert.ok(file.startsWith(join(REPO_ROOT, 'plugins', plugin)), `${plugin} loads ${file}`)
+  }
+})
+
+/**
+ * The layers of src/, by folder: what each may import (type imports included: a boundary is about
+ * who knows what). The supervisor knows nothing of the CLI; commands and the client know nothing
+ * of the supervisor's internals (statuses and API types live in model/); commands are thin.
+ */
+const ALLOWED: Record<string, string[]> = {
+  model: ['model'],
+  os: ['os', 'model'],
+  store: ['store', 'model', 'os'],
+  config: ['config', 'model'],
+  views: ['views', 'model'],
+  client: ['client', 'model', 'os', 'store'],
+  supervisor: ['supervisor', 'model', 'os', 'store/home', 'store/atomic-file', 'store/status-file', 'store/status-schema', 'config/dotenv'],
+  startup: ['startup', 'model', 'os', 'store', 'client'],
+  services: ['services', 'cli/errors', 'client', 'config', 'model', 'os', 'store', 'startup', 'views', 'supervisor/main'],
+  cli: ['cli', 'model', 'store/home', 'services'],
+  commands: ['commands', 'cli', 'services', 'model'],
+  '.': ['startup/platform', 'store/startup-record', 'model'],
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, {recursive: true})
+    .map(String)
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => join(dir, file))
+}
+
+test('every import in src/ stays inside its layer', () => {
+  const crossings: string[] = []
+  for (const file of sourceFiles(SRC)) {
+    const from = relative(SRC, file)
+    const layer = from.includes('/') ? from.split('/')[0]! : '.'
+    const allowed = ALLOWED[layer]
+    assert.ok(allowed, `src/${from} is in a folder with no rule (${layer}/): add it to ALLOWED`)
+    for (const specifier of specifiers(readFileSync(file, 'utf8'), IMPORT)) {
+      if (!specifier.startsWith('.')) continue
+      const target = relative(SRC, resolve(dirname(file), specifier)).replace(/\.js$/, '')
+      if (!allowed.some((prefix) => target === prefix || target.startsWith(`${prefix}/`))) crossings.push(`src/${from} imports ${target}`)
+    }
+  }
+  assert.deepEqual(crossings, [])
+})
+
+test('status.json and startup.json each have one module that reads and writes them', () => {
+  const opens = (property: string) =>
+    sourceFiles(SRC)
+      .filter((file) =>
+        new RegExp(`(readFileSync|readFile|writeFileAtomic|writeFileSync|openSync|rmSync)\\([^)]*\\.${property}\\b`).test(readFileSync(file, 'utf8')),
+      )
+      .map((file) => relative(SRC, file))
+  assert.deepEqual(opens('statusFile'), ['store/status-file.ts'])
+  assert.deepEqual(opens('startupFile'), ['store/startup-record.ts'])
+})

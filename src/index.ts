@@ -1,3 +1,4 @@
+export type {ProcessSpec} from './model/process-spec.js'
 /**
  * The public API of the tspm-cli package, for plugin authors: the startup platform contract, the
  * toolkit it comes with, and the shapes it refers to. Import types only (`import type`), so a
@@ -18,4 +19,3 @@ export type {
   TemplateFormat,
 } from './startup/platform.js'
 export type {StartupRecord} from './store/startup-record.js'
-export type {ProcessSpec} from './model/process-spec.js'

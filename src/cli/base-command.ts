@@ -1,9 +1,11 @@
 import {Command, type Interfaces} from '@oclif/core'
 
-import {checkHome, homePaths, resolveHome, type HomePaths} from '../store/home.js'
-import {CommandOutput, renderJson, successEnvelope, type Output} from './errors.js'
+import {checkHome, homePaths, type HomePaths, resolveHome} from '../store/home.js'
+import {CommandOutput, type Output, renderJson, successEnvelope} from './errors.js'
 
-export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof TspmCommand)['baseFlags'] & T['flags']>
+export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof TspmCommand)['baseFlags'] & T['flags']
+>
 export type InferredArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
 /**
@@ -39,7 +41,7 @@ export abstract class TspmCommand extends Command {
     this.output.note(message)
   }
 
-  override warn(input: string | Error): string | Error {
+  override warn(input: Error | string): Error | string {
     this.output.warn(typeof input === 'string' ? input : input.message)
     return input
   }

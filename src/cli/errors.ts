@@ -18,16 +18,17 @@ const EXIT_CODES = new Set<number>(Object.values(ExitCode))
  * own errors carry `oclif.exit` (2 for a bad flag or argument); anything else is a failure (1).
  */
 export function exitCodeOf(error: unknown): ExitCodeValue {
-  const candidate = error as {exitCode?: unknown; oclif?: {exit?: unknown}} | null
+  const candidate = error as null | {exitCode?: unknown; oclif?: {exit?: unknown}}
   for (const exit of [candidate?.exitCode, candidate?.oclif?.exit]) {
     if (typeof exit === 'number' && exit !== ExitCode.ok && EXIT_CODES.has(exit)) return exit as ExitCodeValue
   }
+
   return ExitCode.failure
 }
 
 /** The machine-readable name of an error: its own `code` when it has one, else from its exit code. */
 export function errorCodeOf(error: unknown): string {
-  const code = (error as {code?: unknown} | null)?.code
+  const code = (error as null | {code?: unknown})?.code
   if (typeof code === 'string' && /^[a-z][a-z0-9_]*$/.test(code)) return code
   return exitCodeOf(error) === ExitCode.usage ? 'usage' : 'failure'
 }
@@ -55,8 +56,12 @@ export function successEnvelope<T>(result: T, warnings: string[] = []): SuccessE
 
 export function errorEnvelope(error: unknown, warnings: string[] = []): ErrorEnvelope {
   const name = error instanceof Error ? error.name : 'Error'
-  const envelope: ErrorEnvelope = {status: exitCodeOf(error), error: {name, code: errorCodeOf(error), message: messageOf(error)}, warnings}
-  const result = (error as {result?: unknown} | null)?.result
+  const envelope: ErrorEnvelope = {
+    status: exitCodeOf(error),
+    error: {name, code: errorCodeOf(error), message: messageOf(error)},
+    warnings,
+  }
+  const result = (error as null | {result?: unknown})?.result
   if (result !== undefined) envelope.result = result
   return envelope
 }

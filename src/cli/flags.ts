@@ -10,9 +10,10 @@ export const userFlag = Flags.custom<string>({
 /** `-n/--lines`: how many lines; `-n` means this and nothing else in tspm, as in tail(1). */
 export const linesFlag = Flags.custom<number>({
   char: 'n',
-  parse: async (input) => {
+  async parse(input) {
     const count = Number(input)
-    if (!Number.isSafeInteger(count) || count < 0) throw new Error(`expected a whole number of 0 or more, got ${JSON.stringify(input)}`)
+    if (!Number.isSafeInteger(count) || count < 0)
+      throw new Error(`expected a whole number of 0 or more, got ${JSON.stringify(input)}`)
     return count
   },
 })

@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core'
 
 import type {ProcessAction} from '../services/process-action.js'
+
 import {TspmCommand} from './base-command.js'
 
 /** stop, restart and delete: the same shape, one action apart. */

@@ -1,5 +1,6 @@
 import {spawn} from 'node:child_process'
 import {closeSync, openSync, readFileSync, renameSync, statSync} from 'node:fs'
+import {setTimeout as delay} from 'node:timers/promises'
 
 import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {DAEMON_ENTRY, SUPERVISOR_NODE_FLAGS} from '../model/supervisor-runtime.js'
@@ -44,8 +45,10 @@ export async function connectOrSpawn(paths: HomePaths): Promise<{client: Supervi
     env: {...process.env, TSPM_HOME: paths.home},
   })
   closeSync(logFd)
-  let exitCode: number | null = null
-  child.once('exit', (code) => (exitCode = code ?? 1))
+  let exitCode: null | number = null
+  child.once('exit', (code) => {
+    exitCode = code ?? 1
+  })
   child.unref()
 
   const deadline = Date.now() + READY_TIMEOUT_MS
@@ -57,8 +60,10 @@ export async function connectOrSpawn(paths: HomePaths): Promise<{client: Supervi
         `the supervisor failed to start (exit ${exitCode}): ${lastLine(paths.supervisorLog)}; see ${paths.supervisorLog}`,
       )
     }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+
+    await delay(POLL_MS)
   }
+
   throw new TspmError(
     `the supervisor did not answer on ${paths.socket} within ${READY_TIMEOUT_MS / 1000} s; see ${paths.supervisorLog}`,
   )

@@ -1,16 +1,18 @@
 import {connect} from 'node:net'
+import {setTimeout as delay} from 'node:timers/promises'
 
-import {ExitCode, TspmError} from '../model/exit-codes.js'
 import type {HomePaths} from '../store/home.js'
+
 import {
-  API_PREFIX,
   type ActionResponse,
+  API_PREFIX,
   type ApiErrorBody,
   type HealthResponse,
   type ProcessInfo,
   type SavedProcess,
   type StartResponse,
 } from '../model/api.js'
+import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {isRunning} from '../os/proc.js'
 
 /** How long a stopped supervisor may take to leave after it answered (its apps are down by then). */
@@ -86,7 +88,7 @@ export class SupervisorClient {
   private async stopSupervisor(path: string): Promise<{pid: number}> {
     const {pid} = await this.call<{pid: number}>('POST', path)
     const deadline = Date.now() + EXIT_TIMEOUT_MS
-    while (isRunning(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+    while (isRunning(pid) && Date.now() < deadline) await delay(10)
     return {pid}
   }
 
@@ -120,6 +122,7 @@ export class SupervisorClient {
           reject(new TspmError(`the supervisor sent an answer that is not JSON (HTTP ${status || '?'})`))
           return
         }
+
         if (status === 200) resolve(parsed as T)
         else reject(apiError(parsed as ApiErrorBody))
       })

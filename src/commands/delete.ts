@@ -8,6 +8,5 @@ export default class Delete extends ProcessActionCommand {
     '<%= config.bin %> <%= command.id %> web',
     {description: 'Remove every process.', command: '<%= config.bin %> <%= command.id %> all'},
   ]
-
   protected readonly action = 'delete'
 }

@@ -6,7 +6,7 @@ export default class Kill extends TspmCommand {
   static override enableJsonFlag = true
   static override examples = ['<%= config.bin %> <%= command.id %>']
 
-  async run(): Promise<{pid: number | null}> {
+  async run(): Promise<{pid: null | number}> {
     await this.parse(Kill)
     const {killSupervisor} = await import('../services/kill.js')
     return killSupervisor(this.paths, this.output)

@@ -1,5 +1,6 @@
-import {TspmCommand} from '../cli/base-command.js'
 import type {ProcessInfo} from '../model/api.js'
+
+import {TspmCommand} from '../cli/base-command.js'
 
 export default class List extends TspmCommand {
   static override summary = 'List the managed processes with their status, restarts, uptime, cpu and memory.'

@@ -7,6 +7,5 @@ export default class Restart extends ProcessActionCommand {
     '<%= config.bin %> <%= command.id %> web',
     {description: 'Restart every process.', command: '<%= config.bin %> <%= command.id %> all'},
   ]
-
   protected readonly action = 'restart'
 }

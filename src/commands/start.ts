@@ -1,7 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 
-import {TspmCommand} from '../cli/base-command.js'
 import type {StartResponse} from '../model/api.js'
+
+import {TspmCommand} from '../cli/base-command.js'
 
 export default class Start extends TspmCommand {
   static override summary = 'Start the processes of a config file, or one script, on the background supervisor.'
@@ -15,14 +16,26 @@ Give a SCRIPT instead of a config file to run one process; everything after -- i
     script: Args.string({description: 'A script or command to run as one process, instead of a config file.'}),
   }
   static override flags = {
-    config: Flags.string({char: 'c', summary: 'Config file to start (default: ./tspm.yaml).', exclusive: ['name', 'interpreter']}),
+    config: Flags.string({
+      char: 'c',
+      summary: 'Config file to start (default: ./tspm.yaml).',
+      exclusive: ['name', 'interpreter'],
+    }),
     name: Flags.string({summary: 'Name of the process started from SCRIPT (default: the script file name).'}),
-    interpreter: Flags.string({summary: 'Program that runs SCRIPT, such as python3 (default: node for .js files, else none).'}),
+    interpreter: Flags.string({
+      summary: 'Program that runs SCRIPT, such as python3 (default: node for .js files, else none).',
+    }),
   }
   static override examples = [
     {description: 'Start everything in ./tspm.yaml.', command: '<%= config.bin %> <%= command.id %>'},
-    {description: 'Start the processes of another file.', command: '<%= config.bin %> <%= command.id %> -c production.yaml'},
-    {description: 'Run one script with arguments.', command: '<%= config.bin %> <%= command.id %> server.js --name api -- --port 3000'},
+    {
+      description: 'Start the processes of another file.',
+      command: '<%= config.bin %> <%= command.id %> -c production.yaml',
+    },
+    {
+      description: 'Run one script with arguments.',
+      command: '<%= config.bin %> <%= command.id %> server.js --name api -- --port 3000',
+    },
   ]
 
   async run(): Promise<StartResponse> {
@@ -30,7 +43,13 @@ Give a SCRIPT instead of a config file to run one process; everything after -- i
     const {startProcesses} = await import('../services/start.js')
     return startProcesses(
       this.paths,
-      {script: args.script, scriptArgs: (argv as string[]).slice(1), config: flags.config, name: flags.name, interpreter: flags.interpreter},
+      {
+        script: args.script,
+        scriptArgs: (argv as string[]).slice(1),
+        config: flags.config,
+        name: flags.name,
+        interpreter: flags.interpreter,
+      },
       this.output,
     )
   }

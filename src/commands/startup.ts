@@ -1,9 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 
+import type {PrintedUnit, StartupRecord} from '../services/startup.js'
+
 import {TspmCommand} from '../cli/base-command.js'
 import {userFlag} from '../cli/flags.js'
 import {ExitCode, TspmError} from '../model/exit-codes.js'
-import type {PrintedUnit, StartupRecord} from '../services/startup.js'
 
 export default class Startup extends TspmCommand {
   static override summary = 'Start tspm at boot: install a service (systemd, ...) that runs `tspm resurrect` as a user.'
@@ -44,10 +45,20 @@ Installing needs root: run without it, the exact sudo command is printed and not
   async run(): Promise<PrintedUnit | StartupRecord> {
     const {args, flags} = await this.parse(Startup)
     if (flags.print && flags.force) {
-      throw new TspmError('--print changes nothing, so --force has no meaning with it', {exit: ExitCode.usage, code: 'usage'})
+      throw new TspmError('--print changes nothing, so --force has no meaning with it', {
+        exit: ExitCode.usage,
+        code: 'usage',
+      })
     }
+
     const service = await import('../services/startup.js')
-    const request = {config: this.config, platform: args.platform, userFlag: flags.user, serviceName: flags['service-name'], force: flags.force}
+    const request = {
+      config: this.config,
+      platform: args.platform,
+      userFlag: flags.user,
+      serviceName: flags['service-name'],
+      force: flags.force,
+    }
     return flags.print ? service.renderUnit(request, this.output) : service.installStartup(request, this.output)
   }
 }

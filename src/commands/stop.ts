@@ -7,6 +7,5 @@ export default class Stop extends ProcessActionCommand {
     '<%= config.bin %> <%= command.id %> web',
     {description: 'Stop every process.', command: '<%= config.bin %> <%= command.id %> all'},
   ]
-
   protected readonly action = 'stop'
 }

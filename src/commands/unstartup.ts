@@ -1,9 +1,10 @@
 import {Args} from '@oclif/core'
 
+import type {StartupRecord} from '../services/startup.js'
+
 import {TspmCommand} from '../cli/base-command.js'
 import {userFlag} from '../cli/flags.js'
 import {DEFAULT_SERVICE_NAME} from '../model/names.js'
-import type {StartupRecord} from '../services/startup.js'
 
 export default class Unstartup extends TspmCommand {
   static override summary = 'Remove the boot service that `tspm startup` installed.'
@@ -31,7 +32,13 @@ Run it the way you ran startup: \`sudo tspm unstartup\` by the user who ran \`su
     const {args, flags} = await this.parse(Unstartup)
     const {removeStartup} = await import('../services/startup.js')
     return removeStartup(
-      {config: this.config, platform: args.platform, userFlag: flags.user, serviceName: DEFAULT_SERVICE_NAME, force: false},
+      {
+        config: this.config,
+        platform: args.platform,
+        userFlag: flags.user,
+        serviceName: DEFAULT_SERVICE_NAME,
+        force: false,
+      },
       this.output,
     )
   }

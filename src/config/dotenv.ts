@@ -7,6 +7,7 @@ import {readFileSync} from 'node:fs'
 /** A line of a dotenv text that cannot be parsed; `line` is 1-based. */
 export class DotenvError extends Error {
   override name = 'DotenvError'
+
   constructor(
     readonly line: number,
     readonly detail: string,
@@ -41,6 +42,7 @@ export function parseDotenv(text: string): Record<string, string> {
       vars.set(key, match[2]!.replace(/\s#.*$/, '').trim())
       continue
     }
+
     let body = rest.slice(1)
     let close = closingQuote(body, quote)
     while (close < 0 && i + 1 < lines.length) {
@@ -48,6 +50,7 @@ export function parseDotenv(text: string): Record<string, string> {
       body += '\n' + lines[i]
       close = closingQuote(body, quote)
     }
+
     if (close < 0) throw new DotenvError(lineNo, `missing the closing ${quote} of the value of ${key}`)
     const after = body.slice(close + 1).trim()
     if (after !== '' && !after.startsWith('#')) {
@@ -56,9 +59,11 @@ export function parseDotenv(text: string): Record<string, string> {
         `expected nothing but a comment after the closing ${quote}, got ${JSON.stringify(after)}`,
       )
     }
+
     const raw = body.slice(0, close)
     vars.set(key, quote === "'" ? raw : unescapeDouble(raw))
   }
+
   // fromEntries defines own properties, so even a key like __proto__ survives as a plain entry.
   return Object.fromEntries(vars)
 }
@@ -70,13 +75,14 @@ function closingQuote(body: string, quote: string): number {
     if (body[i] === '\\') i++
     else if (body[i] === '"') return i
   }
+
   return -1
 }
 
 function unescapeDouble(raw: string): string {
   const escapes: Record<string, string> = {n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\'}
   // An unknown escape such as \d keeps its backslash, which is what a Windows-ish path expects.
-  return raw.replace(/\\(.)/gs, (whole, ch: string) => escapes[ch] ?? whole)
+  return raw.replaceAll(/\\(.)/gs, (whole, ch: string) => escapes[ch] ?? whole)
 }
 
 /**
@@ -87,8 +93,8 @@ export function readEnvFile(path: string): Record<string, string> {
   let text: string
   try {
     text = readFileSync(path, 'utf8')
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
+  } catch (error) {
+    const {code} = error as NodeJS.ErrnoException
     const why =
       code === 'ENOENT'
         ? 'no such file'
@@ -96,13 +102,14 @@ export function readEnvFile(path: string): Record<string, string> {
           ? 'cannot read the file (permission denied)'
           : code === 'EISDIR'
             ? 'is a folder, expected a dotenv file'
-            : `cannot read the file: ${(err as Error).message}`
-    throw new Error(`env_file ${path}: ${why}`, {cause: err})
+            : `cannot read the file: ${(error as Error).message}`
+    throw new Error(`env_file ${path}: ${why}`, {cause: error})
   }
+
   try {
     return parseDotenv(text)
-  } catch (err) {
-    if (err instanceof DotenvError) throw new Error(`env_file ${path}:${err.line}: ${err.detail}`, {cause: err})
-    throw err
+  } catch (error) {
+    if (error instanceof DotenvError) throw new Error(`env_file ${path}:${error.line}: ${error.detail}`, {cause: error})
+    throw error
   }
 }

@@ -1,8 +1,9 @@
 import {constants as osConstants} from 'node:os'
 import {z} from 'zod'
 
-import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE, RESERVED_NAME_MESSAGE, RESERVED_PROCESS_NAME} from '../model/names.js'
 import type {ProcessSpec} from '../model/process-spec.js'
+
+import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE, RESERVED_NAME_MESSAGE, RESERVED_PROCESS_NAME} from '../model/names.js'
 import {splitArgs} from './split-args.js'
 import {describeValue, parseDuration, parseSize} from './units.js'
 
@@ -15,7 +16,7 @@ import {describeValue, parseDuration, parseSize} from './units.js'
  * entry here, or the build fails.
  */
 
-type Report = (message: string, path?: (string | number)[]) => void
+type Report = (message: string, path?: (number | string)[]) => void
 type Convert<T> = (value: unknown, report: Report) => T | undefined
 
 function field<T, R extends boolean>(required: R, expected: string, convert: Convert<T>) {
@@ -27,18 +28,21 @@ function field<T, R extends boolean>(required: R, expected: string, convert: Con
       if (required) ctx.addIssue({code: 'custom', message: `missing; expected ${expected}`})
       return (required ? z.NEVER : undefined) as Out
     }
+
     let failed = false
     const report: Report = (message, path = []) => {
       failed = true
       ctx.addIssue({code: 'custom', message, path})
     }
+
     let out: T | undefined
     try {
       out = convert(value, report)
-    } catch (err) {
-      if (!(err instanceof RangeError)) throw err
-      report(err.message)
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error
+      report(error.message)
     }
+
     if (!failed && out === undefined) report(`expected ${expected}, got ${describeValue(value)}`)
     return (failed ? z.NEVER : out) as Out
   })
@@ -56,18 +60,20 @@ const name: Convert<string> = (value, report) => {
   if (typeof value === 'number') {
     // YAML turned it into a number; say so rather than claim digits are not allowed.
     report(`expected a string, got ${value}; put the name in quotes`)
-    return undefined
+    return
   }
+
   if (value === RESERVED_PROCESS_NAME) {
     report(RESERVED_NAME_MESSAGE)
-    return undefined
+    return
   }
+
   return typeof value === 'string' && PROCESS_NAME_PATTERN.test(value) ? value : undefined
 }
 
 const args: Convert<string[]> = (value, report) => {
   if (typeof value === 'string') return splitArgs(value)
-  if (!Array.isArray(value)) return undefined
+  if (!Array.isArray(value)) return
   return value.map((item, i) => {
     if (typeof item === 'string' || typeof item === 'number') return String(item)
     report(`expected a string or number, got ${describeValue(item)}`, [i])
@@ -76,7 +82,7 @@ const args: Convert<string[]> = (value, report) => {
 }
 
 const env: Convert<Record<string, string>> = (value, report) => {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return
   const vars = new Map<string, string>()
   for (const [key, item] of Object.entries(value)) {
     if (key === '' || key.includes('=') || key.includes('\0')) {
@@ -87,6 +93,7 @@ const env: Convert<Record<string, string>> = (value, report) => {
       report(`expected a string, number or true/false, got ${describeValue(item)}`, [key])
     }
   }
+
   return Object.fromEntries(vars)
 }
 
@@ -101,7 +108,7 @@ const duration: Convert<number> = (value) =>
   typeof value === 'string' || typeof value === 'number' ? parseDuration(value) : undefined
 
 const signal: Convert<NodeJS.Signals> = (value) => {
-  if (typeof value !== 'string') return undefined
+  if (typeof value !== 'string') return
   const upper = value.trim().toUpperCase()
   const full = upper.startsWith('SIG') ? upper : `SIG${upper}`
   return SIGNALS.has(full) ? (full as NodeJS.Signals) : undefined
@@ -111,16 +118,17 @@ const isExitCode = (value: unknown): value is number => integer(0, 255)(value, (
 
 const exitCodes: Convert<number[]> = (value, report) => {
   if (isExitCode(value)) return [value]
-  if (!Array.isArray(value)) return undefined
-  value.forEach((code, i) => {
+  if (!Array.isArray(value)) return
+  for (const [i, code] of value.entries()) {
     if (!isExitCode(code)) report(`expected an exit code from 0 to 255, got ${describeValue(code)}`, [i])
-  })
+  }
+
   return value as number[]
 }
 
 const MIN_LOG_SIZE = 1024
 const logSize: Convert<number> = (value) => {
-  if (typeof value !== 'string' && typeof value !== 'number') return undefined
+  if (typeof value !== 'string' && typeof value !== 'number') return
   const bytes = parseSize(value)
   // Below 1K rotation would happen on nearly every line, which is never what anyone wants.
   if (bytes < MIN_LOG_SIZE)
@@ -163,11 +171,11 @@ export const configSchema = z.strictObject(
     processes: z
       .array(processEntry, {
         error: (issue) =>
-          issue.code !== 'invalid_type'
-            ? undefined
-            : issue.input === undefined
+          issue.code === 'invalid_type'
+            ? issue.input === undefined
               ? 'missing; expected a list of processes'
-              : `expected a list of processes, got ${describeValue(issue.input)}`,
+              : `expected a list of processes, got ${describeValue(issue.input)}`
+            : undefined,
       })
       .min(1, {error: 'expected at least one process, got an empty list'}),
   },

@@ -7,22 +7,22 @@
  */
 import {readFile} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
-import {LineCounter, parseDocument, type Document} from 'yaml'
+import {type Document, LineCounter, parseDocument} from 'yaml'
 
 import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE, RESERVED_NAME_MESSAGE, RESERVED_PROCESS_NAME} from '../model/names.js'
 import {completeSpec, type ProcessSpec, type ProcessSpecInput} from '../model/process-spec.js'
 import {configSchema, PROCESS_KEYS, type ProcessEntry} from './fields.js'
-import {findNode, formatPath, numberSource, positionOf, type Path} from './positions.js'
-import {ConfigError, wholeInputError, type ConfigProblem} from './problems.js'
+import {findNode, formatPath, numberSource, type Path, positionOf} from './positions.js'
+import {ConfigError, type ConfigProblem, wholeInputError} from './problems.js'
 import {nameFromScript, resolveInterpreter, resolveScript} from './script-resolution.js'
 import {unknownKeyMessage} from './suggestions.js'
 
-export {ConfigError, formatProblem, type ConfigProblem} from './problems.js'
+export {ConfigError, type ConfigProblem, formatProblem} from './problems.js'
 export {splitArgs} from './split-args.js'
 export {MAX_DURATION_MS, parseDuration, parseSize} from './units.js'
 
 function readFailure(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code
+  const {code} = err as NodeJS.ErrnoException
   if (code === 'ENOENT') return 'no such file; pass -c FILE or create it (see examples/tspm.yaml)'
   if (code === 'EACCES' || code === 'EPERM') return 'cannot read the file (permission denied)'
   if (code === 'EISDIR') return 'is a folder; expected a YAML file'
@@ -37,8 +37,8 @@ export async function loadConfigFile(file: string): Promise<ProcessSpec[]> {
   let source: string
   try {
     source = await readFile(configPath, 'utf8')
-  } catch (err) {
-    throw wholeFile(readFailure(err))
+  } catch (error) {
+    throw wholeFile(readFailure(error))
   }
 
   const lineCounter = new LineCounter()
@@ -58,14 +58,15 @@ export async function loadConfigFile(file: string): Promise<ProcessSpec[]> {
       }),
     )
   }
+
   if (doc.contents === null) throw wholeFile('expected a "processes:" list, got an empty file')
 
   let data: unknown
   try {
     data = doc.toJS()
-  } catch (err) {
+  } catch (error) {
     // e.g. the alias-count guard against "billion laughs" documents.
-    throw wholeFile(`cannot read the YAML: ${(err as Error).message}`)
+    throw wholeFile(`cannot read the YAML: ${(error as Error).message}`)
   }
 
   const problems: ConfigProblem[] = []
@@ -86,14 +87,14 @@ export async function loadConfigFile(file: string): Promise<ProcessSpec[]> {
   }
 
   // Checked on the raw data so a duplicate is reported even when other keys are wrong too.
-  const processes = (data as {processes?: unknown} | null)?.processes
+  const processes = (data as null | {processes?: unknown})?.processes
   if (Array.isArray(processes)) {
     const firstSeen = new Map<string, {index: number; line: number}>()
-    processes.forEach((entry: unknown, index) => {
-      const entryName = (entry as {name?: unknown} | null)?.name
-      if (typeof entryName !== 'string') return
+    for (const [index, entry] of processes.entries()) {
+      const entryName = (entry as null | {name?: unknown})?.name
+      if (typeof entryName !== 'string') continue
       const path = ['processes', index, 'name']
-      const node = findNode(doc, path).node
+      const {node} = findNode(doc, path)
       const first = firstSeen.get(entryName)
       if (first === undefined) firstSeen.set(entryName, {index, line: positionOf(node, lineCounter).line})
       else
@@ -102,7 +103,7 @@ export async function loadConfigFile(file: string): Promise<ProcessSpec[]> {
           node,
           `duplicate name ${JSON.stringify(entryName)}, already used by processes[${first.index}] on line ${first.line}`,
         )
-    })
+    }
   }
 
   if (problems.length > 0 || !result.success) {
@@ -111,7 +112,7 @@ export async function loadConfigFile(file: string): Promise<ProcessSpec[]> {
   }
 
   const baseDir = dirname(configPath)
-  return result.data.processes.map((entry, index) => resolveEntry(entry, index, doc, baseDir, configPath))
+  return result.data.processes.map((entry, index) => resolveEntry(entry, {index, doc, baseDir, configPath}))
 }
 
 /**
@@ -132,10 +133,7 @@ function syntaxMessage(code: string, message: string): string {
 
 function resolveEntry(
   entry: ProcessEntry,
-  index: number,
-  doc: Document,
-  baseDir: string,
-  configPath: string,
+  {index, doc, baseDir, configPath}: {index: number; doc: Document; baseDir: string; configPath: string},
 ): ProcessSpec {
   const cwd = entry.cwd === undefined ? baseDir : resolve(baseDir, entry.cwd)
   const original = (path: Path, value: string) => numberSource(doc, ['processes', index, ...path]) ?? value
@@ -176,15 +174,15 @@ export function specForScript(script: string, options: ScriptOptions): ProcessSp
   }
 
   let processName: string
-  if (options.name !== undefined) {
+  if (options.name === undefined) {
+    processName = nameFromScript(script)
+    if (processName === RESERVED_PROCESS_NAME) throw fail(script, `${RESERVED_NAME_MESSAGE}; pass --name NAME`)
+    if (processName === '') throw fail(script, 'cannot make a process name from the script name; pass --name NAME')
+  } else {
     if (!PROCESS_NAME_PATTERN.test(options.name))
       throw fail('--name', `expected ${PROCESS_NAME_RULE}, got ${JSON.stringify(options.name)}`)
     if (options.name === RESERVED_PROCESS_NAME) throw fail('--name', RESERVED_NAME_MESSAGE)
     processName = options.name
-  } else {
-    processName = nameFromScript(script)
-    if (processName === RESERVED_PROCESS_NAME) throw fail(script, `${RESERVED_NAME_MESSAGE}; pass --name NAME`)
-    if (processName === '') throw fail(script, 'cannot make a process name from the script name; pass --name NAME')
   }
 
   return buildSpec({

@@ -1,5 +1,5 @@
 /** Positions: map a data path such as ['processes', 1, 'kill_timeout'] back to its node in the YAML. */
-import {isAlias, isMap, isScalar, isSeq, type Document, type LineCounter} from 'yaml'
+import {type Document, isAlias, isMap, isScalar, isSeq, type LineCounter} from 'yaml'
 
 export type Path = readonly PropertyKey[]
 
@@ -31,15 +31,17 @@ export function findNode(doc: Document, path: Path): Found {
     } else if (isSeq(node) && typeof segment === 'number') {
       next = node.items[segment]
     }
+
     if (next === undefined || next === null) return {node, key, complete: false}
     node = next
     key = nextKey
   }
+
   return {node, key, complete: true}
 }
 
 export function positionOf(node: unknown, lineCounter: LineCounter): {line: number; column: number} {
-  const offset = (node as {range?: [number, number, number]} | null)?.range?.[0] ?? 0
+  const offset = (node as null | {range?: [number, number, number]})?.range?.[0] ?? 0
   const {line, col} = lineCounter.linePos(offset)
   return {line, column: col}
 }

@@ -23,6 +23,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
   readonly exitCode = ExitCode.usage
   readonly code = 'bad_config'
+
   constructor(readonly problems: ConfigProblem[]) {
     super(problems.map(formatProblem).join('\n'))
   }

@@ -16,10 +16,11 @@ export function splitArgs(line: string): string[] {
       inWord = false
       continue
     }
+
     inWord = true
     if (ch === "'") {
       const end = line.indexOf("'", i + 1)
-      if (end < 0) throw unmatched()
+      if (end === -1) throw unmatched()
       word += line.slice(i + 1, end)
       i = end
     } else if (ch === '"') {
@@ -28,6 +29,7 @@ export function splitArgs(line: string): string[] {
         if (line[j] === '\\' && (line[j + 1] === '"' || line[j + 1] === '\\')) j++
         word += line[j]
       }
+
       if (j >= line.length) throw unmatched()
       i = j
     } else if (ch === '\\' && i + 1 < line.length) {
@@ -36,6 +38,7 @@ export function splitArgs(line: string): string[] {
       word += ch
     }
   }
+
   if (inWord) words.push(word)
   return words
 }

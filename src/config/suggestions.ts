@@ -2,23 +2,23 @@
 
 /** PM2 options a migrating user is likely to bring along; a "did you mean" would only mislead. */
 const PM2_ONLY_KEYS = new Set([
-  'instances',
-  'exec_mode',
-  'watch',
-  'ignore_watch',
-  'max_memory_restart',
-  'out_file',
-  'error_file',
-  'log_file',
-  'merge_logs',
-  'log_date_format',
-  'time',
-  'node_args',
-  'interpreter_args',
   'cron_restart',
-  'namespace',
-  'wait_ready',
+  'error_file',
+  'exec_mode',
+  'ignore_watch',
+  'instances',
+  'interpreter_args',
   'listen_timeout',
+  'log_date_format',
+  'log_file',
+  'max_memory_restart',
+  'merge_logs',
+  'namespace',
+  'node_args',
+  'out_file',
+  'time',
+  'wait_ready',
+  'watch',
 ])
 
 export function unknownKeyMessage(key: string, known: readonly string[]): string {
@@ -28,6 +28,7 @@ export function unknownKeyMessage(key: string, known: readonly string[]): string
       return 'unknown key; the top level holds "processes" and, for shared YAML anchors, keys starting with "x-"'
     }
   }
+
   if (PM2_ONLY_KEYS.has(key) && known.includes('name')) return 'unknown key; this PM2 option is not supported by tspm'
   let best: string | undefined
   let bestDistance = Infinity
@@ -35,6 +36,7 @@ export function unknownKeyMessage(key: string, known: readonly string[]): string
     const distance = editDistance(key.toLowerCase(), candidate)
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance]
   }
+
   // Allow roughly one typo per three letters; beyond that the "suggestion" is a random key.
   const close = best !== undefined && bestDistance <= Math.max(1, Math.floor(key.length / 3))
   return close ? `unknown key; did you mean "${best}"?` : 'unknown key'
@@ -53,5 +55,6 @@ function editDistance(a: string, b: string): number {
       d[i]![j] = best
     }
   }
+
   return d[a.length]![b.length]!
 }

@@ -26,7 +26,7 @@ export function describeValue(value: unknown): string {
  * number string counts as ms, a fraction like "1.5s" is allowed). Throws a RangeError whose message
  * reads "expected ..., got ..." so callers can show it as is.
  */
-export function parseDuration(value: string | number): number {
+export function parseDuration(value: number | string): number {
   let ms: number | undefined
   if (typeof value === 'number') {
     if (Number.isInteger(value) && value >= 0) ms = value
@@ -34,10 +34,12 @@ export function parseDuration(value: string | number): number {
     const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i.exec(value.trim())
     if (match) ms = Math.round(Number(match[1]) * DURATION_UNITS[(match[2] ?? 'ms').toLowerCase()]!)
   }
+
   if (ms === undefined) throw new RangeError(`expected milliseconds, got ${describeValue(value)}`)
   if (ms > MAX_DURATION_MS) {
     throw new RangeError(`expected at most ${MAX_DURATION_MS} ms (about 24 days), got ${describeValue(value)}`)
   }
+
   return ms
 }
 
@@ -45,7 +47,7 @@ export function parseDuration(value: string | number): number {
  * Bytes from a non-negative integer or a string like "512K", "10M", "10MB", "1G" (case-insensitive,
  * binary units: 1K = 1024). Throws a RangeError with an "expected ..., got ..." message.
  */
-export function parseSize(value: string | number): number {
+export function parseSize(value: number | string): number {
   let bytes: number | undefined
   if (typeof value === 'number') {
     if (Number.isInteger(value) && value >= 0) bytes = value
@@ -54,8 +56,10 @@ export function parseSize(value: string | number): number {
     const match = /^(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:i?b)?|b)?$/i.exec(value.trim())
     if (match) bytes = Math.round(Number(match[1]) * SIZE_UNITS[(match[2] ?? '').toLowerCase()]!)
   }
+
   if (bytes === undefined || !Number.isSafeInteger(bytes)) {
     throw new RangeError(`expected bytes or a size like "10M", got ${describeValue(value)}`)
   }
+
   return bytes
 }

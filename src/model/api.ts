@@ -1,9 +1,9 @@
+import type {ProcessSpec} from './process-spec.js'
 /**
  * The control API under /v1 on $TSPM_HOME/tspm.sock (HTTP/1.1 with JSON bodies): what the CLI and
  * the supervisor say to each other. Types only, shared by both sides; neither side's internals.
  */
 import type {DesiredState, ProcessSnapshot} from './process-state.js'
-import type {ProcessSpec} from './process-spec.js'
 
 export type {DesiredState, ProcessSnapshot, ProcessStatus} from './process-state.js'
 

@@ -44,7 +44,11 @@ export const processSpecSchema = z.strictObject({
   stop_signal: signalNameSchema.default('SIGTERM'),
   stop_exit_codes: z.array(z.number().int().min(0).max(255)).default(() => []),
   /** Bytes. */
-  max_log_size: z.number().int().min(1024).default(10 * 1024 * 1024),
+  max_log_size: z
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * 1024 * 1024),
   log_files: z.number().int().min(1).max(100).default(5),
   /** Absolute path of the config file the process came from, if any. */
   config_file: absolutePath.optional(),
@@ -56,8 +60,11 @@ export type ProcessSpecInput = z.input<typeof processSpecSchema>
 
 /** The keys a user may set with a default, and those defaults (derived from the schema). */
 export const PROCESS_DEFAULTS = (() => {
-  const {name: _name, script: _script, cwd: _cwd, ...defaults} = processSpecSchema.parse({name: 'x', script: 'x', cwd: '/'})
-  return Object.freeze(defaults)
+  const defaults: Partial<ProcessSpec> = processSpecSchema.parse({name: 'x', script: 'x', cwd: '/'})
+  delete defaults.name
+  delete defaults.script
+  delete defaults.cwd
+  return Object.freeze(defaults as Omit<ProcessSpec, 'cwd' | 'name' | 'script'>)
 })()
 
 /**

@@ -30,8 +30,9 @@ export async function lookupUser(name: string): Promise<SystemUser> {
       },
     )
   }
+
   // name:password:uid:gid:gecos:home:shell
-  const [, , uid, gid, , home] = entry
+  const [uid, gid, home] = [entry[2], entry[3], entry[5]]
   const groupName = (await lookup('group', gid))?.[0]
   // A group name that is no plain name (directory services allow "Domain Users") is written as its gid.
   const group = groupName !== undefined && USER_NAME_PATTERN.test(groupName) ? groupName : gid
@@ -61,7 +62,7 @@ async function lookup(database: Database, key: string): Promise<string[] | undef
 }
 
 /** One entry's fields; undefined when not found; 'unavailable' when there is no getent. */
-function getent(database: Database, key: string): Promise<string[] | undefined | 'unavailable'> {
+function getent(database: Database, key: string): Promise<'unavailable' | string[] | undefined> {
   return new Promise((resolve) => {
     execFile('getent', [database, key], {timeout: 10_000}, (error, stdout) => {
       if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') resolve('unavailable')
@@ -80,5 +81,6 @@ async function lookupInFile(file: string, key: string): Promise<string[] | undef
     if (fields.length < 3) continue
     if (fields[0] === key || (byId && fields[2] === key)) return fields
   }
+
   return undefined
 }

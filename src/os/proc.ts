@@ -1,4 +1,4 @@
-import {readFileSync, readdirSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 
 /** What /proc/<pid>/stat tells about one process (Linux). */
 export interface ProcStat {
@@ -25,6 +25,7 @@ export function readProcStat(pid: number): ProcStat | undefined {
   } catch {
     return undefined
   }
+
   // The command name is in parentheses and may itself contain spaces or parentheses.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
   // fields[0] is field 3 of proc(5).
@@ -65,6 +66,7 @@ export function scanProcessGroups(): Map<number, ProcStat[]> {
     if (members) members.push(stat)
     else groups.set(stat.pgrp, [stat])
   }
+
   return groups
 }
 
@@ -74,7 +76,7 @@ export function processGroupMembers(pgid: number): ProcStat[] {
 }
 
 /** Sends a signal to a whole process group; false when the group no longer exists. */
-export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+export function signalGroup(pgid: number, signal: 0 | NodeJS.Signals): boolean {
   try {
     process.kill(-pgid, signal)
     return true

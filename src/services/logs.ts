@@ -1,9 +1,10 @@
 import {closeSync, existsSync, openSync, readSync, statSync} from 'node:fs'
 
 import type {Output} from '../cli/errors.js'
+
 import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE} from '../model/names.js'
-import {logFilePaths, type HomePaths} from '../store/home.js'
+import {type HomePaths, logFilePaths} from '../store/home.js'
 
 export interface LogsRequest {
   name: string
@@ -20,27 +21,38 @@ export interface LogsRequest {
  */
 export async function showLogs(paths: HomePaths, request: LogsRequest, output: Output): Promise<{files: string[]}> {
   if (!PROCESS_NAME_PATTERN.test(request.name)) {
-    throw new TspmError(`"${request.name}" is not a process name (${PROCESS_NAME_RULE})`, {exit: ExitCode.usage, code: 'usage'})
+    throw new TspmError(`"${request.name}" is not a process name (${PROCESS_NAME_RULE})`, {
+      exit: ExitCode.usage,
+      code: 'usage',
+    })
   }
+
   const logs = logFilePaths(paths.logsDir, request.name)
   const streams = request.stream ? [logs[request.stream]] : [logs.out, logs.err]
   const files = streams.filter((file) => existsSync(file))
   if (files.length === 0) {
-    throw new TspmError(`no logs for "${request.name}" in ${paths.logsDir}; see \`tspm list\` for the names`, {code: 'unknown_process'})
+    throw new TspmError(`no logs for "${request.name}" in ${paths.logsDir}; see \`tspm list\` for the names`, {
+      code: 'unknown_process',
+    })
   }
+
   const headed = streams.length > 1
   for (const file of files) {
     if (headed) output.log(`==> ${file} <==`)
     for (const line of tailLines(file, request.lines)) output.log(line)
   }
+
   if (!request.follow) return {files}
 
-  const stops = files.map((file) => followFile(file, (text) => process.stdout.write(headed ? prefixLines(text, file) : text)))
+  const stops = files.map((file) =>
+    followFile(file, (text) => process.stdout.write(headed ? prefixLines(text, file) : text)),
+  )
   await new Promise<void>((resolve) => {
     const finish = () => {
       for (const stop of stops) stop()
       resolve()
     }
+
     process.once('SIGINT', finish)
     process.once('SIGTERM', finish)
   })
@@ -70,6 +82,7 @@ export function tailLines(path: string, count: number): string[] {
       text = buffer.toString('utf8') + text
       newlines = text.split('\n').length - 1
     }
+
     const lines = text.split('\n')
     if (lines.at(-1) === '') lines.pop()
     return lines.slice(-count)
@@ -90,6 +103,7 @@ export function followFile(path: string, onData: (text: string) => void, interva
       ino = current.ino
       offset = 0
     }
+
     if (current.size <= offset) return
     const fd = openSync(path, 'r')
     try {

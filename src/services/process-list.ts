@@ -1,7 +1,8 @@
-import {SupervisorClient} from '../client/supervisor-client.js'
 import type {Output} from '../cli/errors.js'
 import type {ProcessInfo} from '../model/api.js'
 import type {HomePaths} from '../store/home.js'
+
+import {SupervisorClient} from '../client/supervisor-client.js'
 import {colourEnabled} from '../views/format.js'
 import {renderProcessTable} from '../views/process-table.js'
 

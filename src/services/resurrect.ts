@@ -1,11 +1,12 @@
 import {spawn} from 'node:child_process'
 
 import type {Output} from '../cli/errors.js'
-import {SupervisorClient} from '../client/supervisor-client.js'
 import type {HealthResponse} from '../model/api.js'
+import type {HomePaths} from '../store/home.js'
+
+import {SupervisorClient} from '../client/supervisor-client.js'
 import {ExitCode} from '../model/exit-codes.js'
 import {hasSupervisorFlags, resurrectCommand} from '../model/supervisor-runtime.js'
-import type {HomePaths} from '../store/home.js'
 
 export interface ResurrectResult {
   /** The supervisor the saved list went to. */
@@ -29,34 +30,46 @@ export async function resurrect(paths: HomePaths, output: Output): Promise<Resur
     const {runSupervisorProcess} = await import('../supervisor/main.js')
     return runSupervisorProcess({paths, mode: 'foreground', restore: true})
   }
+
   process.exitCode = await runWithSupervisorFlags(paths)
   return {pid: 0, started: [], already_running: []}
 }
 
-async function restoreInto(client: SupervisorClient, health: HealthResponse, paths: HomePaths, output: Output): Promise<ResurrectResult> {
+async function restoreInto(
+  client: SupervisorClient,
+  health: HealthResponse,
+  paths: HomePaths,
+  output: Output,
+): Promise<ResurrectResult> {
   const {loadDump} = await import('../store/dump.js')
   const saved = loadDump(paths)
   for (const warning of saved.warnings) output.warn(warning)
   // Run by a foreground supervisor of its own at its start (supervisor/main.ts), or by a user.
   const ownSupervisor = process.env.TSPM_RESTORE_INTO === String(health.pid)
   if (saved.source === 'none') {
-    output.note(`no saved list at ${paths.dumpFile}: ${ownSupervisor ? 'running with no processes' : 'nothing to bring back'} (save one with \`tspm save\`)`)
+    output.note(
+      `no saved list at ${paths.dumpFile}: ${ownSupervisor ? 'running with no processes' : 'nothing to bring back'} (save one with \`tspm save\`)`,
+    )
     return {pid: health.pid, started: [], already_running: []}
   }
+
   if (ownSupervisor) output.note(`restoring ${saved.processes.length} saved process(es) from ${saved.file}`)
   const {results} = await client.start(saved.processes)
   const named = (outcome: string) => results.filter((result) => result.outcome === outcome).map((result) => result.name)
   const started = named('started')
   const running = named('already-running')
   if (ownSupervisor) {
-    for (const result of results) output.log(`${result.name}: ${result.outcome}${result.error ? ` (${result.error})` : ''}`)
+    for (const result of results)
+      output.log(`${result.name}: ${result.outcome}${result.error ? ` (${result.error})` : ''}`)
   } else {
     output.log(
       `a supervisor already runs for TSPM_HOME=${paths.home} (pid ${health.pid}): started ${started.length > 0 ? started.join(', ') : 'nothing'}` +
         (running.length > 0 ? `; already running: ${running.join(', ')}` : ''),
     )
-    for (const result of results) if (result.outcome === 'failed') output.warn(result.error ?? `${result.name} failed to start`)
+    for (const result of results)
+      if (result.outcome === 'failed') output.warn(result.error ?? `${result.name} failed to start`)
   }
+
   return {pid: health.pid, started, already_running: running}
 }
 

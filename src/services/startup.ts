@@ -1,19 +1,25 @@
+import type {Config} from '@oclif/core'
+
 import {spawn} from 'node:child_process'
 import {chownSync, existsSync, mkdirSync, rmdirSync} from 'node:fs'
 import {dirname} from 'node:path'
 
-import type {Config} from '@oclif/core'
-
 import type {Output} from '../cli/errors.js'
+import type {StartupContext, StartupPlatform, StartupStep} from '../startup/platform.js'
+
 import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {DEFAULT_SERVICE_NAME} from '../model/names.js'
 import {resolveContext, type ResolvedContext} from '../startup/context.js'
 import {waitForSupervisor} from '../startup/hand-over.js'
 import {checkServiceName, checkUserName} from '../startup/names.js'
-import type {StartupContext, StartupPlatform, StartupStep} from '../startup/platform.js'
 import {choosePlatform, collectPlatforms} from '../startup/platforms.js'
 import {progressStyleFor, runSteps} from '../startup/run-steps.js'
-import {readStartupRecord, removeStartupRecord, type StartupRecord, writeStartupRecord} from '../store/startup-record.js'
+import {
+  readStartupRecord,
+  removeStartupRecord,
+  type StartupRecord,
+  writeStartupRecord,
+} from '../store/startup-record.js'
 
 export type {StartupRecord} from '../store/startup-record.js'
 
@@ -69,6 +75,7 @@ export async function installStartup(request: StartupRequest, output: Output): P
       {exit: ExitCode.failure, code: 'platform_not_running'},
     )
   }
+
   const statusHint = platform.statusHint(context)
   const record = (): StartupRecord => ({
     platform: platform.name,
@@ -125,16 +132,24 @@ export async function removeStartup(request: StartupRequest, output: Output): Pr
       {exit: ExitCode.failure, code: 'not_installed'},
     )
   }
+
   if (request.platform !== undefined && request.platform !== record.platform) {
     throw new TspmError(
       `${located.paths.startupFile} says the ${record.platform} service "${record.service_name}" was installed, not ${request.platform}; run \`tspm unstartup ${record.platform}\`; nothing was changed`,
       {exit: ExitCode.usage, code: 'platform_mismatch'},
     )
   }
+
   const platform = await choosePlatform(await installedPlatforms(request, output), record.platform)
   const {paths} = located
   const context: StartupContext = {...located.context, serviceName: record.service_name}
-  requireRoot(platform, context, ['unstartup', platform.name, '-u', context.user.name, ...(output.json ? ['--json'] : [])])
+  requireRoot(platform, context, [
+    'unstartup',
+    platform.name,
+    '-u',
+    context.user.name,
+    ...(output.json ? ['--json'] : []),
+  ])
   const steps: StartupStep[] = [
     ...platform.uninstallSteps(context, record),
     {title: `Remove ${paths.startupFile}`, run: () => removeStartupRecord(paths)},
@@ -152,7 +167,10 @@ function checkNames(request: StartupRequest): void {
   if (request.userFlag !== undefined) checkUserName(request.userFlag, '-u/--user')
 }
 
-async function prepare(request: StartupRequest, output: Output): Promise<{platform: StartupPlatform; resolved: ResolvedContext}> {
+async function prepare(
+  request: StartupRequest,
+  output: Output,
+): Promise<{platform: StartupPlatform; resolved: ResolvedContext}> {
   checkNames(request)
   const platform = await choosePlatform(await installedPlatforms(request, output), request.platform)
   const resolved = await resolveContext(contextRequest(request))
@@ -197,7 +215,7 @@ function userCanRunTspm(context: StartupContext): StartupStep {
   return {
     title: `Check that ${user.name} can run ${runtime} ${tspmEntry}`,
     async run(output) {
-      const result = await new Promise<{code: number | null; output: string}>((resolve, reject) => {
+      const result = await new Promise<{code: null | number; output: string}>((resolve, reject) => {
         const child = spawn(runtime, [tspmEntry, '--version'], {
           cwd: '/',
           uid: user.uid,
@@ -207,8 +225,12 @@ function userCanRunTspm(context: StartupContext): StartupStep {
           timeout: 30_000,
         })
         let text = ''
-        child.stdout.on('data', (chunk) => (text += chunk))
-        child.stderr.on('data', (chunk) => (text += chunk))
+        child.stdout.on('data', (chunk) => {
+          text += chunk
+        })
+        child.stderr.on('data', (chunk) => {
+          text += chunk
+        })
         child.once('error', reject)
         child.once('close', (code) => resolve({code, output: text.trim()}))
       })
@@ -218,6 +240,7 @@ function userCanRunTspm(context: StartupContext): StartupStep {
             `install Node and tspm where ${user.name} can read them (for example a global npm install), then run startup from there`,
         )
       }
+
       output(result.output.split('\n')[0] ?? '')
     },
   }
@@ -235,6 +258,7 @@ function createTspmHome(context: StartupContext): StartupStep {
           {exit: ExitCode.usage, code: 'bad_home'},
         )
       }
+
       mkdirSync(tspmHome, {mode: 0o700})
       if (context.isRoot) chownSync(tspmHome, user.uid, user.gid)
     },

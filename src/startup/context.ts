@@ -3,15 +3,15 @@ import {statSync} from 'node:fs'
 import {delimiter, dirname, isAbsolute, join, resolve} from 'node:path'
 
 import {ExitCode, TspmError} from '../model/exit-codes.js'
-import {homePaths, type HomePaths} from '../store/home.js'
 import {PROCESS_DEFAULTS} from '../model/process-spec.js'
 import {resurrectCommand, TSPM_ENTRY} from '../model/supervisor-runtime.js'
+import {currentUserName, lookupUser} from '../os/passwd.js'
 import {writeFileAtomic} from '../store/atomic-file.js'
 import {loadDump} from '../store/dump.js'
+import {homePaths, type HomePaths} from '../store/home.js'
 import {createHandOverStep} from './hand-over.js'
 import {checkPrintable, checkUserName, hasControlCharacter} from './names.js'
-import {currentUserName, lookupUser} from '../os/passwd.js'
-import {STARTUP_API_VERSION, type CommandResult, type StartupContext} from './platform.js'
+import {type CommandResult, STARTUP_API_VERSION, type StartupContext} from './platform.js'
 import {loadTemplateRenderer} from './template.js'
 import {createToolkit} from './toolkit.js'
 
@@ -49,11 +49,11 @@ export async function resolveContext(request: ContextRequest): Promise<ResolvedC
   const userName = request.userFlag ?? (fromSudo ? env.SUDO_USER! : await currentUserName())
   checkUserName(
     userName,
-    request.userFlag !== undefined
-      ? '-u/--user'
-      : fromSudo
+    request.userFlag === undefined
+      ? fromSudo
         ? 'from SUDO_USER; name the user with -u'
-        : 'the current user; name the user with -u',
+        : 'the current user; name the user with -u'
+      : '-u/--user',
   )
   const user = await lookupUser(userName)
   checkPrintable(user.home, `the home folder of ${user.name}`)
@@ -80,6 +80,7 @@ export async function resolveContext(request: ContextRequest): Promise<ResolvedC
     if (!(error instanceof TspmError)) throw error
     dumpProblem = error
   }
+
   const maxKillTimeoutMs = Math.max(PROCESS_DEFAULTS.kill_timeout, ...savedKillTimeouts)
   const renderTemplate = await loadTemplateRenderer()
 
@@ -101,7 +102,15 @@ export async function resolveContext(request: ContextRequest): Promise<ResolvedC
     exec: runProgram,
     writeFile,
     handOverStep: () => createHandOverStep({paths, user, runtime, tspmEntry, path, maxKillTimeoutMs}),
-    toolkit: createToolkit({tspmHome, tspmHomeFromEnv, runtime, tspmEntry, force: request.force, exec: runProgram, writeFile}),
+    toolkit: createToolkit({
+      tspmHome,
+      tspmHomeFromEnv,
+      runtime,
+      tspmEntry,
+      force: request.force,
+      exec: runProgram,
+      writeFile,
+    }),
   }
   return {context, paths, tspmHomeFromEnv, dumpProblem}
 }
@@ -114,12 +123,14 @@ function checkHomeOwner(tspmHome: string, userName: string, uid: number): void {
   } catch {
     return
   }
+
   if (!stat.isDirectory()) {
     throw new TspmError(
       `TSPM_HOME=${tspmHome} is not a directory; point TSPM_HOME at a folder of ${userName}; nothing was changed`,
       {exit: ExitCode.usage, code: 'bad_home'},
     )
   }
+
   if (stat.uid !== uid) {
     throw new TspmError(
       `TSPM_HOME=${tspmHome} belongs to uid ${stat.uid}, not to ${userName} (uid ${uid}), and the service runs as ${userName}; ` +
@@ -141,6 +152,7 @@ export function bakedPath(runtime: string, callerPath: string): string {
     if (!isAbsolute(entry) || hasControlCharacter(entry) || kept.includes(entry)) continue
     kept.push(entry)
   }
+
   return kept.join(delimiter)
 }
 

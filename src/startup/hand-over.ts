@@ -1,13 +1,15 @@
 import {spawn} from 'node:child_process'
 import {chownSync, closeSync, existsSync, openSync} from 'node:fs'
+import {setTimeout as delay} from 'node:timers/promises'
+
+import type {HomePaths} from '../store/home.js'
+import type {StartupStep, StartupUser} from './platform.js'
 
 import {SupervisorClient} from '../client/supervisor-client.js'
 import {ExitCode, TspmError} from '../model/exit-codes.js'
-import type {HomePaths} from '../store/home.js'
-import {loadDump} from '../store/dump.js'
-import {isAlive} from '../os/proc.js'
 import {resurrectCommand} from '../model/supervisor-runtime.js'
-import type {StartupStep, StartupUser} from './platform.js'
+import {isAlive} from '../os/proc.js'
+import {loadDump} from '../store/dump.js'
 
 const POLL_MS = 100
 /** Added to the largest kill_timeout: the supervisor stops its apps in parallel, then exits. */
@@ -41,6 +43,7 @@ export function createHandOverStep(input: HandOverInput): StartupStep {
         output('no supervisor runs for this TSPM_HOME; nothing to hand over')
         return
       }
+
       const saved = loadDump(paths)
       const running = await client.list()
       // Nothing saved but something running: stopping it would lose those processes for good.
@@ -50,6 +53,7 @@ export function createHandOverStep(input: HandOverInput): StartupStep {
           {exit: ExitCode.failure, code: 'not_saved'},
         )
       }
+
       const savedNames = new Set(saved.processes.map(({spec}) => spec.name))
       const unsaved = running.map((info) => info.name).filter((name) => !savedNames.has(name))
       await client.shutdown()
@@ -63,6 +67,7 @@ export function createHandOverStep(input: HandOverInput): StartupStep {
           )
         await delay(POLL_MS)
       }
+
       output(
         `stopped the supervisor that ran (pid ${health.pid}); the service brings back the ${saved.processes.length} saved process(es)` +
           (unsaved.length > 0 ? `; not saved, so not brought back: ${unsaved.join(', ')}` : ''),
@@ -105,8 +110,4 @@ export async function waitForSupervisor(paths: HomePaths, timeoutMs: number = AN
       throw new TspmError(`no supervisor answered on ${paths.socket} within ${timeoutMs / 1000} s`)
     await delay(POLL_MS)
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }

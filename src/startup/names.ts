@@ -1,10 +1,9 @@
 import {ExitCode, TspmError} from '../model/exit-codes.js'
-
 import {SERVICE_NAME_PATTERN, USER_NAME_PATTERN} from '../model/names.js'
 
-
 // C0 and C1 controls and DEL: no service definition format can hold them on one line.
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL_CHARACTER = /[\u0000-\u001F\u007F-\u009F]/
 
 export function checkUserName(name: string, where: string): string {
   if (!USER_NAME_PATTERN.test(name)) {
@@ -13,6 +12,7 @@ export function checkUserName(name: string, where: string): string {
       {exit: ExitCode.usage, code: 'bad_user'},
     )
   }
+
   return name
 }
 
@@ -23,6 +23,7 @@ export function checkServiceName(name: string): string {
       {exit: ExitCode.usage, code: 'bad_service_name'},
     )
   }
+
   return name
 }
 
@@ -37,6 +38,7 @@ export function checkPrintable(value: string, what: string): string {
       },
     )
   }
+
   return value
 }
 

@@ -50,7 +50,7 @@ export interface DefinitionFileSpec {
   /** Its exact mode (0644 for a unit, 0755 for an init script). */
   mode: number
   /** What it holds, rendered for this context. */
-  render(): string | Promise<string>
+  render(): Promise<string> | string
   /** The TSPM_HOME a file at `path` was written for, read back from its text; undefined when tspm did not write it. */
   tspmHomeOf(text: string): string | undefined
   /** A check of the rendered text by the platform's own tool, run on a copy under its real file name in a private folder. */
@@ -162,7 +162,7 @@ export interface StartupPlatform {
   /** Whether installing for this context needs root. */
   needsRoot(context: StartupContext): boolean
   /** The service definition, for `--print` and for the install. */
-  render(context: StartupContext): string | Promise<string>
+  render(context: StartupContext): Promise<string> | string
   installSteps(context: StartupContext): StartupStep[]
   uninstallSteps(context: StartupContext, record: StartupRecord): StartupStep[]
   /** The command that starts the installed service (`sudo systemctl start tspm`): `tspm start` shows it when the service is down. */

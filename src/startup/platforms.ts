@@ -38,6 +38,7 @@ export async function collectPlatforms(config: Config): Promise<InstalledPlatfor
       }
     }
   }
+
   platforms.sort((a, b) => a.name.localeCompare(b.name))
   return {platforms, problems}
 }
@@ -50,9 +51,20 @@ function whyUnusable(candidate: unknown): string | undefined {
   if (platform.apiVersion !== STARTUP_API_VERSION) {
     return `"${platform.name}" was written for version ${JSON.stringify(platform.apiVersion ?? 'unknown')} of tspm's startup platform API, and this tspm speaks version ${STARTUP_API_VERSION}; update the plugin`
   }
-  for (const method of ['detect', 'unitPath', 'needsRoot', 'render', 'installSteps', 'uninstallSteps', 'startCommand', 'statusHint']) {
+
+  for (const method of [
+    'detect',
+    'unitPath',
+    'needsRoot',
+    'render',
+    'installSteps',
+    'uninstallSteps',
+    'startCommand',
+    'statusHint',
+  ]) {
     if (typeof platform[method] !== 'function') return `"${platform.name}" has no ${method}()`
   }
+
   return undefined
 }
 
@@ -77,9 +89,11 @@ export async function choosePlatform(
       },
     )
   }
+
   for (const platform of installed) {
     if (await platform.detect()) return platform
   }
+
   throw new TspmError(
     `no installed startup platform detects its init system on this machine (installed: ${list}); name one, as in \`tspm startup systemd\`, or install a plugin for yours with \`tspm plugins install tspm-<name>\``,
     {exit: ExitCode.usage, code: 'no_platform_detected'},

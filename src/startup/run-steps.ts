@@ -1,14 +1,15 @@
 import type {ListrLogLevels, LoggerFieldOptions} from 'listr2'
 
-import {ExitCode, TspmError} from '../model/exit-codes.js'
 import type {StartupStep} from './platform.js'
+
+import {ExitCode, TspmError} from '../model/exit-codes.js'
 
 /**
  * How progress is shown: Listr2's live task list on a terminal, one line per finished step when
  * the output is a file or a pipe (logs, CI), nothing with --json. Always on stderr: stdout is
  * the command's answer.
  */
-export type ProgressStyle = 'live' | 'lines' | 'silent'
+export type ProgressStyle = 'lines' | 'live' | 'silent'
 
 export function progressStyleFor(json: boolean, stream: NodeJS.WriteStream = process.stderr): ProgressStyle {
   if (json) return 'silent'
@@ -21,7 +22,7 @@ export function progressStyleFor(json: boolean, stream: NodeJS.WriteStream = pro
  */
 export async function runSteps(steps: StartupStep[], style: ProgressStyle): Promise<void> {
   const completed: StartupStep[] = []
-  let failed: {step: StartupStep; error: Error} | undefined
+  let failed: undefined | {step: StartupStep; error: Error}
   try {
     await runAsTaskList(
       steps.map((step) => ({
@@ -33,6 +34,7 @@ export async function runSteps(steps: StartupStep[], style: ProgressStyle): Prom
             failed = {step, error: error as Error}
             throw error
           }
+
           completed.push(step)
         },
       })),
@@ -61,7 +63,7 @@ export async function runSteps(steps: StartupStep[], style: ProgressStyle): Prom
       style,
       // Undo everything that can be undone, even past a failing undo.
       false,
-    ).catch(() => undefined)
+    ).catch(() => {})
   }
 
   const {step, error} = failed
@@ -108,11 +110,16 @@ async function runAsTaskList(tasks: Task[], style: ProgressStyle, exitOnError = 
   const list = new Listr(
     tasks.map((task) => ({
       title: task.title,
-      task: async (_ctx: unknown, wrapper: {output: string; title: string}) => {
-        if (style !== 'lines') return task.run((line) => (wrapper.output = line))
+      async task(_ctx: unknown, wrapper: {output: string; title: string}) {
+        if (style !== 'lines')
+          return task.run((line) => {
+            wrapper.output = line
+          })
         // One line per step: what the step last said goes on its line when it is done.
         let last = ''
-        await task.run((line) => (last = line))
+        await task.run((line) => {
+          last = line
+        })
         if (last) wrapper.title = `${task.title}: ${last}`
       },
       // Keep the last line a step printed (what it found, what it did) once it is done.

@@ -1,5 +1,6 @@
-import {ExitCode, TspmError} from '../model/exit-codes.js'
 import type {TemplateFormat} from './platform.js'
+
+import {ExitCode, TspmError} from '../model/exit-codes.js'
 
 /** The helper every `{{expression}}` is routed through; a name no template would choose. */
 const ESCAPE_HELPER = 'tspm-escape'
@@ -25,6 +26,7 @@ export async function loadTemplateRenderer(): Promise<Renderer> {
         helper(...args.slice(0, -1).flatMap((arg) => (Array.isArray(arg) ? arg.map(asText) : [asText(arg)]))),
       )
     }
+
     const ast = hb.parse(template)
     routeThroughEscape(ast as unknown as AstNode)
     try {
@@ -65,27 +67,50 @@ interface AstNode {
 
 function routeThroughEscape(node: AstNode | undefined): void {
   if (!node) return
-  if (node.type === 'Program') for (const child of node.body ?? []) routeThroughEscape(child)
-  else if (node.type === 'BlockStatement') {
-    routeThroughEscape(node.program)
-    routeThroughEscape(node.inverse)
-  } else if (node.type === 'PartialStatement' || node.type === 'PartialBlockStatement' || node.type === 'DecoratorBlock') {
-    throw new UnsafeTemplateError(`a service template may not use partials or decorators (line ${lineOf(node)})`)
-  } else if (node.type === 'MustacheStatement' && !node.escaped) {
-    throw new UnsafeTemplateError(
-      `a service template may not write a raw value with {{{...}}} or {{&...}} (line ${lineOf(node)}): every value must go through the format's escaping`,
-    )
-  } else if (node.type === 'MustacheStatement') {
-    const {path, params = [], hash, loc} = node
-    // `{{helper a b}}` keeps being a helper call, as a subexpression; `{{value}}` is a plain lookup.
-    const inner = params.length > 0 || hash ? {type: 'SubExpression', path, params, hash, loc} : path
-    node.path = {type: 'PathExpression', data: false, depth: 0, parts: [ESCAPE_HELPER], original: ESCAPE_HELPER, loc}
-    node.params = [inner as AstNode]
-    node.hash = undefined
-    node.escaped = false
+  switch (node.type) {
+    case 'BlockStatement': {
+      routeThroughEscape(node.program)
+      routeThroughEscape(node.inverse)
+
+      break
+    }
+
+    case 'Program': {
+      for (const child of node.body ?? []) routeThroughEscape(child)
+      break
+    }
+
+    case 'DecoratorBlock':
+    case 'PartialBlockStatement':
+    case 'PartialStatement': {
+      throw new UnsafeTemplateError(`a service template may not use partials or decorators (line ${lineOf(node)})`)
+    }
+
+    default: {
+      if (node.type === 'MustacheStatement' && !node.escaped) {
+        throw new UnsafeTemplateError(
+          `a service template may not write a raw value with {{{...}}} or {{&...}} (line ${lineOf(node)}): every value must go through the format's escaping`,
+        )
+      } else if (node.type === 'MustacheStatement') {
+        const {path, params = [], hash, loc} = node
+        // `{{helper a b}}` keeps being a helper call, as a subexpression; `{{value}}` is a plain lookup.
+        const inner = params.length > 0 || hash ? {type: 'SubExpression', path, params, hash, loc} : path
+        node.path = {
+          type: 'PathExpression',
+          data: false,
+          depth: 0,
+          parts: [ESCAPE_HELPER],
+          original: ESCAPE_HELPER,
+          loc,
+        }
+        node.params = [inner as AstNode]
+        node.hash = undefined
+        node.escaped = false
+      }
+    }
   }
 }
 
 function lineOf(node: AstNode): number | string {
-  return (node.loc as {start?: {line?: number}} | undefined)?.start?.line ?? '?'
+  return (node.loc as undefined | {start?: {line?: number}})?.start?.line ?? '?'
 }

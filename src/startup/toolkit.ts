@@ -8,10 +8,12 @@
 import {existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {basename, join} from 'node:path'
+import {setTimeout as delay} from 'node:timers/promises'
+
+import type {CommandResult, DefinitionFile, DefinitionFileSpec, StartupStep, StartupToolkit} from './platform.js'
 
 import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {checkPrintable} from './names.js'
-import type {CommandResult, DefinitionFile, DefinitionFileSpec, StartupStep, StartupToolkit} from './platform.js'
 
 const POLL_MS = 200
 const RUNNING_TIMEOUT_MS = 30_000
@@ -43,6 +45,7 @@ export function createToolkit(input: ToolkitInput): StartupToolkit {
       const said = (result.stderr || result.stdout).trim()
       fail(`${[basename(command), ...args].join(' ')} failed (exit ${result.code})${said ? `: ${said}` : ''}`)
     }
+
     return result
   }
 
@@ -52,7 +55,13 @@ export function createToolkit(input: ToolkitInput): StartupToolkit {
     checkPrintable,
     shellQuote,
     sudoCommand(tspmArgs) {
-      const words = ['sudo', ...(input.tspmHomeFromEnv ? [`TSPM_HOME=${input.tspmHome}`] : []), input.runtime, input.tspmEntry, ...tspmArgs]
+      const words = [
+        'sudo',
+        ...(input.tspmHomeFromEnv ? [`TSPM_HOME=${input.tspmHome}`] : []),
+        input.runtime,
+        input.tspmEntry,
+        ...tspmArgs,
+      ]
       return words.map((word) => shellQuote(word)).join(' ')
     },
     definitionFile: (spec) => definitionFile(spec, input, fail),
@@ -66,7 +75,7 @@ export function createToolkit(input: ToolkitInput): StartupToolkit {
             if (state === 'running') return output(detail)
             if (state === 'failed') fail(`${detail}; see ${hint}`)
             if (Date.now() > deadline) fail(`${detail} after ${timeoutMs / 1000} s; see ${hint}`)
-            await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+            await delay(POLL_MS)
           }
         },
       }
@@ -77,7 +86,7 @@ export function createToolkit(input: ToolkitInput): StartupToolkit {
 function definitionFile(spec: DefinitionFileSpec, input: ToolkitInput, fail: StartupToolkit['fail']): DefinitionFile {
   const name = basename(spec.path)
   let text = ''
-  let previous: {text: string; mode: number} | undefined
+  let previous: undefined | {text: string; mode: number}
   let ours = false
 
   const belongsTo = (found: string | undefined) =>
@@ -91,8 +100,11 @@ function definitionFile(spec: DefinitionFileSpec, input: ToolkitInput, fail: Sta
       const existing = readFileSync(spec.path, 'utf8')
       const installedFor = spec.tspmHomeOf(existing)
       if (installedFor !== input.tspmHome && !input.force) {
-        fail(`${spec.path} already exists and ${belongsTo(installedFor)}; choose another --service-name, or add --force to replace it`)
+        fail(
+          `${spec.path} already exists and ${belongsTo(installedFor)}; choose another --service-name, or add --force to replace it`,
+        )
       }
+
       previous = {text: existing, mode: statSync(spec.path).mode & 0o7777}
       output(`replaces the existing ${spec.path}`)
     },
@@ -143,6 +155,7 @@ function definitionFile(spec: DefinitionFileSpec, input: ToolkitInput, fail: Sta
         if (installedFor !== input.tspmHome) {
           fail(`${spec.path} ${belongsTo(installedFor)}, not to ${input.tspmHome}; it was left alone`)
         }
+
         ours = true
       },
     }),

@@ -24,6 +24,7 @@ export function writeFileAtomic(path: string, data: string, options: {mode?: num
     rmSync(temp, {force: true})
     throw error
   }
+
   closeSync(fd)
   renameSync(temp, path)
   if (durable) fsyncDirectory(dirname(path))

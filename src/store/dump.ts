@@ -2,12 +2,13 @@ import {existsSync, readFileSync, renameSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {z} from 'zod'
 
-import {ExitCode, TspmError} from '../model/exit-codes.js'
-import {ensureHome, type HomePaths} from './home.js'
-import {DESIRED_STATES} from '../model/process-state.js'
-import {processSpecSchema} from '../model/process-spec.js'
 import type {SavedProcess} from '../model/api.js'
+
+import {ExitCode, TspmError} from '../model/exit-codes.js'
+import {processSpecSchema} from '../model/process-spec.js'
+import {DESIRED_STATES} from '../model/process-state.js'
 import {removeStaleTempFiles, writeFileAtomic} from './atomic-file.js'
+import {ensureHome, type HomePaths} from './home.js'
 
 export const DUMP_FORMAT = 'tspm-dump'
 export const DUMP_VERSION = 1
@@ -61,6 +62,7 @@ export function writeDump(paths: HomePaths, processes: SavedProcess[]): {dump: D
       writeFileAtomic(paths.dumpBackup, readFileSync(paths.dumpFile, 'utf8'), {durable: true})
     }
   }
+
   writeFileAtomic(paths.dumpFile, JSON.stringify(dump, null, 2) + '\n', {durable: true})
   return {dump, notes}
 }
@@ -86,6 +88,7 @@ export function loadDump(paths: HomePaths): LoadedDump {
     if (!(error instanceof BrokenDumpError)) throw error
     dumpProblem = error
   }
+
   try {
     const backup = readDump(paths.dumpBackup)
     return {
@@ -111,9 +114,10 @@ export function readDump(file: string): DumpFile {
   try {
     text = readFileSync(file, 'utf8')
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
+    const {code} = error as NodeJS.ErrnoException
     throw new BrokenDumpError(file, '', code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`)
   }
+
   let data: unknown
   try {
     data = JSON.parse(text)
@@ -124,6 +128,7 @@ export function readDump(file: string): DumpFile {
       `not valid JSON (${(error as Error).message}); the file may be truncated`,
     )
   }
+
   const result = dumpSchema.safeParse(data)
   if (result.success) return result.data
   const issue = result.error.issues[0]
@@ -147,12 +152,9 @@ function toSaved(dump: DumpFile): SavedProcess[] {
 }
 
 function formatPath(path: Array<number | string>): string {
-  return (
-    path.reduce<string>(
-      (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${part}` : part),
-      '',
-    ) || '(top level)'
-  )
+  let text = ''
+  for (const part of path) text = typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${part}` : part
+  return text || '(top level)'
 }
 
 /** Line and column of a JSON.parse error, from the position V8 reports (or the end of the text). */
@@ -168,12 +170,13 @@ function placeOfPath(text: string, path: Array<number | string>): string {
   const lineCounter = new LineCounter()
   const document = parseDocument(text, {lineCounter})
   for (let depth = path.length; depth >= 0; depth--) {
-    const node = document.getIn(path.slice(0, depth), true) as {range?: [number, number, number]} | undefined
+    const node = document.getIn(path.slice(0, depth), true) as undefined | {range?: [number, number, number]}
     if (node?.range) {
       const {line, col} = lineCounter.linePos(node.range[0])
       return `${line}:${col}`
     }
   }
+
   return ''
 }
 

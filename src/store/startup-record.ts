@@ -5,10 +5,11 @@
 import {chownSync, existsSync, mkdirSync, readFileSync, rmSync} from 'node:fs'
 import {z} from 'zod'
 
+import type {HomePaths} from './home.js'
+
 import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {PLATFORM_NAME_PATTERN, SERVICE_NAME_PATTERN} from '../model/names.js'
 import {writeFileAtomic} from './atomic-file.js'
-import type {HomePaths} from './home.js'
 
 export const startupRecordSchema = z.object({
   platform: z.string().regex(PLATFORM_NAME_PATTERN, 'is not a platform name tspm startup writes'),
@@ -35,21 +36,26 @@ export type StartupRecord = z.infer<typeof startupRecordSchema>
 export function readStartupRecord(paths: HomePaths): StartupRecord | undefined {
   if (!existsSync(paths.startupFile)) return undefined
   const broken = (why: string) =>
-    new TspmError(`${paths.startupFile} ${why}; fix or remove it (\`tspm startup\` writes it again); nothing was changed`, {
-      exit: ExitCode.badData,
-      code: 'bad_startup_record',
-    })
+    new TspmError(
+      `${paths.startupFile} ${why}; fix or remove it (\`tspm startup\` writes it again); nothing was changed`,
+      {
+        exit: ExitCode.badData,
+        code: 'bad_startup_record',
+      },
+    )
   let data: unknown
   try {
     data = JSON.parse(readFileSync(paths.startupFile, 'utf8'))
   } catch (error) {
     throw broken(`cannot be read (${(error as Error).message})`)
   }
+
   const result = startupRecordSchema.safeParse(data)
   if (!result.success) {
     const issue = result.error.issues[0]!
     throw broken(issue.path.length > 0 ? `has a bad ${issue.path.join('.')}: ${issue.message}` : issue.message)
   }
+
   return result.data
 }
 

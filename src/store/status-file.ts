@@ -5,9 +5,10 @@
  */
 import {readFileSync} from 'node:fs'
 
-import {writeFileAtomic} from './atomic-file.js'
 import type {HomePaths} from './home.js'
 import type {StatusEntry, StatusFile} from './status-schema.js'
+
+import {writeFileAtomic} from './atomic-file.js'
 
 export type {StatusEntry, StatusFile} from './status-schema.js'
 
@@ -23,19 +24,20 @@ export function writeStatusFile(paths: HomePaths, status: StatusFile): void {
  * schema, so the supervisor stays free of the schema library.
  */
 export function readStatusFile(paths: HomePaths): StatusFile | undefined {
-  let parsed: Partial<StatusFile> | null
+  let parsed: null | Partial<StatusFile>
   try {
-    parsed = JSON.parse(readFileSync(paths.statusFile, 'utf8')) as Partial<StatusFile> | null
+    parsed = JSON.parse(readFileSync(paths.statusFile, 'utf8')) as null | Partial<StatusFile>
   } catch {
     return undefined
   }
+
   if (!parsed || !Array.isArray(parsed.processes)) return undefined
   const processes = parsed.processes.filter((entry): entry is StatusEntry => isStoppable(entry))
   return {...(parsed as StatusFile), processes}
 }
 
 function isStoppable(entry: unknown): boolean {
-  const candidate = entry as Partial<StatusEntry> | null
+  const candidate = entry as null | Partial<StatusEntry>
   return (
     typeof candidate?.name === 'string' &&
     (candidate.pid === null || Number.isInteger(candidate.pid)) &&

@@ -2,7 +2,7 @@ import type {Server} from 'node:net'
 
 import {API_PREFIX, type ApiErrorBody, type HealthResponse, type StartRequest} from '../model/api.js'
 import {createJsonServer, type JsonRequest, type JsonResponse} from './json-http-server.js'
-import {UnknownProcessError, type Supervisor} from './supervisor.js'
+import {type Supervisor, UnknownProcessError} from './supervisor.js'
 
 class ApiError extends Error {
   constructor(
@@ -40,32 +40,49 @@ export function createApiServer(
       .map(decodeURIComponent)
     const key = `${request.method} ${parts[0]}${parts.length > 1 ? '/:name' : ''}${parts.length > 2 ? `/${parts[2]}` : ''}`
     switch (key) {
-      case 'GET health':
+      case 'DELETE processes/:name': {
+        return {status: 200, body: {names: await supervisor.delete(parts[1])}}
+      }
+
+      case 'GET health': {
         return {status: 200, body: health()}
-      case 'GET processes':
+      }
+
+      case 'GET processes': {
         return {status: 200, body: supervisor.list()}
+      }
+
+      case 'GET saved': {
+        return {status: 200, body: supervisor.saved()}
+      }
+
       case 'POST processes': {
         const body = parseJson(request.body) as StartRequest
         if (!Array.isArray(body?.processes)) throw new ApiError(400, 'bad_request', 'expected {"processes": [...]}')
         return {status: 200, body: await supervisor.start(body.processes)}
       }
-      case 'POST processes/:name/stop':
-        return {status: 200, body: {names: await supervisor.stop(parts[1])}}
-      case 'POST processes/:name/restart':
+
+      case 'POST processes/:name/restart': {
         return {status: 200, body: {names: await supervisor.restart(parts[1])}}
-      case 'DELETE processes/:name':
-        return {status: 200, body: {names: await supervisor.delete(parts[1])}}
-      case 'GET saved':
-        return {status: 200, body: supervisor.saved()}
-      case 'POST shutdown':
+      }
+
+      case 'POST processes/:name/stop': {
+        return {status: 200, body: {names: await supervisor.stop(parts[1])}}
+      }
+
+      case 'POST shutdown': {
         if (searchParams.get('if_idle') === '1' && supervisor.size > 0) {
           throw new ApiError(409, 'busy', `the supervisor manages ${supervisor.size} process(es); not stopped`)
         }
+
         // Answer once every app is down; the supervisor leaves right after.
         await supervisor.shutdown()
-        return {status: 200, body: {pid: process.pid}, after: () => void shutdown()}
-      default:
+        return {status: 200, body: {pid: process.pid}, after: () => shutdown()}
+      }
+
+      default: {
         throw new ApiError(404, 'not_found', `no such endpoint: ${request.method} ${pathname}`)
+      }
     }
   }
 

@@ -35,41 +35,45 @@ const REASONS: Record<number, string> = {
 export function createJsonServer(handle: (request: JsonRequest) => Promise<JsonResponse>): Server {
   return createServer((socket) => {
     let buffered = Buffer.alloc(0)
-    let head: {method: string; target: string; length: number; headEnd: number} | undefined
+    let head: undefined | {method: string; target: string; length: number; headEnd: number}
     socket.on('error', () => socket.destroy())
     socket.on('data', (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk])
       if (!head) {
         const headEnd = buffered.indexOf('\r\n\r\n')
-        if (headEnd < 0) {
+        if (headEnd === -1) {
           if (buffered.length > MAX_HEAD_BYTES)
             reply(socket, {status: 431, body: error('too_large', 'request head too large')})
           return
         }
+
         const parsed = parseHead(buffered.subarray(0, headEnd).toString('latin1'))
         if ('status' in parsed) {
           reply(socket, parsed)
           return
         }
+
         head = {...parsed, headEnd: headEnd + 4}
       }
+
       if (buffered.length - head.headEnd < head.length) return
       const body = buffered.subarray(head.headEnd, head.headEnd + head.length)
       socket.pause()
       handle({method: head.method, target: head.target, body}).then(
         (response) => reply(socket, response),
-        (failure: Error) => reply(socket, {status: 500, body: error('internal', failure.message)}),
+        (error_: Error) => reply(socket, {status: 500, body: error('internal', error_.message)}),
       )
     })
   })
 }
 
-function parseHead(text: string): {method: string; target: string; length: number} | JsonResponse {
+function parseHead(text: string): JsonResponse | {method: string; target: string; length: number} {
   const [requestLine, ...headerLines] = text.split('\r\n')
   const [method, target, version] = requestLine.split(' ')
   if (!method || !target?.startsWith('/') || !version?.startsWith('HTTP/1.')) {
     return {status: 400, body: error('bad_request', 'expected an HTTP/1.1 request line')}
   }
+
   let length = 0
   for (const line of headerLines) {
     const colon = line.indexOf(':')
@@ -84,6 +88,7 @@ function parseHead(text: string): {method: string; target: string; length: numbe
       if (length > MAX_BODY_BYTES) return {status: 413, body: error('too_large', 'request body too large')}
     }
   }
+
   return {method, target, length}
 }
 

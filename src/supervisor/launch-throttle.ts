@@ -1,5 +1,5 @@
-import type {Clock} from './clock.js'
 import type {ProcStat} from '../os/proc.js'
+import type {Clock} from './clock.js'
 
 /** How often the throttle looks at the apps that are starting up, while any is. */
 const POLL_MS = 5
@@ -49,6 +49,7 @@ export class LaunchThrottle {
       this.deps.signalGroup(pid, 'SIGSTOP')
       this.waiting.push(pid)
     }
+
     this.schedulePoll()
   }
 
@@ -88,11 +89,13 @@ export class LaunchThrottle {
         now - app.since >= STARTUP_MAX_MS
       if (startedUp) this.starting.delete(pid)
     }
+
     while (this.waiting.length > 0 && this.starting.size < this.deps.slots) {
       const pid = this.waiting.shift()!
       this.deps.signalGroup(pid, 'SIGCONT')
       this.occupySlot(pid)
     }
+
     this.schedulePoll()
   }
 }

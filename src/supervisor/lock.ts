@@ -1,4 +1,4 @@
-import {openSync, readFileSync, rmSync, writeSync, closeSync} from 'node:fs'
+import {closeSync, openSync, readFileSync, rmSync, writeSync} from 'node:fs'
 
 import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {isSameProcess, readProcStat} from '../os/proc.js'
@@ -31,14 +31,16 @@ export function acquirePidLock(pidFile: string, home: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
+
     const holder = readPidLock(pidFile)
     if (holder && isSameProcess(holder.pid, holder.startTime)) throw new SupervisorAlreadyRunningError(holder.pid, home)
     rmSync(pidFile, {force: true})
   }
+
   throw new Error(`cannot take the lock ${pidFile}: it keeps changing; is another supervisor starting?`)
 }
 
-export function readPidLock(pidFile: string): {pid: number; startTime: number} | undefined {
+export function readPidLock(pidFile: string): undefined | {pid: number; startTime: number} {
   try {
     const [pid, startTime] = readFileSync(pidFile, 'utf8').trim().split(/\s+/).map(Number)
     return Number.isInteger(pid) && pid > 0 ? {pid, startTime: startTime || 0} : undefined

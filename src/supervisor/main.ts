@@ -7,9 +7,10 @@
 import {spawn} from 'node:child_process'
 
 import type {HealthResponse} from '../model/api.js'
+import type {HomePaths} from '../store/home.js'
+
 import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {TSPM_ENTRY} from '../model/supervisor-runtime.js'
-import type {HomePaths} from '../store/home.js'
 import {runSupervisor, timestamped} from './run.js'
 
 export interface SupervisorProcessOptions {
@@ -34,14 +35,16 @@ export async function runSupervisorProcess(options: SupervisorProcessOptions): P
     running = await runSupervisor({paths, mode})
   } catch (error) {
     timestamped(`supervisor failed to start: ${(error as Error).message}`)
+    // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- the supervisor's own process ends here
     process.exit(error instanceof TspmError ? error.exitCode : ExitCode.failure)
   }
 
   let exitCode: number = ExitCode.ok
   const stop = (signal: NodeJS.Signals) => {
     timestamped(`received ${signal}`)
-    void running.shutdown()
+    running.shutdown().catch(() => {})
   }
+
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const) process.on(signal, stop)
   // No terminal to hang up on; a SIGHUP must not take the apps' supervisor down.
   process.on('SIGHUP', () => timestamped('received SIGHUP; ignored'))
@@ -58,7 +61,9 @@ export async function runSupervisorProcess(options: SupervisorProcessOptions): P
       await running.shutdown()
     }
   }
+
   await running.closed
+  // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- the supervisor's own process ends here
   process.exit(exitCode)
 }
 

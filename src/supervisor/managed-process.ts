@@ -1,13 +1,17 @@
 import type {ChildProcess, SpawnOptions} from 'node:child_process'
 
-import {readEnvFile} from '../config/dotenv.js'
-import {logFilePaths} from '../store/home.js'
+import {once} from 'node:events'
+import {setTimeout as delay} from 'node:timers/promises'
+
 import type {DesiredState, ProcessSnapshot, ProcessStatus} from '../model/api.js'
 import type {ProcessSpec} from '../model/process-spec.js'
 import type {Clock} from './clock.js'
-import {noteOutputBytes, noteProcessExit} from './memory.js'
 import type {LaunchThrottle} from './launch-throttle.js'
+
+import {readEnvFile} from '../config/dotenv.js'
 import {askGroupToStop, processGroupMembers, readProcStat, signalGroup} from '../os/proc.js'
+import {logFilePaths} from '../store/home.js'
+import {noteOutputBytes, noteProcessExit} from './memory.js'
 import {RestartPolicy} from './restart-policy.js'
 import {RotatingLog} from './rotating-log.js'
 
@@ -45,11 +49,11 @@ export class ManagedProcess {
   desired: DesiredState = 'stopped'
   restarts = 0
   private child: ChildProcess | undefined
-  private pid: number | null = null
-  private procStartTime: number | null = null
-  private startedAt: number | null = null
+  private pid: null | number = null
+  private procStartTime: null | number = null
+  private startedAt: null | number = null
   private lastExit: ProcessSnapshot['last_exit'] = null
-  private lastError: string | null = null
+  private lastError: null | string = null
   private policy: RestartPolicy
   private restartTimer: unknown
   private cancelPacedRestart: (() => void) | undefined
@@ -105,6 +109,7 @@ export class ManagedProcess {
       this.deps.clock.clearTimeout(this.restartTimer)
       this.restartTimer = undefined
     }
+
     this.cancelPacedRestart?.()
     this.cancelPacedRestart = undefined
     if (this.child && this.pid !== null) {
@@ -112,6 +117,7 @@ export class ManagedProcess {
       await this.stopping
       return
     }
+
     if (this.status !== 'errored' || this.desired === 'stopped') this.setStatus('stopped')
   }
 
@@ -179,7 +185,7 @@ export class ManagedProcess {
     })
 
     let ended = false
-    const onEnd = (code: number | null, signal: NodeJS.Signals | null, error?: Error) => {
+    const onEnd = (code: null | number, signal: NodeJS.Signals | null, error?: Error) => {
       if (ended) return
       ended = true
       if (child.pid !== undefined) deps.launchThrottle?.forget(child.pid)
@@ -189,8 +195,10 @@ export class ManagedProcess {
         this.fail(`${spec.name}: cannot start ${command}: ${error.message}`)
         return
       }
+
       this.onRunEnded(child, code, signal)
     }
+
     child.once('error', (error) => onEnd(null, null, error))
     child.once('exit', (code, signal) => onEnd(code, signal))
     if (this.pid === null) return // spawn failed; 'error' follows
@@ -198,12 +206,12 @@ export class ManagedProcess {
     this.setStatus('online')
   }
 
-  private onRunEnded(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+  private onRunEnded(child: ChildProcess, code: null | number, signal: NodeJS.Signals | null): void {
     if (child !== this.child) return
     noteProcessExit()
     const {clock} = this.deps
     const uptimeMs = this.startedAt === null ? 0 : clock.now() - this.startedAt
-    const pid = this.pid
+    const {pid} = this
     this.lastExit = {code, signal, at: clock.now()}
     if (this.stopping) return // stopGroup finishes the job
 
@@ -216,6 +224,13 @@ export class ManagedProcess {
     const decision = this.policy.onExit({uptimeMs, exitCode: code})
     const how = signal ? `signal ${signal}` : `code ${code}`
     switch (decision.action) {
+      case 'errored': {
+        this.lastError = `${this.name} crashed ${decision.unstableRuns} times in a row, each within min_uptime (${this.spec.min_uptime} ms); restart it by hand`
+        this.deps.log(this.lastError)
+        this.setStatus('errored')
+        break
+      }
+
       case 'restart': {
         this.deps.log(`${this.name} exited with ${how} after ${uptimeMs} ms; restarting in ${decision.delayMs} ms`)
         this.setStatus('waiting-restart')
@@ -226,19 +241,15 @@ export class ManagedProcess {
             this.restarts++
             this.launch()
           }
+
           this.cancelPacedRestart = (this.deps.paceRestart ?? restartNow)(restart)
         }, decision.delayMs)
         break
       }
+
       case 'stop': {
         this.deps.log(`${this.name} exited with ${how}; not restarting (${decision.reason})`)
         this.setStatus('stopped')
-        break
-      }
-      case 'errored': {
-        this.lastError = `${this.name} crashed ${decision.unstableRuns} times in a row, each within min_uptime (${this.spec.min_uptime} ms); restart it by hand`
-        this.deps.log(this.lastError)
-        this.setStatus('errored')
         break
       }
     }
@@ -258,8 +269,11 @@ export class ManagedProcess {
     const killTimer = clock.setTimeout(() => signalGroup(pgid, 'SIGKILL'), this.spec.kill_timeout)
     await leaderGone
     while (groupAlive(pgid) && clock.now() < deadline) {
-      await new Promise<void>((resolve) => clock.setTimeout(resolve, GROUP_POLL_MS))
+      await new Promise<void>((resolve) => {
+        clock.setTimeout(resolve, GROUP_POLL_MS)
+      })
     }
+
     clock.clearTimeout(killTimer)
     if (groupAlive(pgid)) signalGroup(pgid, 'SIGKILL')
     await drainOutput(child)
@@ -298,8 +312,8 @@ const DRAIN_TIMEOUT_MS = 1000
 async function drainOutput(child: ChildProcess): Promise<void> {
   const streams = [child.stdout, child.stderr].filter((stream) => stream && !stream.readableEnded && !stream.destroyed)
   await Promise.race([
-    Promise.all(streams.map((stream) => new Promise((resolve) => stream!.once('close', resolve)))),
-    new Promise((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS).unref()),
+    Promise.all(streams.map((stream) => once(stream!, 'close').catch(() => {}))),
+    delay(DRAIN_TIMEOUT_MS, undefined, {ref: false}),
   ])
   for (const stream of streams) stream!.destroy()
 }

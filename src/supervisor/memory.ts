@@ -29,6 +29,7 @@ export function noteProcessExit(): void {
   // A full collection: gc() without options (V8 here ignores {type: 'major'}).
   collectGarbage()
 }
+
 export function noteOutputBytes(count: number): void {
   outputBytes += count
   if (outputBytes < OUTPUT_BYTES_PER_COLLECTION) return

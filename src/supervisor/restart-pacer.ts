@@ -26,6 +26,7 @@ export class RestartPacer {
       restart()
       return () => {}
     }
+
     this.queue.push(restart)
     this.drainTimer ??= this.clock.setTimeout(() => this.drain(), this.windowStart + this.windowMs - this.clock.now())
     return () => {
@@ -47,6 +48,7 @@ export class RestartPacer {
       this.startedInWindow++
       this.queue.shift()!()
     }
+
     if (this.queue.length > 0) this.drainTimer = this.clock.setTimeout(() => this.drain(), this.windowMs)
   }
 }

@@ -13,9 +13,9 @@ export type RestartPolicyFields = Pick<
 >
 
 export type ExitDecision =
+  | {action: 'errored'; unstableRuns: number}
   | {action: 'restart'; delayMs: number}
   | {action: 'stop'; reason: 'autorestart-off' | 'stop-exit-code'}
-  | {action: 'errored'; unstableRuns: number}
 
 /**
  * Decides what follows a run that ended on its own (not stopped by the user). Pure apart from
@@ -27,7 +27,7 @@ export class RestartPolicy {
 
   constructor(private readonly fields: RestartPolicyFields) {}
 
-  onExit(run: {uptimeMs: number; exitCode: number | null}): ExitDecision {
+  onExit(run: {uptimeMs: number; exitCode: null | number}): ExitDecision {
     const {fields} = this
     if (!fields.autorestart) return {action: 'stop', reason: 'autorestart-off'}
     if (run.exitCode !== null && fields.stop_exit_codes.includes(run.exitCode)) {

@@ -26,11 +26,12 @@ export class RotatingLog {
       // Fill the current file up to its last whole line that fits; if no line end fits, a file
       // that already has content rotates first, and an empty one takes the cut as it comes.
       const lineEnd = rest.subarray(0, Math.max(room, 0)).lastIndexOf(NEWLINE)
-      const head = lineEnd >= 0 ? lineEnd + 1 : this.size > 0 ? 0 : room
+      const head = lineEnd === -1 ? (this.size > 0 ? 0 : room) : lineEnd + 1
       if (head > 0) this.append(rest.subarray(0, head))
       rest = rest.subarray(head)
       this.rotate()
     }
+
     if (rest.length > 0) this.append(rest)
   }
 
@@ -62,6 +63,7 @@ export class RotatingLog {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
       }
     }
+
     renameSync(this.path, `${this.path}.1`)
     this.fd = openSync(this.path, 'a', 0o640)
     this.size = 0

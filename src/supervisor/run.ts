@@ -1,8 +1,10 @@
-import {spawn} from 'node:child_process'
-import {readFileSync, rmSync} from 'node:fs'
 import type {Server} from 'node:net'
 
+import {spawn} from 'node:child_process'
+import {readFileSync, rmSync} from 'node:fs'
+
 import type {HealthResponse} from '../model/api.js'
+
 import {ensureHome, type HomePaths} from '../store/home.js'
 import {isoTimestamp, systemClock} from './clock.js'
 import {createApiServer} from './http-api.js'
@@ -62,7 +64,9 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Running
   }
 
   let resolveClosed: () => void
-  const closed = new Promise<void>((resolve) => (resolveClosed = resolve))
+  const closed = new Promise<void>((resolve) => {
+    resolveClosed = resolve
+  })
   let shuttingDown: Promise<void> | undefined
   const shutdown = (): Promise<void> => {
     shuttingDown ??= (async () => {

@@ -1,13 +1,10 @@
 import {availableParallelism} from 'node:os'
+import {setTimeout as delay} from 'node:timers/promises'
 
-import type {HomePaths} from '../store/home.js'
-import type {ProcessSpec} from '../model/process-spec.js'
-import {readStatusFile, STATUS_FORMAT_VERSION, writeStatusFile, type StatusFile} from '../store/status-file.js'
 import type {ProcessInfo, SavedProcess, StartResponse} from '../model/api.js'
-import {isoTimestamp, type Clock} from './clock.js'
-import {ManagedProcess, type SpawnFunction} from './managed-process.js'
-import {RestartPacer} from './restart-pacer.js'
-import {LaunchThrottle} from './launch-throttle.js'
+import type {ProcessSpec} from '../model/process-spec.js'
+import type {HomePaths} from '../store/home.js'
+
 import {
   askGroupToStop,
   CLOCK_TICKS_PER_SECOND,
@@ -16,6 +13,11 @@ import {
   scanProcessGroups,
   signalGroup,
 } from '../os/proc.js'
+import {readStatusFile, STATUS_FORMAT_VERSION, type StatusFile, writeStatusFile} from '../store/status-file.js'
+import {type Clock, isoTimestamp} from './clock.js'
+import {LaunchThrottle} from './launch-throttle.js'
+import {ManagedProcess, type SpawnFunction} from './managed-process.js'
+import {RestartPacer} from './restart-pacer.js'
 
 /** Automatic restarts across all apps: at most two per core in any 100 ms (see RestartPacer). */
 const RESTARTS_PER_WINDOW = 2 * availableParallelism()
@@ -50,7 +52,6 @@ export class Supervisor {
   private readonly cpuSamples = new Map<number, {ticks: number; at: number}>()
   private statusWriteScheduled = false
   private shuttingDown: Promise<void> | undefined
-
   private readonly restartPacer: RestartPacer
   private readonly launchThrottle: LaunchThrottle
 
@@ -75,17 +76,22 @@ export class Supervisor {
         results.push({name: spec.name, outcome: 'already-running'})
         continue
       }
+
       const managed = existing ?? this.add(spec)
       if (desired === 'stopped') {
         managed.spec = spec
         results.push({name: spec.name, outcome: 'stopped'})
         continue
       }
+
       managed.start(spec)
       results.push({name: spec.name, outcome: 'started'})
     }
+
     // Spawn failures (missing script, no permission) are reported on the next tick.
-    await new Promise((resolve) => setImmediate(resolve))
+    await new Promise((resolve) => {
+      setImmediate(resolve)
+    })
     for (const result of results) {
       const managed = this.processes.get(result.name)!
       if (result.outcome === 'started' && managed.status === 'errored') {
@@ -93,6 +99,7 @@ export class Supervisor {
         result.error = managed.snapshot().last_error ?? 'failed to start'
       }
     }
+
     return {results}
   }
 
@@ -115,6 +122,7 @@ export class Supervisor {
       managed.dispose()
       this.processes.delete(managed.name)
     }
+
     this.scheduleStatusWrite()
     return selected.map((managed) => managed.name)
   }
@@ -159,6 +167,7 @@ export class Supervisor {
         this.cpuSamples.set(stat.pid, {ticks: stat.cpuTicks, at: now})
         memory = stat.rssPages * PAGE_SIZE
       }
+
       const online = snapshot.status === 'online' && snapshot.started_at !== null
       return {
         ...snapshot,
@@ -200,10 +209,11 @@ export class Supervisor {
     const deadline = Date.now() + Math.max(...orphans.map((entry) => entry.kill_timeout))
     let alive = orphans
     while (alive.length > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50))
+      await delay(50)
       const now = scanProcessGroups()
       alive = alive.filter((entry) => now.has(entry.pid!))
     }
+
     for (const entry of alive) signalGroup(entry.pid!, 'SIGKILL')
     return orphans.map((entry) => `stopped ${entry.name} (pid ${entry.pid}), left running by an earlier supervisor`)
   }

@@ -19,6 +19,7 @@ export function formatBytes(bytes: number): string {
     value /= 1024
     unit++
   }
+
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`
 }
 

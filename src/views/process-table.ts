@@ -1,5 +1,5 @@
-import type {ProcessInfo} from '../model/api.js'
-import type {ProcessStatus} from '../model/api.js'
+import type {ProcessInfo, ProcessStatus} from '../model/api.js'
+
 import {type Colour, formatBytes, formatDuration, renderTable} from './format.js'
 
 const STATUS_COLOURS: Record<ProcessStatus, Colour> = {

@@ -41,8 +41,12 @@ export function runProgram(
     const child = spawn(command, args, {cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk
+    })
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk
+    })
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       reject(
@@ -86,35 +90,39 @@ export class TestHome {
   }
 
   async cleanup(): Promise<void> {
-    await this.run(['kill'], {timeoutMs: 30_000}).catch(() => undefined)
+    await this.run(['kill'], {timeoutMs: 30_000}).catch(() => {})
     for (const pid of this.leftoverPids()) {
       try {
         process.kill(-pid, 'SIGKILL')
       } catch {
         // gone already, or not a group leader
       }
+
       try {
         process.kill(pid, 'SIGKILL')
       } catch {
         // gone already
       }
     }
+
     rmSync(this.home, {recursive: true, force: true})
   }
 
   private leftoverPids(): number[] {
     const pids = [...this.extraPids]
     try {
-      const status = JSON.parse(readFileSync(this.paths.statusFile, 'utf8')) as {processes: Array<{pid: number | null}>}
+      const status = JSON.parse(readFileSync(this.paths.statusFile, 'utf8')) as {processes: Array<{pid: null | number}>}
       for (const entry of status.processes) if (entry.pid) pids.push(entry.pid)
     } catch {
       // no status file
     }
+
     try {
       pids.push(Number(readFileSync(this.paths.pidFile, 'utf8').split(' ')[0]))
     } catch {
       // no pid file
     }
+
     return pids.filter((pid) => Number.isInteger(pid) && pid > 0)
   }
 }

@@ -35,6 +35,7 @@ export class FakeClock implements Clock {
       this.time = due.at
       due.callback()
     }
+
     this.time = until
   }
 }

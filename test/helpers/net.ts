@@ -1,4 +1,4 @@
-import {createServer, connect} from 'node:net'
+import {connect, createServer} from 'node:net'
 
 /** A TCP port nobody listens on right now. */
 export function freePort(): Promise<number> {

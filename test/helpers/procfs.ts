@@ -1,4 +1,4 @@
-import {readFileSync, readdirSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 
 /** Live processes whose environment has NAME=value: every process a supervisor of that TSPM_HOME started. */
 export function processesWithEnv(name: string, value: string): Array<{pid: number; cmdline: string}> {
@@ -15,6 +15,7 @@ export function processesWithEnv(name: string, value: string): Array<{pid: numbe
       // gone meanwhile, or not ours to read
     }
   }
+
   return found
 }
 

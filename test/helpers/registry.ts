@@ -1,14 +1,14 @@
 // A real npm registry for tests: verdaccio on 127.0.0.1 with a random free port, a private
 // storage and config in a temp folder. Offline (no uplink: it serves only what a test publishes),
 // or with an uplink to the registry this machine's npm uses, for everything but tspm's own packages.
-import {spawn, type ChildProcess} from 'node:child_process'
+import {type ChildProcess, spawn} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {WaitAbort, waitFor} from './wait.js'
-import {REPO_ROOT, runProgram, type CliResult} from './cli.js'
+import {type CliResult, REPO_ROOT, runProgram} from './cli.js'
 import {freePort} from './net.js'
+import {WaitAbort, waitFor} from './wait.js'
 
 const VERDACCIO = join(REPO_ROOT, 'node_modules', 'verdaccio', 'bin', 'verdaccio')
 /** Ready in 1 to 3 s, up to 11 s seen on a busy machine: generous, but bounded. */
@@ -16,7 +16,7 @@ const READY_TIMEOUT_MS = 60_000
 const STOP_TIMEOUT_MS = 10_000
 
 /** Served from this registry alone, never looked up upstream: what the tests publish. */
-export const LOCAL_PACKAGES = ['tspm', '@tspm/*', 'tspm-*']
+export const LOCAL_PACKAGES = ['tspm-*']
 
 export interface RegistryOptions {
   /** Pass every package but LOCAL_PACKAGES through to the registry `npm config get registry` names. */
@@ -79,6 +79,7 @@ async function writeConfig(dir: string, uplink: boolean): Promise<{config: strin
   } else {
     packages['**'] = local
   }
+
   const file = join(dir, 'config.yaml')
   // YAML is a superset of JSON: no quoting rules to get wrong for odd paths.
   writeFileSync(file, JSON.stringify(config, null, 2) + '\n')
@@ -100,6 +101,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
         if (!(error instanceof PortTaken)) throw error
       }
     }
+
     throw lastError
   } catch (error) {
     rmSync(dir, {recursive: true, force: true})
@@ -117,9 +119,13 @@ async function launch(dir: string, config: string, env: NodeJS.ProcessEnv, port:
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
-  child.stdout!.on('data', (chunk) => (output += chunk))
-  child.stderr!.on('data', (chunk) => (output += chunk))
-  let exited: {code: number | null; signal: NodeJS.Signals | null} | undefined
+  child.stdout!.on('data', (chunk) => {
+    output += chunk
+  })
+  child.stderr!.on('data', (chunk) => {
+    output += chunk
+  })
+  let exited: undefined | {code: null | number; signal: NodeJS.Signals | null}
   const exit = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
       exited = {code, signal}
@@ -134,7 +140,8 @@ async function launch(dir: string, config: string, env: NodeJS.ProcessEnv, port:
           const message = `verdaccio exited (${exited.code ?? exited.signal}) before it answered on ${url}:\n${output}`
           throw new WaitAbort(message, {cause: /EADDRINUSE/.test(output) ? new PortTaken(message) : undefined})
         }
-        const response = await fetch(`${url}-/ping`, {signal: AbortSignal.timeout(2_000)})
+
+        const response = await fetch(`${url}-/ping`, {signal: AbortSignal.timeout(2000)})
         return response.ok
       },
       {what: `verdaccio to answer ${url}-/ping`, timeoutMs: READY_TIMEOUT_MS, intervalMs: 100},
@@ -174,7 +181,7 @@ async function launch(dir: string, config: string, env: NodeJS.ProcessEnv, port:
         timeoutMs: 120_000,
       })
       expectOk(pack, `npm pack in ${packageDir}`)
-      const [tarball] = readdirSync(tarballs).filter((file) => file.endsWith('.tgz'))
+      const tarball = readdirSync(tarballs).find((file) => file.endsWith('.tgz'))
       if (!tarball) throw new Error(`npm pack in ${packageDir} made no tarball:\n${pack.stdout}${pack.stderr}`)
       const publish = await runProgram(
         'npm',

@@ -29,7 +29,7 @@ export class WaitTimeout extends Error {
   }
 }
 
-type Falsy = false | 0 | '' | null | undefined
+type Falsy = 0 | '' | false | null | undefined
 
 /**
  * Calls `predicate` until it returns a truthy value (which is returned), then
@@ -37,7 +37,7 @@ type Falsy = false | 0 | '' | null | undefined
  * reported on timeout), except for WaitAbort which ends the wait immediately.
  * The predicate is always tried once more at the deadline.
  */
-export async function waitFor<T>(predicate: () => T | Falsy | Promise<T | Falsy>, opts: WaitOptions): Promise<T> {
+export async function waitFor<T>(predicate: () => Falsy | Promise<Falsy | T> | T, opts: WaitOptions): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 30_000
   const intervalMs = opts.intervalMs ?? 100
   const started = Date.now()
@@ -53,21 +53,22 @@ export async function waitFor<T>(predicate: () => T | Falsy | Promise<T | Falsy>
       if (value) return value as T
       lastValue = value
       lastError = undefined
-    } catch (err) {
-      if (err instanceof WaitAbort) throw err
-      lastError = err
+    } catch (error) {
+      if (error instanceof WaitAbort) throw error
+      lastError = error
     }
+
     const now = Date.now()
     if (now >= deadline) break
     await delay(Math.min(intervalMs, deadline - now))
   }
 
   const detail =
-    lastError !== undefined
-      ? `; last error: ${lastError instanceof Error ? lastError.message : String(lastError)}`
-      : `; last value: ${JSON.stringify(lastValue)}`
+    lastError === undefined
+      ? `; last value: ${JSON.stringify(lastValue)}`
+      : `; last error: ${lastError instanceof Error ? lastError.message : String(lastError)}`
   throw new WaitTimeout(
     `Timed out after ${Date.now() - started} ms (${attempts} attempts) waiting for ${opts.what}${detail}`,
-    lastError !== undefined ? {cause: lastError} : undefined,
+    lastError === undefined ? undefined : {cause: lastError},
   )
 }

@@ -33,7 +33,7 @@ async function complete(env: NodeJS.ProcessEnv, words: string[]): Promise<string
     setup.stdout.trim(),
     // The function bash would call on <TAB>: the one `complete -F` bound to tspm.
     'spec=$(complete -p tspm) || { echo "no completion registered for tspm" >&2; exit 3; }',
-    'fn=$(sed -n "s/.*-F \\([^ ]*\\) .*/\\1/p" <<<"$spec")',
+    String.raw`fn=$(sed -n "s/.*-F \([^ ]*\) .*/\1/p" <<<"$spec")`,
     'COMP_WORDS=("$@")',
     'COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))',
     'COMP_LINE="$*"',
@@ -82,11 +82,12 @@ test('bash completion: `tspm st<TAB>` offers start, startup, stop; `tspm startup
 })
 
 test('zsh completion: the generated _tspm passes zsh -n', async (t) => {
-  const zsh = await runProgram('zsh', ['--version'], {timeoutMs: 10_000}).catch(() => undefined)
+  const zsh = await runProgram('zsh', ['--version'], {timeoutMs: 10_000}).catch(() => {})
   if (!zsh || zsh.code !== 0) {
     t.skip('zsh is not installed on this machine (apt-get install zsh); the bash test covers completion')
     return
   }
+
   const {cacheDir} = await generate(t)
   const file = join(cacheDir, 'autocomplete', 'functions', 'zsh', '_tspm')
   assert.ok(existsSync(file), `${file} was not generated`)

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
-import {spawn, type ChildProcess} from 'node:child_process'
+import {type ChildProcess, spawn} from 'node:child_process'
 import {readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {BIN, envelope, jsonResult, REPO_ROOT, TestHome, tempDir} from '../helpers/cli.js'
+import {BIN, envelope, jsonResult, REPO_ROOT, tempDir, TestHome} from '../helpers/cli.js'
 import {isRunning, processesWithEnv, procStartTime} from '../helpers/procfs.js'
 import {waitFor} from '../helpers/wait.js'
 
@@ -12,7 +12,7 @@ const APPS = join(REPO_ROOT, 'test', 'fixtures', 'apps')
 
 interface Listed {
   name: string
-  pid: number | null
+  pid: null | number
   status: string
 }
 
@@ -40,15 +40,19 @@ function readDump(file: string): Dump {
 }
 
 /** `tspm resurrect` in the foreground, as systemd runs it, with its output collected. */
-function startResurrect(home: TestHome): {child: ChildProcess; output: () => string; exited: Promise<number | null>} {
+function startResurrect(home: TestHome): {child: ChildProcess; output: () => string; exited: Promise<null | number>} {
   const env: NodeJS.ProcessEnv = {...process.env, TSPM_HOME: home.home, NO_COLOR: '1'}
   delete env.NODE_EXTRA_CA_CERTS
   const child = spawn(process.execPath, [BIN, 'resurrect'], {env, stdio: ['ignore', 'pipe', 'pipe']})
   home.extraPids.add(child.pid!)
   let output = ''
-  child.stdout!.on('data', (chunk) => (output += chunk))
-  child.stderr!.on('data', (chunk) => (output += chunk))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  child.stdout!.on('data', (chunk) => {
+    output += chunk
+  })
+  child.stderr!.on('data', (chunk) => {
+    output += chunk
+  })
+  const exited = new Promise<null | number>((resolve) => child.once('exit', (code) => resolve(code)))
   return {child, output: () => output, exited}
 }
 
@@ -267,6 +271,7 @@ test('a broken dump.json is reported and left alone; dump.json.bak is used; both
     assert.equal(readFileSync(home.paths.dumpFile, 'utf8'), broken, `${kind}: dump.json is untouched`)
     assert.equal(readFileSync(home.paths.dumpBackup, 'utf8'), backup, `${kind}: dump.json.bak is untouched`)
   }
+
   assert.match(
     await (async () => {
       writeFileSync(home.paths.dumpFile, brokenDumps['wrong field'])
@@ -305,7 +310,7 @@ test('save with nothing to save is refused; --force writes an empty list', async
   const empty = TestHome.forTest(t)
   const resurrect = startResurrect(empty)
   await waitFor(() => resurrect.output().includes('listening on'), {what: 'the empty supervisor'})
-  assert.match(resurrect.output(), /no saved list/)
+  await waitFor(() => /no saved list/.test(resurrect.output()), {what: 'the note that nothing was saved'})
   resurrect.child.kill('SIGINT')
   assert.equal(await resurrect.exited, 0)
 })
@@ -340,7 +345,7 @@ test('kill -9 of `tspm save` at random moments never leaves a broken or mixed du
     const current = (await list(home)).map((p) => p.name).join(',')
 
     const save = spawn(process.execPath, [BIN, 'save'], {env, stdio: 'ignore'})
-    const exited = new Promise<number | null>((resolve) => save.once('exit', (code) => resolve(code)))
+    const exited = new Promise<null | number>((resolve) => save.once('exit', (code) => resolve(code)))
     // Half the kills anywhere in the save, half in its last third, where it writes.
     const killAfter = Math.floor(saveMs * (round % 2 === 0 ? Math.random() * 1.1 : 0.7 + Math.random() * 0.4))
     const timer = setTimeout(() => save.kill('SIGKILL'), killAfter)
@@ -352,6 +357,7 @@ test('kill -9 of `tspm save` at random moments never leaves a broken or mixed du
     assert.ok(now === onDisk || now === current, `round ${round}: dump.json holds the old or the new list, whole`)
     onDisk = now
   }
+
   t.diagnostic(`${completed} of 50 saves finished before their kill`)
 })
 
@@ -384,6 +390,7 @@ test('two TSPM_HOMEs run two independent supervisors side by side', async (t) =>
       assert.ok(statSync(file))
     }
   }
+
   assert.equal((await prod.run(['kill'])).code, 0)
   assert.deepEqual(
     (await list(staging)).map((p) => [p.name, p.status]),

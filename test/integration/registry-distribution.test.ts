@@ -1,25 +1,26 @@
 // The distribution as users get it: the core and its bundled systemd plugin are packed from the
 // built tree and published to a local registry that serves tspm's own packages itself and passes
-// every other package through to the registry this machine's npm uses; then `npm install -g tspm`
+// every other package through to the registry this machine's npm uses; then `npm install -g tspm-cli`
 // into a temp prefix, and the installed copy is used as a user would.
 import assert from 'node:assert/strict'
 import {cpSync, existsSync, lstatSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {jsonResult, REPO_ROOT, runProgram, TestHome, tempDir} from '../helpers/cli.js'
+import {SUPERVISOR_NODE_FLAGS} from '../../src/model/supervisor-runtime.js'
+import {jsonResult, REPO_ROOT, runProgram, tempDir, TestHome} from '../helpers/cli.js'
 import {freePort} from '../helpers/net.js'
 import {oclifDirsEnv, startRegistry} from '../helpers/registry.js'
 import {waitFor} from '../helpers/wait.js'
 
 interface Listed {
   name: string
-  pid: number | null
+  pid: null | number
   status: string
 }
 
 test(
-  'npm install -g tspm from a registry: --version, --help, startup systemd --print, and the example starts, lists and stops',
+  'npm install -g tspm-cli from a registry: --version, --help, startup systemd --print, and the example starts, lists and stops',
   {timeout: 300_000},
   async (t) => {
     const corePackage = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {version: string}
@@ -33,23 +34,23 @@ test(
 
     // With a private npm cache: every package comes through the local registry (about 20 s).
     const prefix = join(root, 'prefix')
-    const install = await runProgram('npm', ['install', '--global', '--prefix', prefix, 'tspm'], {
+    const install = await runProgram('npm', ['install', '--global', '--prefix', prefix, 'tspm-cli'], {
       cwd: root,
       env: registry.npmEnv(),
       timeoutMs: 240_000,
     })
-    assert.equal(install.code, 0, `npm install -g tspm failed:\n${install.stdout}${install.stderr}`)
+    assert.equal(install.code, 0, `npm install -g tspm-cli failed:\n${install.stdout}${install.stderr}`)
 
     // Everything came through the local registry: tspm's packages from it, the others via its uplink.
     const storage = join(registry.dir, 'storage')
-    for (const name of ['tspm', '@tspm/plugin-systemd', '@oclif/core', 'yaml']) {
+    for (const name of ['tspm-cli', 'tspm-systemd', '@oclif/core', 'yaml']) {
       assert.ok(existsSync(join(storage, name, 'package.json')), `the local registry never served ${name}`)
     }
 
-    const installed = join(prefix, 'lib', 'node_modules', 'tspm')
+    const installed = join(prefix, 'lib', 'node_modules', 'tspm-cli')
     // Copies from the registry, not links into this tree.
     assert.equal(lstatSync(installed).isSymbolicLink(), false)
-    const systemdPlugin = join(installed, 'node_modules', '@tspm', 'plugin-systemd')
+    const systemdPlugin = join(installed, 'node_modules', 'tspm-systemd')
     assert.equal(lstatSync(systemdPlugin).isSymbolicLink(), false, 'the systemd plugin was not installed with the core')
 
     const home = TestHome.forTest(t, 'tspm-distribution-home-')
@@ -60,7 +61,7 @@ test(
 
     const version = await run(['--version'])
     assert.equal(version.code, 0, version.stderr)
-    assert.match(version.stdout, new RegExp(`^tspm/${corePackage.version.replaceAll('.', '\\.')} `))
+    assert.match(version.stdout, new RegExp(`^tspm-cli/${corePackage.version.replaceAll('.', String.raw`\.`)} `))
 
     const help = await run(['--help'])
     assert.equal(help.code, 0, help.stderr)
@@ -71,7 +72,9 @@ test(
     assert.equal(unit.code, 0, unit.stderr)
     // The service runs the installed copy.
     assert.ok(
-      unit.stdout.includes(`ExecStart="${process.execPath}" "${join(installed, 'bin', 'run.js')}" resurrect`),
+      unit.stdout.includes(
+        `ExecStart=${[process.execPath, ...SUPERVISOR_NODE_FLAGS, join(installed, 'bin', 'run.js'), 'resurrect'].map((word) => `"${word}"`).join(' ')}`,
+      ),
       unit.stdout,
     )
     assert.ok(unit.stdout.includes(`Environment="TSPM_HOME=${home.home}"`), unit.stdout)
@@ -99,7 +102,7 @@ test(
     assert.deepEqual(listed.map((entry) => entry.name).sort(), ['web', 'worker'])
     const answer = await waitFor(
       async () => {
-        const response = await fetch(`http://127.0.0.1:${port}/`, {signal: AbortSignal.timeout(2_000)})
+        const response = await fetch(`http://127.0.0.1:${port}/`, {signal: AbortSignal.timeout(2000)})
         return response.ok ? ((await response.json()) as {greeting: string; pid: number}) : undefined
       },
       {what: `the example web app on port ${port}`, timeoutMs: 20_000},
@@ -115,6 +118,7 @@ test(
         timeoutMs: 20_000,
       })
     }
+
     const after = await run(['list', '--json'])
     assert.equal(after.code, 0, after.stderr)
     assert.deepEqual(jsonResult(after.stdout), [])

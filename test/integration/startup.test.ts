@@ -7,6 +7,7 @@ import {chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeF
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
 
+import {SUPERVISOR_NODE_FLAGS} from '../../src/model/supervisor-runtime.js'
 import {BIN, type CliResult, envelope, jsonResult, runCli, runProgram, tempDir, TestHome} from '../helpers/cli.js'
 import {openRepoView} from '../helpers/repo-view.js'
 
@@ -61,7 +62,9 @@ describe('startup --print', () => {
     // The runtime's folder first, the caller's absolute entries next; never a relative one.
     assert.ok(pathLine.startsWith(`Environment="PATH=${join(process.execPath, '..')}:${parent}/bin 100%%:`), pathLine)
     assert.doesNotMatch(pathLine, /relative\/bin/)
-    assert.deepEqual(unitLine(unit, 'ExecStart'), [`ExecStart="${process.execPath}" "${BIN}" resurrect`])
+    assert.deepEqual(unitLine(unit, 'ExecStart'), [
+      `ExecStart=${[process.execPath, ...SUPERVISOR_NODE_FLAGS, BIN, 'resurrect'].map((word) => `"${word}"`).join(' ')}`,
+    ])
     assert.deepEqual(unitLine(unit, 'User'), [`User=${unitUser}`])
     assert.deepEqual(unitLine(unit, 'Type'), ['Type=simple'])
     assert.deepEqual(unitLine(unit, 'Restart'), ['Restart=on-failure'])
@@ -185,7 +188,7 @@ describe('bad input is refused before anything is written', () => {
     {skip: isRoot ? false : 'needs root to make a folder of another user'},
     async () => {
       const home = scratch('tspm-foreign-home-')
-      chownSync(home, 65534, 65534)
+      chownSync(home, 65_534, 65_534)
       const result = await runCli(['startup', 'systemd', '--print', '-u', 'root'], {env: {TSPM_HOME: home}})
       assert.equal(result.code, 2)
       assert.match(result.stderr, /belongs to uid 65534, not to root \(uid 0\)/)
@@ -202,7 +205,7 @@ describe('bad input is refused before anything is written', () => {
 
     const printed = await runCli(['startup', 'systemd', '--print', '-u', unitUser], {env: {TSPM_HOME: home}})
     assert.equal(printed.code, 0, printed.stderr)
-    assert.match(printed.stderr, /warning: cannot resurrect/)
+    assert.match(printed.stderr, /Warning: cannot resurrect/)
     assert.match(printed.stdout, /^ExecStart=/m)
   })
 
@@ -221,7 +224,7 @@ describe('bad input is refused before anything is written', () => {
 
   test(
     'installing where systemd is not running changes nothing',
-    {skip: !isRoot ? 'needs root' : systemdRuns ? 'systemd runs here: this would install' : false},
+    {skip: isRoot ? (systemdRuns ? 'systemd runs here: this would install' : false) : 'needs root'},
     async () => {
       const home = join(scratch('tspm-no-systemd-'), 'h')
       const result = await runCli(['startup', 'systemd', '-u', 'root', '--service-name', 'tspm-test-never'], {
@@ -243,7 +246,7 @@ describe('without root', () => {
   function userHome(): string {
     const dir = scratch('tspm-nonroot-')
     chmodSync(dir, 0o700)
-    if (isRoot) chownSync(dir, 65534, 65534)
+    if (isRoot) chownSync(dir, 65_534, 65_534)
     return dir
   }
 
@@ -262,6 +265,7 @@ describe('without root', () => {
       {env},
     )
   }
+
   const user = isRoot ? 'nobody' : unitUser
 
   test('startup prints the exact sudo command, exits 5 and changes nothing', async () => {
@@ -311,9 +315,10 @@ describe('without root', () => {
     mkdirSync(join(home, 'startup'))
     writeFileSync(join(home, 'startup', 'startup.json'), JSON.stringify(record))
     if (isRoot) {
-      chownSync(join(home, 'startup'), 65534, 65534)
-      chownSync(join(home, 'startup', 'startup.json'), 65534, 65534)
+      chownSync(join(home, 'startup'), 65_534, 65_534)
+      chownSync(join(home, 'startup', 'startup.json'), 65_534, 65_534)
     }
+
     const result = await runAsUser(['unstartup'], home)
     assert.equal(result.code, 5, result.stderr)
     assert.ok(
@@ -415,7 +420,16 @@ describe('startup platforms come from plugins', () => {
       'tspm-broken',
       "export default async function () { throw new Error('broken on purpose') }\n",
     )
-    await linkPlugin(dataDir, 'tspm-odd', "export default async function () { return [{name: 'odd'}] }\n")
+    await linkPlugin(
+      dataDir,
+      'tspm-odd',
+      "export default async function () { return [{apiVersion: 1, name: 'odd'}] }\n",
+    )
+    await linkPlugin(
+      dataDir,
+      'tspm-future',
+      "export default async function () { return [{apiVersion: 2, name: 'future'}] }\n",
+    )
     const env = {TSPM_DATA_DIR: dataDir, TSPM_HOME: join(dataDir, 'home')}
 
     const printed = await runCli(['startup', 'systemd', '--print', '-u', unitUser], {env})
@@ -423,11 +437,15 @@ describe('startup platforms come from plugins', () => {
     assert.match(printed.stdout, /^ExecStart=/m)
     assert.match(
       printed.stderr,
-      /warning: the plugin tspm-broken failed to list its startup platforms \(broken on purpose\); it is left out/,
+      /Warning: the plugin tspm-broken failed to list its startup platforms \(broken on purpose\); it is left out/,
     )
     assert.match(
       printed.stderr,
       /the plugin tspm-odd answered a startup platform that cannot be used \("odd" has no detect\(\)\)/,
+    )
+    assert.match(
+      printed.stderr,
+      /the plugin tspm-future answered .*"future" was written for version 2 of tspm's startup platform API, and this tspm speaks version 1; update the plugin/,
     )
 
     const unknown = await runCli(['startup', 'odd', '-u', unitUser], {env})

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {BIN, envelope, jsonResult, REPO_ROOT, TestHome, tempDir} from '../helpers/cli.js'
+import {BIN, envelope, jsonResult, REPO_ROOT, tempDir, TestHome} from '../helpers/cli.js'
 import {freePort, portIsOpen} from '../helpers/net.js'
 import {isRunning, processesWithEnv} from '../helpers/procfs.js'
 import {waitFor} from '../helpers/wait.js'
@@ -14,11 +14,11 @@ const APPS = join(REPO_ROOT, 'test', 'fixtures', 'apps')
 
 interface Listed {
   name: string
-  pid: number | null
+  pid: null | number
   status: string
   restarts: number
   uptime_ms: number
-  last_exit: {code: number | null; signal: string | null} | null
+  last_exit: null | {code: null | number; signal: null | string}
   cpu: number
   memory: number
 }
@@ -108,7 +108,9 @@ test('start, list, crash recovery, stop, logs and kill with real processes', asy
   })
   t.after(() => follow.kill('SIGKILL'))
   let followed = ''
-  follow.stdout.on('data', (chunk) => (followed += chunk))
+  follow.stdout.on('data', (chunk) => {
+    followed += chunk
+  })
   await waitFor(() => /tick \d+\n[^]*tick \d+\n/.test(followed), {what: 'logs --follow to print new ticks'})
   follow.kill('SIGINT')
   assert.equal(await new Promise((resolve) => follow.once('exit', resolve)), 0)
@@ -379,7 +381,7 @@ test('one supervisor per TSPM_HOME; a stale socket is replaced', async (t) => {
   const second = await home.run(['resurrect'], {timeoutMs: 15_000})
   assert.equal(second.code, 0, 'resurrect hands over to the running supervisor')
   const direct = await import('../helpers/cli.js').then(({runProgram}) =>
-    runProgram(process.execPath, [join(REPO_ROOT, 'dist', 'supervisor', 'main.js')], {
+    runProgram(process.execPath, [join(REPO_ROOT, 'dist', 'supervisor', 'daemon.js')], {
       env: {...process.env, TSPM_HOME: home.home},
     }),
   )

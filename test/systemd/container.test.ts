@@ -1,3 +1,6 @@
+import assert from 'node:assert/strict'
+import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
 // Smoke test of the systemd-nspawn harness: boot, run as root and as alice,
 // install an enabled unit, reboot, check what survived, stop, and check that
 // nothing is left behind.
@@ -6,12 +9,10 @@
 // $TSPM_TEST_ROOTFS or <repo>/.cache/bookworm-root. Without the env var and
 // without that root the test is skipped; with the env var set it must exist.
 import {test} from 'node:test'
-import assert from 'node:assert/strict'
-import {existsSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
-import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {Container} from './container.js'
+
 import {waitFor} from '../helpers/wait.js'
+import {Container} from './container.js'
 
 /** The repo root: the nearest ancestor with tspm's package.json (the test may run from a build dir). */
 function findRepoDir(): string {
@@ -25,6 +26,7 @@ function findRepoDir(): string {
         /* not ours */
       }
     }
+
     const parent = dirname(dir)
     if (parent === dir) return process.cwd()
     dir = parent
@@ -32,7 +34,7 @@ function findRepoDir(): string {
 }
 
 const repoDir = findRepoDir()
-const rootfsFromEnv = process.env['TSPM_TEST_ROOTFS']
+const rootfsFromEnv = process.env.TSPM_TEST_ROOTFS
 const rootfs = rootfsFromEnv || join(repoDir, '.cache', 'bookworm-root')
 
 const UNIT = `[Unit]
@@ -148,9 +150,9 @@ test('boots systemd in nspawn, reboots keeping the overlay, stops cleanly', {tim
     assert.equal(booted, 'yes')
     assert.equal((await c.exec(['systemctl', 'is-active', 'tspm-smoke.service'])).stdout.trim(), 'inactive')
     assert.equal((await c.exec(['systemctl', 'is-failed', 'tspm-smoke.service'])).stdout.trim(), 'inactive')
-  } catch (err) {
+  } catch (error) {
     t.diagnostic(`nspawn console log (tail):\n${c.readLog().slice(-4000)}`)
-    throw err
+    throw error
   } finally {
     await c.stop()
   }

@@ -5,23 +5,24 @@
 // Works without systemd on the host (no machined, no D-Bus): the container is
 // started with --register=no --keep-unit and reached with nsenter through the
 // host PID of its PID 1. Needs root.
-import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
+import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import {
   appendFileSync,
   closeSync,
   openSync,
-  readFileSync,
   readdirSync,
-  rmSync,
+  readFileSync,
   rmdirSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs'
-import {access, mkdir, mkdtemp, readFile, readdir, rm, rmdir, statfs} from 'node:fs/promises'
+import {access, mkdir, mkdtemp, readdir, readFile, rm, rmdir, statfs} from 'node:fs/promises'
 import {constants as osConstants, tmpdir} from 'node:os'
-import {join, isAbsolute, resolve} from 'node:path'
-import {waitFor, WaitAbort} from '../helpers/wait.js'
+import {isAbsolute, join, resolve} from 'node:path'
+
+import {WaitAbort, waitFor} from '../helpers/wait.js'
 
 export interface BootOptions {
   /** Root built by prepare-rootfs.sh; used read-only as the overlay's lower dir. */
@@ -67,13 +68,13 @@ interface PasswdEntry {
 const CLEAN_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 /** systemd-nspawn's exit code when the container asked for a reboot. */
 const NSPAWN_REBOOT_EXIT = 133
-const READY_STATES = new Set(['running', 'degraded'])
+const READY_STATES = new Set(['degraded', 'running'])
 /** Prefix of the per-container temp dirs (also used to find stale ones). */
 const DIR_PREFIX = 'tspm-nspawn-'
 /** Where nspawn keeps per-machine state; it is left behind when nspawn is killed. */
 const NSPAWN_RUN_DIR = '/run/systemd/nspawn'
 /** statfs f_type of overlayfs. */
-const OVERLAYFS_MAGIC = 0x794c7630
+const OVERLAYFS_MAGIC = 0x79_4c_76_30
 
 /** Containers not yet stopped, for the last-resort cleanup at process exit. */
 const live = new Set<Container>()
@@ -94,14 +95,13 @@ export class Container {
   readonly binds: readonly string[]
   /** Number of boots so far (1 after boot(), +1 per reboot()). */
   boots = 0
-
-  private readonly workDirOverlay: string
+private readonly workDirOverlay: string
   private readonly bootTimeoutMs: number
   private mounted = false
   /** cgroup dirs (one per hierarchy nspawn cares about) the nspawn process is put in. */
   private cgroupDirs: string[] = []
   private nspawn: ChildProcess | undefined
-  private nspawnExit: Promise<{code: number | null; signal: NodeJS.Signals | null}> | undefined
+  private nspawnExit: Promise<{code: null | number; signal: NodeJS.Signals | null}> | undefined
   private exited = true
   private pid1 = 0
   private stopPromise: Promise<void> | undefined
@@ -113,7 +113,7 @@ export class Container {
     this.rootfs = resolve(opts.rootfs)
     this.binds = (opts.binds ?? []).map((b) => resolve(b))
     const suffix = randomBytes(3).toString('hex')
-    this.name = `tspm-${(opts.name ?? 'c').replace(/[^a-zA-Z0-9-]/g, '-').slice(0, 40)}-${suffix}`
+    this.name = `tspm-${(opts.name ?? 'c').replaceAll(/[^a-zA-Z0-9-]/g, '-').slice(0, 40)}-${suffix}`
     this.rootDir = join(dir, 'merged')
     this.upperDir = join(dir, 'upper')
     this.workDirOverlay = join(dir, 'work')
@@ -131,12 +131,12 @@ export class Container {
     return this.exited ? 0 : (this.nspawn?.pid ?? 0)
   }
 
-  /** @internal nspawn's image lock file (for the synchronous exit cleanup). */
+  /** nspawn's image lock file (for the synchronous exit cleanup; internal). */
   get nspawnLockFile(): string | undefined {
     return this.lockFile
   }
 
-  /** @internal cgroups of the current boot (for the synchronous exit cleanup). */
+  /** cgroups of the current boot (for the synchronous exit cleanup; internal). */
   get cgroupPaths(): readonly string[] {
     return this.cgroupDirs
   }
@@ -177,6 +177,7 @@ export class Container {
     if ((await statfs(workDir)).type === OVERLAYFS_MAGIC) {
       throw new Error(`workDir ${workDir} is on overlayfs, which can't hold an overlay upper dir; pass another workDir`)
     }
+
     // The owner's PID is part of the name so that cleanupStale() in another
     // test process can tell live containers from leftovers without a race.
     const dir = await mkdtemp(join(workDir, `${DIR_PREFIX}${process.pid}-`))
@@ -202,12 +203,12 @@ export class Container {
       writeFileSync(join(dir, 'machine'), `${c.name}\n${c.lockFile}\n`)
       await c.start()
       return c
-    } catch (err) {
-      await c.stop().catch((stopErr: unknown) => {
+    } catch (error) {
+      await c.stop().catch((error_: unknown) => {
         // Keep the boot failure as the main error; mention the cleanup one.
-        ;(err as Error).message += `\n(cleanup after failed boot also failed: ${String(stopErr)})`
+        ;(error as Error).message += `\n(cleanup after failed boot also failed: ${String(error_)})`
       })
-      throw err
+      throw error
     }
   }
 
@@ -253,6 +254,7 @@ export class Container {
     } finally {
       closeSync(logFd)
     }
+
     this.nspawn = child
     this.exited = false
     this.pid1 = 0
@@ -320,9 +322,10 @@ export class Container {
     }
     if (user) {
       // What pam_systemd would give a login session; needed by `systemctl --user`.
-      env['XDG_RUNTIME_DIR'] = `/run/user/${user.uid}`
-      env['DBUS_SESSION_BUS_ADDRESS'] = `unix:path=/run/user/${user.uid}/bus`
+      env.XDG_RUNTIME_DIR = `/run/user/${user.uid}`
+      env.DBUS_SESSION_BUS_ADDRESS = `unix:path=/run/user/${user.uid}/bus`
     }
+
     for (const [k, v] of Object.entries(opts.env ?? {})) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`exec: bad environment variable name: ${k}`)
       env[k] = v
@@ -332,7 +335,7 @@ export class Container {
     const inner = [
       '/usr/bin/env',
       '-i',
-      `--chdir=${opts.cwd ?? env['HOME']}`,
+      `--chdir=${opts.cwd ?? env.HOME}`,
       ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
       ...(user ? ['/usr/bin/setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--'] : []),
       ...argv,
@@ -350,6 +353,7 @@ export class Container {
           `stdout: ${r.stdout}\nstderr: ${r.stderr}`,
       )
     }
+
     return r.stdout
   }
 
@@ -375,6 +379,7 @@ export class Container {
     if (r.code !== 0 && !this.exited) {
       throw new Error(`systemctl reboot failed (exit ${r.code}): ${r.stderr}`)
     }
+
     const result = await withTimeout(
       exit,
       opts.timeoutMs ?? 60_000,
@@ -385,6 +390,7 @@ export class Container {
         `systemd-nspawn exited with ${result.code ?? result.signal} after reboot, expected ${NSPAWN_REBOOT_EXIT}; log:\n${tailLog(this.logPath)}`,
       )
     }
+
     await this.removeCgroups()
     removeNspawnLeftovers(this.name, this.lockFile)
     await this.start()
@@ -405,8 +411,8 @@ export class Container {
     const attempt = async (fn: () => Promise<void>) => {
       try {
         await fn()
-      } catch (err) {
-        errors.push(err)
+      } catch (error) {
+        errors.push(error)
       }
     }
 
@@ -416,9 +422,10 @@ export class Container {
       if (this.pid1) {
         // Ask systemd for a clean poweroff; `--no-block` returns at once. If
         // even that hangs or fails, go straight to killing.
-        const r = await this.exec(['systemctl', 'poweroff', '--no-block'], {timeoutMs: 5_000}).catch(() => undefined)
+        const r = await this.exec(['systemctl', 'poweroff', '--no-block'], {timeoutMs: 5000}).catch(() => {})
         asked = r?.code === 0 || this.exited
       }
+
       const clean =
         asked &&
         (await withTimeout(exit, 20_000, 'poweroff').then(
@@ -433,17 +440,19 @@ export class Container {
         let gone = false
         if (this.pid1) {
           killQuietly(this.pid1)
-          gone = await withTimeout(exit, 5_000, 'nspawn to exit').then(
+          gone = await withTimeout(exit, 5000, 'nspawn to exit').then(
             () => true,
             () => false,
           )
         }
+
         if (!gone) {
           killQuietly(this.nspawn?.pid)
-          await attempt(() => withTimeout(exit, 10_000, 'systemd-nspawn to die after SIGKILL').then(() => undefined))
+          await attempt(() => withTimeout(exit, 10_000, 'systemd-nspawn to die after SIGKILL').then(() => {}))
         }
       }
     }
+
     this.pid1 = 0
     if (this.exited) removeNspawnLeftovers(this.name, this.lockFile)
 
@@ -457,10 +466,10 @@ export class Container {
             return r.code === 0 || !isMountPoint(this.rootDir)
           },
           {what: `unmount of ${this.rootDir}`, timeoutMs: 10_000, intervalMs: 100},
-        ).catch(async (err: unknown) => {
+        ).catch(async (error: unknown) => {
           // Last resort: detach it so that nothing stays visible.
           await runCapture('umount', ['-l', this.rootDir], {timeoutMs: 10_000, label: 'umount -l'})
-          throw err
+          throw error
         })
         this.mounted = false
       })
@@ -472,6 +481,7 @@ export class Container {
       if (mountsUnder(this.dir).length > 0) {
         throw new Error(`not removing ${this.dir}: still has mounts ${mountsUnder(this.dir).join(', ')}`)
       }
+
       await rm(this.dir, {recursive: true, force: true})
     })
 
@@ -502,6 +512,7 @@ export class Container {
         return {name, uid: Number(f[2]), gid: Number(f[3]), home: f[5]!, shell: f[6]!}
       }
     }
+
     throw new Error(`no user ${name} in the container's /etc/passwd`)
   }
 
@@ -523,12 +534,12 @@ export class Container {
       for (const pid of nspawns) killQuietly(findContainerInit(pid))
       await waitFor(() => nspawns.every((pid) => !pidAlive(pid)), {
         what: `stale nspawn ${nspawns.join(', ')} to exit`,
-        timeoutMs: 5_000,
+        timeoutMs: 5000,
         intervalMs: 50,
       }).catch(() => nspawns.forEach(killQuietly))
       await waitFor(() => nspawns.every((pid) => !pidAlive(pid)), {
         what: `stale nspawn ${nspawns.join(', ')} to die`,
-        timeoutMs: 5_000,
+        timeoutMs: 5000,
         intervalMs: 50,
       })
       const [name, lockFile] = (await readFile(join(dir, 'machine'), 'utf8').catch(() => '')).split('\n')
@@ -540,15 +551,17 @@ export class Container {
         removed.push(dir)
       }
     }
+
     // cgroups of dead containers: "tspm-*.harness" trees without processes.
     for (const base of cgroupBases()) {
       for (const entry of await readdir(base).catch(() => [] as string[])) {
         if (!/^tspm-.*\.harness$/.test(entry)) continue
         const tree = join(base, entry)
         if (cgroupTreeHasProcesses(tree)) continue
-        await removeCgroupTree(tree).catch(() => undefined)
+        await removeCgroupTree(tree).catch(() => {})
       }
     }
+
     return removed
   }
 }
@@ -595,7 +608,7 @@ function runCapture(
     let timedOut = false
     let settled = false
     const timers: NodeJS.Timeout[] = []
-    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+    const finish = (code: null | number, signal: NodeJS.Signals | null) => {
       if (settled) return
       settled = true
       timers.forEach(clearTimeout)
@@ -607,9 +620,11 @@ function runCapture(
         )
         return
       }
+
       const sig = signal ? (osConstants.signals[signal] ?? 0) : 0
       resolveRun({code: code ?? 128 + sig, stdout, stderr})
     }
+
     timers.push(
       setTimeout(() => {
         timedOut = true
@@ -622,7 +637,7 @@ function runCapture(
         inner.forEach(killQuietly)
         if (inner.length === 0) killQuietly(pgid)
         // Backstop if nsenter does not exit by itself.
-        timers.push(setTimeout(() => killQuietly(-pgid), 2_000))
+        timers.push(setTimeout(() => killQuietly(-pgid), 2000))
       }, opts.timeoutMs),
     )
     child.once('error', (e) => {
@@ -641,11 +656,11 @@ function runCapture(
           child.stdout?.destroy()
           child.stderr?.destroy()
           finish(code, signal)
-        }, 1_000),
+        }, 1000),
       )
     })
     if (opts.input !== undefined) {
-      child.stdin!.on('error', () => undefined) // command may exit without reading
+      child.stdin!.on('error', () => {}) // command may exit without reading
       child.stdin!.end(opts.input)
     }
   })
@@ -665,6 +680,7 @@ function processGroupMembers(pgid: number): number[] {
       /* gone */
     }
   }
+
   return pids
 }
 
@@ -676,9 +692,9 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
         clearTimeout(timer)
         resolveP(v)
       },
-      (e: unknown) => {
+      (error: unknown) => {
         clearTimeout(timer)
-        rejectP(e)
+        rejectP(error)
       },
     )
   })
@@ -696,6 +712,7 @@ function findContainerInit(nspawnPid: number): number | undefined {
   } catch {
     return undefined
   }
+
   for (const tid of tasks) {
     let children: string
     try {
@@ -703,16 +720,18 @@ function findContainerInit(nspawnPid: number): number | undefined {
     } catch {
       continue
     }
+
     for (const pid of children.split(/\s+/).filter(Boolean).map(Number)) {
       try {
         const status = readFileSync(`/proc/${pid}/status`, 'utf8')
         const ns = /^NSpid:\s+(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/)
-        if (ns && ns.length > 1 && ns[ns.length - 1] === '1') return pid
+        if (ns && ns.length > 1 && ns.at(-1) === '1') return pid
       } catch {
         /* exited meanwhile */
       }
     }
   }
+
   return undefined
 }
 
@@ -724,7 +743,8 @@ interface MountInfo {
 }
 
 function readMountInfo(): MountInfo[] {
-  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)))
+  const unescape = (s: string) =>
+    s.replaceAll(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)))
   return readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .filter(Boolean)
@@ -758,6 +778,7 @@ function cgroupBases(): string[] {
     const line = own.find((l) => l.split(':')[1] === controllers)
     return line?.split(':').slice(2).join(':')
   }
+
   const bases: string[] = []
   for (const m of readMountInfo()) {
     let path: string | undefined
@@ -769,6 +790,7 @@ function cgroupBases(): string[] {
     const base = join(m.mountPoint, rel)
     if (!bases.includes(base)) bases.push(base)
   }
+
   return bases
 }
 
@@ -796,6 +818,7 @@ function removeCgroupTreeSync(dir: string): void {
     for (const e of readdirSync(dir, {withFileTypes: true})) {
       if (e.isDirectory()) removeCgroupTreeSync(join(dir, e.name))
     }
+
     rmdirSync(dir)
   } catch {
     /* best effort */
@@ -807,13 +830,14 @@ async function removeCgroupTree(dir: string): Promise<void> {
   let entries
   try {
     entries = await readdir(dir, {withFileTypes: true})
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
-    throw err
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw error
   }
+
   for (const e of entries) if (e.isDirectory()) await removeCgroupTree(join(dir, e.name))
-  await rmdir(dir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ENOENT') throw err
+  await rmdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error
   })
 }
 
@@ -821,9 +845,10 @@ async function removeCgroupTree(dir: string): Promise<void> {
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false
   }
+
   try {
     // /proc/PID/stat is "pid (comm) STATE ..."; comm may contain spaces or ')'.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
@@ -856,6 +881,7 @@ function nspawnProcessesFor(rootDir: string): number[] {
       /* gone */
     }
   }
+
   return pids
 }
 
@@ -899,6 +925,7 @@ function pollSync(cond: () => boolean, timeoutMs: number): boolean {
     if (Date.now() >= deadline) return false
     Atomics.wait(cell, 0, 0, 20)
   }
+
   return true
 }
 
@@ -907,14 +934,16 @@ function forceCleanupSync(c: Container): void {
   // PID 1 first (kills the container's PID namespace); nspawn then exits.
   const pids = [c.pid, c.nspawnPid].filter((p) => p > 0)
   killQuietly(c.pid)
-  if (!pollSync(() => pids.every((pid) => !pidAlive(pid)), 3_000)) {
+  if (!pollSync(() => pids.every((pid) => !pidAlive(pid)), 3000)) {
     killQuietly(c.nspawnPid)
-    pollSync(() => pids.every((pid) => !pidAlive(pid)), 3_000)
+    pollSync(() => pids.every((pid) => !pidAlive(pid)), 3000)
   }
+
   if (pids.every((pid) => !pidAlive(pid))) removeNspawnLeftovers(c.name, c.nspawnLockFile)
   if (isMountPoint(c.rootDir) && spawnSync('umount', [c.rootDir], {stdio: 'ignore'}).status !== 0) {
     spawnSync('umount', ['-l', c.rootDir], {stdio: 'ignore'})
   }
+
   if (mountsUnder(c.dir).length === 0) {
     try {
       rmSync(c.dir, {recursive: true, force: true})
@@ -922,6 +951,7 @@ function forceCleanupSync(c: Container): void {
       /* best effort */
     }
   }
+
   for (const d of c.cgroupPaths) removeCgroupTreeSync(d)
 }
 
@@ -938,6 +968,7 @@ function installExitHook(): void {
     for (const c of live) forceCleanupSync(c)
     live.clear()
   }
+
   process.on('exit', cleanupAll)
   // Signals end node without 'exit'. Only when nobody else handles them:
   // clean up, then die of the same signal as we would have.

@@ -7,14 +7,14 @@
 // <repo>/.cache/bookworm-root). Skipped when that root is missing, except under CI, where a
 // missing root is a failure.
 import assert from 'node:assert/strict'
-import {appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test, type TestContext} from 'node:test'
 
 import {jsonResult, REPO_ROOT} from '../helpers/cli.js'
 import {openRepoView} from '../helpers/repo-view.js'
-import {Container, type ExecOptions, type ExecResult} from './container.js'
 import {waitFor} from '../helpers/wait.js'
+import {Container, type ExecOptions, type ExecResult} from './container.js'
 
 const rootfs = process.env.TSPM_TEST_ROOTFS || join(REPO_ROOT, '.cache', 'bookworm-root')
 const rootfsReady = existsSync(join(rootfs, '.tspm-rootfs-complete'))
@@ -57,6 +57,7 @@ async function bootMachine(t: TestContext, name: string): Promise<Container> {
     view.close()
     throw error
   }
+
   t.after(async () => {
     await machine.stop()
     view.close()
@@ -67,6 +68,7 @@ async function bootMachine(t: TestContext, name: string): Promise<Container> {
     writeFileSync(machine.hostPath(NODE), '')
     fstab.push(`${process.execPath} ${NODE} none bind,ro 0 0`)
   }
+
   appendFileSync(machine.hostPath('/etc/fstab'), `${fstab.join('\n')}\n`)
   await machine.execOk(['systemctl', 'daemon-reload'])
   await machine.execOk(['mount', TSPM_DIR])
@@ -126,7 +128,7 @@ async function tspmProcesses(
 interface Listed {
   name: string
   status: string
-  pid: number | null
+  pid: null | number
 }
 
 async function listAsAlice(machine: Container): Promise<Listed[]> {
@@ -323,6 +325,7 @@ test(
       assert.equal(badService.code, 2, badService.stderr)
       assert.match(badService.stderr, /invalid --service-name/)
     }
+
     assert.deepEqual(readdirSync(machine.hostPath(UNIT_DIR)).sort(), unitsBefore)
     assert.equal(existsSync(machine.hostPath('/home/alice/.tspm')), false)
 

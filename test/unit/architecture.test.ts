@@ -5,7 +5,8 @@ import {test} from 'node:test'
 
 import {REPO_ROOT} from '../helpers/cli.js'
 
-const IMPORT = /(?:^|\s)(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm
+const IMPORT =
+  /(?:^|\s)(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm
 const STATIC_IMPORT = /(?:^|\s)(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^import\s+['"]([^'"]+)['"]/gm
 
 function specifiers(source: string, pattern: RegExp): string[] {
@@ -26,6 +27,7 @@ function moduleGraph(entry: string, options: {staticOnly?: boolean} = {}): {file
       else if (!specifier.startsWith('node:')) packages.add(specifier)
     }
   }
+
   return {files, packages}
 }
 
@@ -38,9 +40,15 @@ test('the supervisor loads no npm package and nothing of the CLI, daemon and boo
   assert.ok(files.size > 5, `followed the imports (${files.size} files)`)
   assert.deepEqual([...packages], [])
   const outside = inDist(files).filter(
-    (file) => !/^(supervisor|model|os)\//.test(file) && !['store/home.js', 'store/atomic-file.js', 'store/status-file.js', 'config/dotenv.js'].includes(file),
+    (file) =>
+      !/^(supervisor|model|os)\//.test(file) &&
+      !['config/dotenv.js', 'store/atomic-file.js', 'store/home.js', 'store/status-file.js'].includes(file),
   )
-  assert.deepEqual(outside, [], 'the supervisor reaches only its own folder, model/, os/, its store files and the env_file reader')
+  assert.deepEqual(
+    outside,
+    [],
+    'the supervisor reaches only its own folder, model/, os/, its store files and the env_file reader',
+  )
 })
 
 test('`tspm list` on its fast path loads no package: neither oclif nor zod', () => {
@@ -68,9 +76,29 @@ const ALLOWED: Record<string, string[]> = {
   config: ['config', 'model'],
   views: ['views', 'model'],
   client: ['client', 'model', 'os', 'store'],
-  supervisor: ['supervisor', 'model', 'os', 'store/home', 'store/atomic-file', 'store/status-file', 'store/status-schema', 'config/dotenv'],
+  supervisor: [
+    'supervisor',
+    'model',
+    'os',
+    'store/home',
+    'store/atomic-file',
+    'store/status-file',
+    'store/status-schema',
+    'config/dotenv',
+  ],
   startup: ['startup', 'model', 'os', 'store', 'client'],
-  services: ['services', 'cli/errors', 'client', 'config', 'model', 'os', 'store', 'startup', 'views', 'supervisor/main'],
+  services: [
+    'services',
+    'cli/errors',
+    'client',
+    'config',
+    'model',
+    'os',
+    'store',
+    'startup',
+    'views',
+    'supervisor/main',
+  ],
   cli: ['cli', 'model', 'store/home', 'services'],
   commands: ['commands', 'cli', 'services', 'model'],
   '.': ['startup/platform', 'store/startup-record', 'model'],
@@ -93,9 +121,11 @@ test('every import in src/ stays inside its layer', () => {
     for (const specifier of specifiers(readFileSync(file, 'utf8'), IMPORT)) {
       if (!specifier.startsWith('.')) continue
       const target = relative(SRC, resolve(dirname(file), specifier)).replace(/\.js$/, '')
-      if (!allowed.some((prefix) => target === prefix || target.startsWith(`${prefix}/`))) crossings.push(`src/${from} imports ${target}`)
+      if (!allowed.some((prefix) => target === prefix || target.startsWith(`${prefix}/`)))
+        crossings.push(`src/${from} imports ${target}`)
     }
   }
+
   assert.deepEqual(crossings, [])
 })
 
@@ -103,7 +133,9 @@ test('status.json and startup.json each have one module that reads and writes th
   const opens = (property: string) =>
     sourceFiles(SRC)
       .filter((file) =>
-        new RegExp(`(readFileSync|readFile|writeFileAtomic|writeFileSync|openSync|rmSync)\\([^)]*\\.${property}\\b`).test(readFileSync(file, 'utf8')),
+        new RegExp(
+          `(readFileSync|readFile|writeFileAtomic|writeFileSync|openSync|rmSync)\\([^)]*\\.${property}\\b`,
+        ).test(readFileSync(file, 'utf8')),
       )
       .map((file) => relative(SRC, file))
   assert.deepEqual(opens('statusFile'), ['store/status-file.ts'])

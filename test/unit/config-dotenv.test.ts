@@ -43,7 +43,12 @@ describe('parseDotenv', () => {
       `C="  padded  " # comment`,
       `D=''`,
     ].join('\n')
-    assert.deepEqual(parseDotenv(text), {A: 'it\\n is # "raw"', B: 'line1\nline2\t"q" \\ \\d', C: '  padded  ', D: ''})
+    assert.deepEqual(parseDotenv(text), {
+      A: String.raw`it\n is # "raw"`,
+      B: 'line1\nline2\t"q" \\ \\d',
+      C: '  padded  ',
+      D: '',
+    })
   })
 
   test('quoted values may span lines', () => {

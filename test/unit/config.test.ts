@@ -38,8 +38,8 @@ function write(name: string, ...lines: string[]): string {
 /** Asserts loading fails with exactly this message (one problem per line). */
 async function rejectsWith(file: string, ...expected: string[]): Promise<ConfigError> {
   let caught: unknown
-  await loadConfigFile(file).catch((err: unknown) => {
-    caught = err
+  await loadConfigFile(file).catch((error: unknown) => {
+    caught = error
   })
   assert.ok(caught instanceof ConfigError, `expected a ConfigError, got ${String(caught)}`)
   assert.equal(caught.message, expected.join('\n'))
@@ -732,8 +732,10 @@ describe('parseDuration and parseSize', () => {
   test('splitArgs', () => {
     assert.deepEqual(splitArgs(''), [])
     assert.deepEqual(splitArgs('  a   b  '), ['a', 'b'])
-    assert.deepEqual(splitArgs(`--name='a b'c "d \\\\ e" f\\ g`), ['--name=a bc', 'd \\ e', 'f g'])
+    assert.deepEqual(splitArgs(`--name='a b'c "d \\\\ e" f\\ g`), ['--name=a bc', String.raw`d \ e`, 'f g'])
     assert.deepEqual(splitArgs(`$HOME *.js`), ['$HOME', '*.js'])
-    assert.throws(() => splitArgs('"open'), {message: 'expected arguments with matching quotes, got "\\"open"'})
+    assert.throws(() => splitArgs('"open'), {
+      message: String.raw`expected arguments with matching quotes, got "\"open"`,
+    })
   })
 })

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
-import {LaunchThrottle} from '../../src/supervisor/launch-throttle.js'
 import type {ProcStat} from '../../src/os/proc.js'
+
+import {LaunchThrottle} from '../../src/supervisor/launch-throttle.js'
 import {FakeClock} from '../helpers/fake-clock.js'
 
 /** Apps as /proc would show them: each pid's state and CPU ticks, set by the test. */
@@ -29,7 +30,6 @@ class FakeApps {
       }
     )
   }
-
   signalGroup = (pgid: number, signal: NodeJS.Signals): void => {
     this.signals.push(`${signal} ${pgid}`)
   }
@@ -43,6 +43,7 @@ function setup(slots: number) {
     apps.launch(pid)
     throttle.admit(pid)
   }
+
   return {clock, apps, throttle, launch}
 }
 

@@ -1,5 +1,6 @@
-import assert from 'node:assert/strict'
 import type {ChildProcess} from 'node:child_process'
+
+import assert from 'node:assert/strict'
 import {EventEmitter} from 'node:events'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -14,7 +15,6 @@ import {FakeClock} from '../helpers/fake-clock.js'
 class FakeSpawner {
   readonly children: Array<ChildProcess & EventEmitter> = []
   private nextPid = 2 ** 30
-
   readonly spawn: SpawnFunction = () => {
     const child = new EventEmitter() as ChildProcess & EventEmitter
     Object.assign(child, {pid: this.nextPid++, stdout: null, stderr: null, exitCode: null, signalCode: null})
@@ -73,6 +73,7 @@ function crashLoop(harness: ReturnType<typeof setup>, count: number, uptimeMs: n
     delays.push(delay)
     harness.clock.advance(delay)
   }
+
   return delays
 }
 
@@ -83,7 +84,7 @@ test('exponential backoff: 100 ms, then x1.5 per consecutive crash, capped at ma
   const delays = crashLoop(harness, 16, 2000)
   assert.deepEqual(
     delays,
-    [100, 150, 225, 338, 507, 761, 1142, 1713, 2570, 3855, 5783, 8675, 13013, 15000, 15000, 15000],
+    [100, 150, 225, 338, 507, 761, 1142, 1713, 2570, 3855, 5783, 8675, 13_013, 15_000, 15_000, 15_000],
   )
   assert.equal(harness.managed.restarts, 16)
   assert.equal(harness.managed.status, 'online')

@@ -1,7 +1,7 @@
+import type {StartupContext, StartupPlatform, StartupRecord, StartupStep, TemplateFormat} from 'tspm-cli'
+
 import {mkdirSync} from 'node:fs'
 import {dirname, join} from 'node:path'
-
-import type {StartupContext, StartupPlatform, StartupRecord, StartupStep, TemplateFormat} from 'tspm-cli'
 
 import {escapePlistValue, readEnvironmentVariable} from './plist-syntax.js'
 import {PLIST_TEMPLATE} from './plist-template.js'
@@ -35,12 +35,16 @@ interface Job {
 
 function jobFor(kind: Kind, serviceName: string, user: {uid: number; home: string}): Job {
   const label = `${LABEL_PREFIX}${serviceName}`
-  const path = kind === 'daemon' ? join(DAEMONS_DIR, `${label}.plist`) : join(user.home, 'Library', 'LaunchAgents', `${label}.plist`)
+  const path =
+    kind === 'daemon'
+      ? join(DAEMONS_DIR, `${label}.plist`)
+      : join(user.home, 'Library', 'LaunchAgents', `${label}.plist`)
   const domain = kind === 'daemon' ? 'system' : `gui/${user.uid}`
   return {kind, label, path, domain, target: `${domain}/${label}`}
 }
 
-const jobOf = (context: StartupContext) => jobFor(context.isRoot ? 'daemon' : 'agent', context.serviceName, context.user)
+const jobOf = (context: StartupContext) =>
+  jobFor(context.isRoot ? 'daemon' : 'agent', context.serviceName, context.user)
 
 /** Root for a daemon, and for an agent of another user (their home and their gui domain). */
 function needsRoot(context: StartupContext): boolean {
@@ -118,7 +122,9 @@ function plistFile(context: StartupContext, job: Job) {
         const result = await context.exec(PLUTIL, ['-lint', file])
         if (result.code === 127) return output('plutil is not installed; skipped')
         if (result.code !== 0) {
-          context.toolkit.fail(`plutil -lint rejected the plist (exit ${result.code}): ${(result.stdout + result.stderr).trim().replaceAll(file, job.path)}`)
+          context.toolkit.fail(
+            `plutil -lint rejected the plist (exit ${result.code}): ${(result.stdout + result.stderr).trim().replaceAll(file, job.path)}`,
+          )
         }
       },
     },
@@ -127,7 +133,12 @@ function plistFile(context: StartupContext, job: Job) {
 
 function enableJob(context: StartupContext, job: Job): StartupStep {
   // Before bootstrap: a job that was disabled (`launchctl disable`) cannot be bootstrapped.
-  return {title: `Enable ${job.target}`, run: async () => void (await launchctl(context, 'enable', job.target))}
+  return {
+    title: `Enable ${job.target}`,
+    async run() {
+      await launchctl(context, 'enable', job.target)
+    },
+  }
 }
 
 function unloadEarlierJob(context: StartupContext, job: Job): StartupStep {
@@ -153,15 +164,24 @@ function bootstrapJob(context: StartupContext, job: Job): StartupStep {
           ? `; a LaunchAgent loads into the login session of ${context.user.name} (${job.domain}): log in at the screen first, ` +
             `or install a LaunchDaemon that starts at boot without a login: ${context.toolkit.sudoCommand(['startup', 'launchd', '-u', context.user.name])}`
           : ''
-      context.toolkit.fail(`launchctl bootstrap ${job.domain} ${job.path} failed (exit ${result.code}): ${(result.stderr || result.stdout).trim()}${why}`)
+      context.toolkit.fail(
+        `launchctl bootstrap ${job.domain} ${job.path} failed (exit ${result.code}): ${(result.stderr || result.stdout).trim()}${why}`,
+      )
     },
-    rollback: async () => void (await context.exec(LAUNCHCTL, ['bootout', job.target])),
+    async rollback() {
+      await context.exec(LAUNCHCTL, ['bootout', job.target])
+    },
   }
 }
 
 function kickstartJob(context: StartupContext, job: Job): StartupStep {
   // RunAtLoad has usually started it already; kickstart (without -k) starts it if not.
-  return {title: `Start ${job.target} (launchctl kickstart)`, run: async () => void (await launchctl(context, 'kickstart', job.target))}
+  return {
+    title: `Start ${job.target} (launchctl kickstart)`,
+    async run() {
+      await launchctl(context, 'kickstart', job.target)
+    },
+  }
 }
 
 function waitUntilJobRuns(context: StartupContext, job: Job): StartupStep {
@@ -174,7 +194,10 @@ function waitUntilJobRuns(context: StartupContext, job: Job): StartupStep {
       const pid = /^\s*pid = (\d+)$/m.exec(stdout)?.[1]
       if (state === 'running' && pid) return {state: 'running', detail: `running, pid ${pid}`}
       const lastExit = /^\s*last exit code = (.+)$/m.exec(stdout)?.[1]?.trim()
-      return {state: 'waiting', detail: `${job.target} is ${state ?? 'not known to launchd'}${lastExit ? ` (last exit code ${lastExit})` : ''}`}
+      return {
+        state: 'waiting',
+        detail: `${job.target} is ${state ?? 'not known to launchd'}${lastExit ? ` (last exit code ${lastExit})` : ''}`,
+      }
     },
   })
 }
@@ -211,12 +234,14 @@ function uninstallSteps(context: StartupContext, record: StartupRecord): Startup
       `startup.json names the plist ${JSON.stringify(record.unit_path)}, which is neither ${daemon.path} nor ${agent.path}; remove that job by hand; nothing was changed`,
     )
   }
+
   if (job.kind === 'daemon' && !context.isRoot) {
     context.toolkit.fail(
       `${job.path} is a LaunchDaemon, which only root can remove; nothing was changed. Run:\n  ${context.toolkit.sudoCommand(['unstartup', 'launchd', '-u', context.user.name])}`,
       {exit: 'needsRoot', code: 'needs_root'},
     )
   }
+
   const file = plistFile(context, job)
   return [
     file.checkStep(),
@@ -239,6 +264,7 @@ export const launchdPlatform: StartupPlatform = {
   render,
   installSteps,
   uninstallSteps,
-  startCommand: (context) => `${jobOf(context).kind === 'daemon' ? 'sudo ' : ''}launchctl kickstart ${jobOf(context).target}`,
+  startCommand: (context) =>
+    `${jobOf(context).kind === 'daemon' ? 'sudo ' : ''}launchctl kickstart ${jobOf(context).target}`,
   statusHint,
 }

@@ -13,7 +13,8 @@
  */
 
 // C0 and C1 controls and DEL.
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL_CHARACTER = /[\u0000-\u001F\u007F-\u009F]/
 // With the u flag a surrogate pair is one code point, so this finds only unpaired halves.
 const NOT_XML_CHARACTER = /[\uD800-\uDFFF\uFFFE\uFFFF]/u
 
@@ -34,22 +35,24 @@ export function checkPlistValue(value: string, what = 'the value'): string {
       `${what} ${JSON.stringify(value)} contains a newline or control character, which a launchd plist cannot hold; nothing was changed`,
     )
   }
+
   if (NOT_XML_CHARACTER.test(value)) {
     throw new PlistValueError(
       `${what} ${JSON.stringify(value)} contains a character that XML cannot hold (an unpaired surrogate, U+FFFE or U+FFFF); nothing was changed`,
     )
   }
+
   return value
 }
 
 /** What every `{{value}}` of the plist template goes through: checked, then XML-escaped. */
 export function escapePlistValue(value: string): string {
-  return checkPlistValue(value).replace(/[&<>"']/g, (character) => ENTITIES[character]!)
+  return checkPlistValue(value).replaceAll(/[&<>"']/g, (character) => ENTITIES[character]!)
 }
 
 /** The inverse of escapePlistValue for the five entities it writes (and numeric references). */
 export function unescapePlistValue(text: string): string {
-  return text.replace(/&(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9A-Fa-f]+);/g, (entity, name: string) => {
+  return text.replaceAll(/&(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9A-Fa-f]+);/g, (entity, name: string) => {
     if (name.startsWith('#x')) return String.fromCodePoint(Number.parseInt(name.slice(2), 16))
     if (name.startsWith('#')) return String.fromCodePoint(Number.parseInt(name.slice(1), 10))
     return {amp: '&', lt: '<', gt: '>', quot: '"', apos: "'"}[name] ?? entity
@@ -67,5 +70,6 @@ export function readEnvironmentVariable(plistText: string, name: string): string
   for (const [, key, value] of section.matchAll(pair)) {
     if (unescapePlistValue(key!) === name) return unescapePlistValue(value!)
   }
+
   return undefined
 }

@@ -1,7 +1,7 @@
+import type {StartupContext, StartupPlatform, StartupRecord, StartupStep, TemplateFormat} from 'tspm-cli'
+
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
-
-import type {StartupContext, StartupPlatform, StartupRecord, StartupStep, TemplateFormat} from 'tspm-cli'
 
 import {
   environmentAssignment,
@@ -72,6 +72,7 @@ function unitFile(context: StartupContext) {
           output('systemd-analyze is not installed; skipped')
           return
         }
+
         const result = await context.exec('systemd-analyze', ['verify', file])
         // Its exit code is 0 for many problems: anything it says on stderr is one.
         if (result.code !== 0 || result.stderr.trim() !== '') {
@@ -88,7 +89,12 @@ function unitFile(context: StartupContext) {
 }
 
 function daemonReload(context: StartupContext): StartupStep {
-  return {title: 'Reload systemd (daemon-reload)', run: async () => void (await systemctl(context, 'daemon-reload'))}
+  return {
+    title: 'Reload systemd (daemon-reload)',
+    async run() {
+      await systemctl(context, 'daemon-reload')
+    },
+  }
 }
 
 function enableAtBoot(context: StartupContext): StartupStep {
@@ -111,8 +117,12 @@ function startService(context: StartupContext): StartupStep {
   return {
     title: `Start ${name}`,
     // restart, not start: a service already running from an earlier install picks up the new unit.
-    run: async () => void (await systemctl(context, 'restart', name)),
-    rollback: async () => void (await systemctl(context, 'stop', name)),
+    async run() {
+      await systemctl(context, 'restart', name)
+    },
+    async rollback() {
+      await systemctl(context, 'stop', name)
+    },
   }
 }
 
@@ -151,13 +161,20 @@ function uninstallSteps(context: StartupContext, record: StartupRecord): Startup
   const name = unitName(context)
   const path = unitPath(context)
   if (record.unit_path !== path) {
-    context.toolkit.fail(`startup.json names the unit file ${JSON.stringify(record.unit_path)}, not ${path}; remove that service by hand`)
+    context.toolkit.fail(
+      `startup.json names the unit file ${JSON.stringify(record.unit_path)}, not ${path}; remove that service by hand`,
+    )
   }
+
   const file = unitFile(context)
   return [
     file.checkStep(),
-    file.ifOurs(`Stop ${name}`, async () => void (await systemctl(context, 'stop', name))),
-    file.ifOurs(`Disable ${name}`, async () => void (await systemctl(context, 'disable', name))),
+    file.ifOurs(`Stop ${name}`, async () => {
+      await systemctl(context, 'stop', name)
+    }),
+    file.ifOurs(`Disable ${name}`, async () => {
+      await systemctl(context, 'disable', name)
+    }),
     file.removeStep(),
     daemonReload(context),
     {

@@ -17,7 +17,8 @@
  */
 
 // C0 and C1 controls and DEL.
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL_CHARACTER = /[\u0000-\u001F\u007F-\u009F]/
 const ENVIRONMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 export class UnitValueError extends Error {
@@ -33,6 +34,7 @@ function checkOneLine(value: string): string {
       `${JSON.stringify(value)} contains a newline or control character, which a systemd unit cannot hold`,
     )
   }
+
   return value
 }
 
@@ -43,7 +45,7 @@ export function escapeUnitValue(value: string): string {
 
 /** Backslash and double quote escaped, for inside a double-quoted word. */
 function quoteWord(value: string): string {
-  return `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`
+  return `"${value.replaceAll('\\', '\\\\').replaceAll('"', String.raw`\"`)}"`
 }
 
 /** One word of an ExecStart= command line: quoted, and `$` kept literal (`$$`). */
@@ -85,8 +87,9 @@ export function readEnvironmentAssignment(unitText: string, name: string): strin
   for (const line of unitText.split('\n')) {
     const match = /^Environment="(.*)"\s*$/.exec(line.trim())
     if (!match) continue
-    const assignment = match[1]!.replaceAll('%%', '%').replace(/\\(.)/g, '$1')
+    const assignment = match[1]!.replaceAll('%%', '%').replaceAll(/\\(.)/g, '$1')
     if (assignment.startsWith(`${name}=`)) return assignment.slice(name.length + 1)
   }
+
   return undefined
 }

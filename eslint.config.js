@@ -5,7 +5,17 @@ import prettier from 'eslint-config-prettier'
 
 export default [
   // test/fixtures/apps are stand-ins for users' apps, written as users write them (CommonJS too).
-  {ignores: ['**/dist/**', 'dist-test/**', 'node_modules/**', 'bench/results/**', '.cache/**', '**/oclif.manifest.json', 'test/fixtures/**']},
+  {
+    ignores: [
+      '**/dist/**',
+      'dist-test/**',
+      'node_modules/**',
+      'bench/results/**',
+      '.cache/**',
+      '**/oclif.manifest.json',
+      'test/fixtures/**',
+    ],
+  },
   ...oclif,
   prettier,
   {
@@ -26,7 +36,12 @@ export default [
       // Passing a named function of ours to map() is what it looks like; the rule guards against library callbacks.
       'unicorn/no-array-callback-reference': 'off',
       // The tests run on node:test, not mocha.
-      ...Object.fromEntries(Object.keys(oclif.find((config) => config.plugins?.mocha)?.plugins.mocha.rules ?? {}).map((rule) => [`mocha/${rule}`, 'off'])),
+      ...Object.fromEntries(
+        Object.keys(oclif.find((config) => config.plugins?.mocha)?.plugins.mocha.rules ?? {}).map((rule) => [
+          `mocha/${rule}`,
+          'off',
+        ]),
+      ),
     },
   },
   {
@@ -36,6 +51,14 @@ export default [
       'n/no-unsupported-features/node-builtins': 'off',
       // Shell and systemd snippets in strings hold ${...} on purpose.
       'no-template-curly-in-string': 'off',
+    },
+  },
+  {
+    files: ['scripts/**', 'bench/**', 'bin/**'],
+    rules: {
+      // Command-line programs of their own: they end with the exit code they decide.
+      'n/no-process-exit': 'off',
+      'unicorn/no-process-exit': 'off',
     },
   },
 ]

@@ -1,5 +1,6 @@
 // Build: compile the core and every workspace plugin, then regenerate each oclif.manifest.json
-// from the compiled commands, so a manifest can never describe older code than dist/.
+// from the compiled commands, so a manifest can never describe older code than dist/, and the
+// README's command reference (between <!-- commands --> and <!-- commandsstop -->) from them.
 import {spawnSync} from 'node:child_process'
 import {existsSync, readdirSync, rmSync} from 'node:fs'
 import {dirname, join} from 'node:path'
@@ -30,3 +31,6 @@ const pluginsDir = join(root, 'plugins')
 for (const name of existsSync(pluginsDir) ? readdirSync(pluginsDir) : []) {
   if (existsSync(join(pluginsDir, name, 'tsconfig.json'))) buildPackage(join(pluginsDir, name))
 }
+
+// After the plugins: the reference lists the commands of every bundled plugin too.
+run(bin('oclif'), ['readme', '--no-source-links', '--no-aliases', '--readme-path', 'README.md'], root)

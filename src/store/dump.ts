@@ -16,7 +16,7 @@ export const DUMP_VERSION = 1
 /** One saved process: the configured spec, flat, plus the state the user wants. */
 const savedProcessSchema = processSpecSchema.extend({state: z.enum(DESIRED_STATES)})
 
-const dumpSchema = z.strictObject({
+export const dumpSchema = z.strictObject({
   format: z.literal(DUMP_FORMAT),
   version: z.literal(DUMP_VERSION),
   saved_at: z.string(),

@@ -7,6 +7,7 @@ import {join} from 'node:path'
 import {test} from 'node:test'
 
 import {runCli, runProgram, tempDir} from '../helpers/cli.js'
+import {needs} from '../helpers/needs.js'
 import {oclifDirsEnv} from '../helpers/registry.js'
 
 /** Generates the completion scripts once for this file; removed when the process ends. */
@@ -83,10 +84,7 @@ test('bash completion: `tspm st<TAB>` offers start, startup, stop; `tspm startup
 
 test('zsh completion: the generated _tspm passes zsh -n', async (t) => {
   const zsh = await runProgram('zsh', ['--version'], {timeoutMs: 10_000}).catch(() => {})
-  if (!zsh || zsh.code !== 0) {
-    t.skip('zsh is not installed on this machine (apt-get install zsh); the bash test covers completion')
-    return
-  }
+  if (!needs(t, zsh?.code === 0, 'zsh is not installed on this machine (apt-get install zsh)')) return
 
   const {cacheDir} = await generate(t)
   const file = join(cacheDir, 'autocomplete', 'functions', 'zsh', '_tspm')

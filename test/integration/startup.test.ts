@@ -9,6 +9,7 @@ import {after, describe, test} from 'node:test'
 
 import {SUPERVISOR_NODE_FLAGS} from '../../src/model/supervisor-runtime.js'
 import {BIN, type CliResult, envelope, jsonResult, runCli, runProgram, tempDir, TestHome} from '../helpers/cli.js'
+import {needs} from '../helpers/needs.js'
 import {openRepoView} from '../helpers/repo-view.js'
 
 const isRoot = process.getuid?.() === 0
@@ -79,8 +80,8 @@ describe('startup --print', () => {
 
   test(
     'the printed unit passes systemd-analyze verify with nothing on stderr',
-    {skip: hasSystemdAnalyze ? false : 'no systemd-analyze here'},
-    async () => {
+    async (t) => {
+      if (!needs(t, hasSystemdAnalyze, 'no systemd-analyze here (apt-get install systemd)')) return
       const dir = scratch('tspm-verify-')
       const result = await runCli(['startup', 'systemd', '--print', '-u', unitUser, '--service-name', 'tspm-verify'], {
         env: {TSPM_HOME: join(dir, 'home')},
@@ -185,8 +186,8 @@ describe('bad input is refused before anything is written', () => {
 
   test(
     'a TSPM_HOME that belongs to another user',
-    {skip: isRoot ? false : 'needs root to make a folder of another user'},
-    async () => {
+    async (t) => {
+      if (!needs(t, isRoot, 'needs root to make a folder of another user')) return
       const home = scratch('tspm-foreign-home-')
       chownSync(home, 65_534, 65_534)
       const result = await runCli(['startup', 'systemd', '--print', '-u', 'root'], {env: {TSPM_HOME: home}})
@@ -224,8 +225,10 @@ describe('bad input is refused before anything is written', () => {
 
   test(
     'installing where systemd is not running changes nothing',
-    {skip: isRoot ? (systemdRuns ? 'systemd runs here: this would install' : false) : 'needs root'},
-    async () => {
+    async (t) => {
+      if (!needs(t, isRoot, 'needs root')) return
+      // Where systemd runs this would install a service: that case is the container test's.
+      if (systemdRuns) return t.skip('systemd runs here: the container test covers installing')
       const home = join(scratch('tspm-no-systemd-'), 'h')
       const result = await runCli(['startup', 'systemd', '-u', 'root', '--service-name', 'tspm-test-never'], {
         env: {TSPM_HOME: home},
@@ -374,8 +377,8 @@ describe('unstartup', () => {
 
   test(
     "a startup.json pointing at another unit file is refused (it is the user's file, root acts on it)",
-    {skip: isRoot ? false : 'needs root'},
-    async () => {
+    async (t) => {
+      if (!needs(t, isRoot, 'needs root')) return
       const home = scratch('tspm-unstartup-forged-')
       mkdirSync(join(home, 'startup'))
       const record = {

@@ -11,6 +11,7 @@ import {dirname, join} from 'node:path'
 import {test} from 'node:test'
 import {fileURLToPath} from 'node:url'
 
+import {needs} from '../helpers/needs.js'
 import {waitFor} from '../helpers/wait.js'
 import {Container} from './container.js'
 
@@ -21,7 +22,7 @@ function findRepoDir(): string {
     const pkg = join(dir, 'package.json')
     if (existsSync(pkg)) {
       try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as {name?: string}).name === 'tspm') return dir
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as {name?: string}).name === 'tspm-cli') return dir
       } catch {
         /* not ours */
       }
@@ -81,10 +82,9 @@ function processesMentioning(needle: string): number[] {
 }
 
 test('boots systemd in nspawn, reboots keeping the overlay, stops cleanly', {timeout: 240_000}, async (t) => {
-  if (!rootfsFromEnv && !existsSync(join(rootfs, '.tspm-rootfs-complete'))) {
-    t.skip(`no prepared root at ${rootfs}: run test/systemd/prepare-rootfs.sh (as root) or set TSPM_TEST_ROOTFS`)
-    return
-  }
+  const prepared = Boolean(rootfsFromEnv) || existsSync(join(rootfs, '.tspm-rootfs-complete'))
+  if (!needs(t, prepared, `no prepared root at ${rootfs}: run test/systemd/prepare-rootfs.sh (as root) or set TSPM_TEST_ROOTFS`)) return
+  if (!needs(t, process.getuid?.() === 0, 'booting a container needs root')) return
 
   const bootStart = Date.now()
   const c = await Container.boot({rootfs, binds: [repoDir, process.execPath], name: 'smoke'})

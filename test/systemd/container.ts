@@ -95,7 +95,7 @@ export class Container {
   readonly binds: readonly string[]
   /** Number of boots so far (1 after boot(), +1 per reboot()). */
   boots = 0
-private readonly workDirOverlay: string
+  private readonly workDirOverlay: string
   private readonly bootTimeoutMs: number
   private mounted = false
   /** cgroup dirs (one per hierarchy nspawn cares about) the nspawn process is put in. */

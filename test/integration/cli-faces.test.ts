@@ -1,0 +1,77 @@
+// The one error and output path: every command answers --json with the same envelope and exit
+// codes, and the fast path of bin/run.js prints exactly what oclif prints.
+import assert from 'node:assert/strict'
+import {readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {test} from 'node:test'
+import {pathToFileURL} from 'node:url'
+
+import {BIN, envelope, REPO_ROOT, runCli, runProgram, tempDir, TestHome} from '../helpers/cli.js'
+
+const APPS = join(REPO_ROOT, 'test', 'fixtures', 'apps')
+
+interface ManifestCommand {
+  args: Record<string, {required?: boolean}>
+  flags: Record<string, unknown>
+}
+
+const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'oclif.manifest.json'), 'utf8')) as {
+  commands: Record<string, ManifestCommand>
+}
+
+test('every command with --json reports a TSPM_HOME that is a file as JSON: status 2, code bad_home', async () => {
+  const notAFolder = join(tempDir(), 'home-is-a-file')
+  writeFileSync(notAFolder, '')
+  const withJson = Object.entries(manifest.commands).filter(([, command]) => 'json' in command.flags)
+  assert.ok(withJson.length >= 8, `found the commands with --json (${withJson.map(([id]) => id).join(', ')})`)
+  for (const [id, command] of withJson) {
+    const args = Object.entries(command.args).flatMap(([, arg]) => (arg.required ? ['web'] : []))
+    const result = await runCli([...id.split(':'), ...args, '--json'], {env: {TSPM_HOME: notAFolder}})
+    assert.equal(result.code, 2, `${id}: exit code (stderr: ${result.stderr})`)
+    const answer = envelope(result.stdout)
+    assert.equal(answer.status, 2, `${id}: status`)
+    assert.equal(answer.error?.code, 'bad_home', `${id}: error code`)
+    assert.match(answer.error!.message, /is not a directory/, id)
+    assert.deepEqual(answer.warnings, [], id)
+  }
+})
+
+test('without --json, the same bad home is one `Error:` line on stderr and exit 2', async () => {
+  const notAFolder = join(tempDir(), 'home-is-a-file')
+  writeFileSync(notAFolder, '')
+  const result = await runCli(['kill'], {env: {TSPM_HOME: notAFolder}})
+  assert.equal(result.code, 2)
+  assert.equal(result.stdout, '')
+  assert.equal(result.stderr, `Error: TSPM_HOME=${notAFolder} is not a directory; point TSPM_HOME at a folder (or unset it for ~/.tspm)\n`)
+})
+
+/** The same command line through oclif alone, bypassing bin/run.js and its fast path. */
+function runThroughOclif(args: string[], home: string) {
+  const script = `import {execute} from '@oclif/core'\nawait execute({dir: ${JSON.stringify(pathToFileURL(BIN).href)}, args: ${JSON.stringify(args)}})`
+  const env: NodeJS.ProcessEnv = {...process.env, TSPM_HOME: home, NO_COLOR: '1'}
+  delete env.NODE_EXTRA_CA_CERTS
+  return runProgram(process.execPath, ['--input-type=module', '-e', script], {cwd: REPO_ROOT, env})
+}
+
+test('`ls`, `list` and `list --json` print the same bytes and exit code with and without the fast path', async (t) => {
+  const badHome = join(tempDir(), 'not-a-folder')
+  writeFileSync(badHome, '')
+  const idle = TestHome.forTest(t)
+  const running = TestHome.forTest(t)
+  assert.equal((await running.run(['start', join(APPS, 'idle.js'), '--name', 'idle'])).code, 0)
+  // A stopped process: nothing in its row moves between two lists (no cpu, no uptime).
+  assert.equal((await running.run(['stop', 'idle'])).code, 0)
+
+  for (const [state, home] of [
+    ['a TSPM_HOME that is a file', badHome],
+    ['no supervisor', idle.home],
+    ['a running supervisor', running.home],
+  ] as const) {
+    for (const args of [['ls'], ['list'], ['list', '--json']]) {
+      const fast = await runCli(args, {env: {TSPM_HOME: home}})
+      const oclif = await runThroughOclif(args, home)
+      const what = `${args.join(' ')} with ${state}`
+      assert.deepEqual({code: fast.code, stdout: fast.stdout, stderr: fast.stderr}, oclif, what)
+    }
+  }
+})

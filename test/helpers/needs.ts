@@ -1,5 +1,6 @@
-import assert from 'node:assert/strict'
 import type {TestContext} from 'node:test'
+
+import assert from 'node:assert/strict'
 
 export const UNDER_CI = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0'
 

@@ -19,13 +19,21 @@ export function processesWithEnv(name: string, value: string): Array<{pid: numbe
   return found
 }
 
-/** True while `pid` runs (zombies count as gone). */
-export function isRunning(pid: number): boolean {
+/** The one-letter state of a process in /proc (R, S, T, Z, ...); undefined when it is gone. */
+export function procState(pid: number): string | undefined {
   try {
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z')
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // The command name is in parentheses and may itself hold spaces or parentheses.
+    return stat.charAt(stat.lastIndexOf(')') + 2)
   } catch {
-    return false
+    return undefined
   }
+}
+
+/** True while `pid` runs (zombies count as gone): the one "is it alive" check of the tests. */
+export function isRunning(pid: number): boolean {
+  const state = procState(pid)
+  return state !== undefined && state !== 'Z'
 }
 
 export function procStartTime(pid: number): number {

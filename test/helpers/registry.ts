@@ -5,6 +5,7 @@ import {type ChildProcess, spawn} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {setTimeout as delay} from 'node:timers/promises'
 
 import {type CliResult, REPO_ROOT, runProgram} from './cli.js'
 import {freePort} from './net.js'
@@ -212,10 +213,10 @@ function expectOk(result: CliResult, what: string): void {
 async function terminate(child: ChildProcess, exit: Promise<void>, hasExited: () => boolean): Promise<void> {
   if (hasExited()) return
   child.kill('SIGTERM')
-  let timer: NodeJS.Timeout | undefined
-  const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), STOP_TIMEOUT_MS)))
+  const giveUp = new AbortController()
+  const timedOut = delay(STOP_TIMEOUT_MS, true, {signal: giveUp.signal}).catch(() => false)
   const late = await Promise.race([exit.then(() => false), timedOut])
-  clearTimeout(timer)
+  giveUp.abort()
   if (late && !hasExited()) {
     child.kill('SIGKILL')
     await exit

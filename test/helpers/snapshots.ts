@@ -41,7 +41,10 @@ export function commandSnapshot(): unknown {
       aliases: [...command.aliases, ...(command.hiddenAliases ?? []).map((alias) => `${alias} (hidden)`)],
       args: Object.entries(command.args).map(([name, arg]) => (arg.required ? name : `[${name}]`)),
       flags: Object.values(command.flags)
-        .map((flag) => `${flag.char ? `-${flag.char}, ` : ''}--${flag.name}${flag.type === 'option' ? '=VALUE' : ''}${flag.multiple ? '...' : ''}`)
+        .map(
+          (flag) =>
+            `${flag.char ? `-${flag.char}, ` : ''}--${flag.name}${flag.type === 'option' ? '=VALUE' : ''}${flag.multiple ? '...' : ''}`,
+        )
         .sort(),
     }))
 }

@@ -42,7 +42,10 @@ test('without --json, the same bad home is one `Error:` line on stderr and exit 
   const result = await runCli(['kill'], {env: {TSPM_HOME: notAFolder}})
   assert.equal(result.code, 2)
   assert.equal(result.stdout, '')
-  assert.equal(result.stderr, `Error: TSPM_HOME=${notAFolder} is not a directory; point TSPM_HOME at a folder (or unset it for ~/.tspm)\n`)
+  assert.equal(
+    result.stderr,
+    `Error: TSPM_HOME=${notAFolder} is not a directory; point TSPM_HOME at a folder (or unset it for ~/.tspm)\n`,
+  )
 })
 
 /** The same command line through oclif alone, bypassing bin/run.js and its fast path. */

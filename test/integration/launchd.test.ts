@@ -120,47 +120,44 @@ test('a TSPM_HOME with a control character is refused with a clear message', asy
   assert.equal(result.stdout, '')
 })
 
-test(
-  'on a machine without launchd, installing says launchd runs on macOS and changes nothing',
-  async (t) => {
-    // On macOS the install would work: this test is about every other system.
-    if (process.platform === 'darwin') return t.skip('this machine runs macOS')
-    const cli = await linkedCli(t)
-    const unitPath = IS_ROOT
-      ? '/Library/LaunchDaemons/io.tspm.tspm.plist'
-      : join(process.env.HOME ?? '/nonexistent', 'Library', 'LaunchAgents', 'io.tspm.tspm.plist')
-    const existedBefore = existsSync(unitPath)
-    const result = await cli.run(['startup', 'launchd'])
-    assert.notEqual(result.code, 0, result.stdout)
-    assert.match(result.stderr, /launchd/)
-    assert.match(result.stderr, /macOS/)
-    assert.match(result.stderr, /nothing was changed/)
-    assert.equal(existsSync(unitPath), existedBefore, `${unitPath} appeared`)
-    assert.equal(existsSync(join(cli.home, 'startup', 'startup.json')), false)
+test('on a machine without launchd, installing says launchd runs on macOS and changes nothing', async (t) => {
+  // On macOS the install would work: this test is about every other system.
+  if (process.platform === 'darwin') return t.skip('this machine runs macOS')
+  const cli = await linkedCli(t)
+  const unitPath = IS_ROOT
+    ? '/Library/LaunchDaemons/io.tspm.tspm.plist'
+    : join(process.env.HOME ?? '/nonexistent', 'Library', 'LaunchAgents', 'io.tspm.tspm.plist')
+  const existedBefore = existsSync(unitPath)
+  const result = await cli.run(['startup', 'launchd'])
+  assert.notEqual(result.code, 0, result.stdout)
+  assert.match(result.stderr, /launchd/)
+  assert.match(result.stderr, /macOS/)
+  assert.match(result.stderr, /nothing was changed/)
+  assert.equal(existsSync(unitPath), existedBefore, `${unitPath} appeared`)
+  assert.equal(existsSync(join(cli.home, 'startup', 'startup.json')), false)
 
-    // unstartup of a launchd job recorded in startup.json: refused the same way, the record kept.
-    const record = {
-      platform: 'launchd',
-      service_name: 'tspm',
-      unit_path: unitPath,
-      user: 'nobody',
-      home: '/nonexistent',
-      tspm_home: cli.home,
-      runtime: process.execPath,
-      tspm: BIN,
-      tspm_version: '0.1.0',
-      installed_at: new Date().toISOString(),
-    }
-    mkdirSync(join(cli.home, 'startup'), {mode: 0o700})
-    const recordFile = join(cli.home, 'startup', 'startup.json')
-    writeFileSync(recordFile, JSON.stringify(record), {mode: 0o600})
-    const removed = await cli.run(['unstartup', 'launchd'])
-    assert.notEqual(removed.code, 0, removed.stdout)
-    assert.match(removed.stderr, /launchd runs on macOS only/)
-    assert.match(removed.stderr, /nothing was changed/)
-    assert.equal(readFileSync(recordFile, 'utf8'), JSON.stringify(record))
-  },
-)
+  // unstartup of a launchd job recorded in startup.json: refused the same way, the record kept.
+  const record = {
+    platform: 'launchd',
+    service_name: 'tspm',
+    unit_path: unitPath,
+    user: 'nobody',
+    home: '/nonexistent',
+    tspm_home: cli.home,
+    runtime: process.execPath,
+    tspm: BIN,
+    tspm_version: '0.1.0',
+    installed_at: new Date().toISOString(),
+  }
+  mkdirSync(join(cli.home, 'startup'), {mode: 0o700})
+  const recordFile = join(cli.home, 'startup', 'startup.json')
+  writeFileSync(recordFile, JSON.stringify(record), {mode: 0o600})
+  const removed = await cli.run(['unstartup', 'launchd'])
+  assert.notEqual(removed.code, 0, removed.stdout)
+  assert.match(removed.stderr, /launchd runs on macOS only/)
+  assert.match(removed.stderr, /nothing was changed/)
+  assert.equal(readFileSync(recordFile, 'utf8'), JSON.stringify(record))
+})
 
 test('every value is XML-escaped so plistlib reads back exactly what was meant; control characters are refused', async () => {
   const values = [

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import {type ChildProcess, spawn} from 'node:child_process'
-import {readFileSync, statSync, writeFileSync} from 'node:fs'
+import {once} from 'node:events'
+import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {BIN, envelope, jsonResult, REPO_ROOT, tempDir, TestHome} from '../helpers/cli.js'
+import {BIN, jsonResult, REPO_ROOT, tempDir, TestHome} from '../helpers/cli.js'
 import {isRunning, processesWithEnv, procStartTime} from '../helpers/procfs.js'
 import {waitFor} from '../helpers/wait.js'
 
@@ -52,7 +53,7 @@ function startResurrect(home: TestHome): {child: ChildProcess; output: () => str
   child.stderr!.on('data', (chunk) => {
     output += chunk
   })
-  const exited = new Promise<null | number>((resolve) => child.once('exit', (code) => resolve(code)))
+  const exited = once(child, 'exit').then(([code]) => code as null | number)
   return {child, output: () => output, exited}
 }
 
@@ -111,7 +112,7 @@ test('save, kill, resurrect: the same processes, args, cwd, env and states; env_
   assert.equal(statSync(home.home).mode & 0o777, 0o700)
   const dumpText = readFileSync(home.paths.dumpFile, 'utf8')
   assert.doesNotMatch(dumpText, /first-secret-value/, 'a value from env_file never reaches dump.json')
-  assert.doesNotMatch(dumpText, new RegExp(`"PATH"|"HOME"`), "the caller's environment is not saved")
+  assert.doesNotMatch(dumpText, /"PATH"|"HOME"/, "the caller's environment is not saved")
   const dump = readDump(home.paths.dumpFile)
   assert.equal(dump.format, 'tspm-dump')
   assert.equal(dump.version, 1)
@@ -338,27 +339,34 @@ test('kill -9 of `tspm save` at random moments never leaves a broken or mixed du
   const env: NodeJS.ProcessEnv = {...process.env, TSPM_HOME: home.home}
   delete env.NODE_EXTRA_CA_CERTS
   let completed = 0
-  for (let round = 0; round < 50; round++) {
+  let midWrite = 0
+  let round = 0
+  // Until several kills have landed while a save was writing (its temp file left behind), and at
+  // least 50 rounds: a kill before the write or after the rename proves nothing.
+  for (; round < 50 || (midWrite < 3 && round < 300); round++) {
     // Alternate the list, so every save has something new to write.
     if (round % 2 === 0) assert.equal((await home.run(['start', '-c', join(dir, 'extra.yaml')])).code, 0)
     else assert.equal((await home.run(['delete', 'extra'])).code, 0)
     const current = (await list(home)).map((p) => p.name).join(',')
 
     const save = spawn(process.execPath, [BIN, 'save'], {env, stdio: 'ignore'})
-    const exited = new Promise<null | number>((resolve) => save.once('exit', (code) => resolve(code)))
+    const exited = once(save, 'exit').then(([code]) => code as null | number)
     // Half the kills anywhere in the save, half in its last third, where it writes.
     const killAfter = Math.floor(saveMs * (round % 2 === 0 ? Math.random() * 1.1 : 0.7 + Math.random() * 0.4))
     const timer = setTimeout(() => save.kill('SIGKILL'), killAfter)
     const code = await exited
     clearTimeout(timer)
     if (code === 0) completed++
+    else if (readdirSync(home.home).some((entry) => entry.startsWith('.dump.json') && entry.includes(`.${save.pid}.`)))
+      midWrite++
 
     const now = names(home.paths.dumpFile) // throws if dump.json does not parse
     assert.ok(now === onDisk || now === current, `round ${round}: dump.json holds the old or the new list, whole`)
     onDisk = now
   }
 
-  t.diagnostic(`${completed} of 50 saves finished before their kill`)
+  t.diagnostic(`${round} saves: ${completed} finished before their kill, ${midWrite} were killed while writing`)
+  assert.ok(midWrite >= 3, `kills landed while a save was writing (${midWrite} of ${round})`)
 })
 
 test('two TSPM_HOMEs run two independent supervisors side by side', async (t) => {
@@ -380,14 +388,13 @@ test('two TSPM_HOMEs run two independent supervisors side by side', async (t) =>
   const pidOf = (home: TestHome) => Number(readFileSync(home.paths.pidFile, 'utf8').split(' ')[0])
   assert.notEqual(pidOf(prod), pidOf(staging))
   for (const home of [prod, staging]) {
+    assert.ok(statSync(home.paths.socket).isSocket(), `${home.paths.socket} is the supervisor's socket`)
     for (const file of [
-      home.paths.socket,
       home.paths.dumpFile,
       home.paths.statusFile,
       join(home.paths.logsDir, `${home === prod ? 'prod' : 'staging'}-app-out.log`),
     ]) {
-      assert.ok(file.startsWith(home.home + '/'))
-      assert.ok(statSync(file))
+      assert.ok(statSync(file).isFile(), `${file} was written in its own home`)
     }
   }
 

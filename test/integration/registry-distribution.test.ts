@@ -10,6 +10,7 @@ import {test} from 'node:test'
 import {SUPERVISOR_NODE_FLAGS} from '../../src/model/supervisor-runtime.js'
 import {jsonResult, REPO_ROOT, runProgram, tempDir, TestHome} from '../helpers/cli.js'
 import {freePort} from '../helpers/net.js'
+import {isRunning} from '../helpers/procfs.js'
 import {oclifDirsEnv, startRegistry} from '../helpers/registry.js'
 import {waitFor} from '../helpers/wait.js'
 
@@ -113,7 +114,7 @@ test(
     const killed = await run(['kill'])
     assert.equal(killed.code, 0, killed.stderr)
     for (const entry of listed) {
-      await waitFor(() => !isAlive(entry.pid!), {
+      await waitFor(() => !isRunning(entry.pid!), {
         what: `${entry.name} (pid ${entry.pid}) to be gone`,
         timeoutMs: 20_000,
       })
@@ -124,12 +125,3 @@ test(
     assert.deepEqual(jsonResult(after.stdout), [])
   },
 )
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}

@@ -25,7 +25,8 @@ test(
     const dirs = oclifDirsEnv(root)
     // Not npm_config_registry: TSPM_NPM_REGISTRY alone must point plugin-plugins (it passes
     // --registry to npm) at the local registry.
-    const {npm_config_registry: _, ...npmEnv} = registry.npmEnv()
+    const npmEnv = registry.npmEnv()
+    delete npmEnv.npm_config_registry
     const env: NodeJS.ProcessEnv = {
       ...npmEnv,
       TSPM_NPM_REGISTRY: registry.url,

@@ -78,22 +78,19 @@ describe('startup --print', () => {
     assert.equal(existsSync(home), false, '--print creates nothing')
   })
 
-  test(
-    'the printed unit passes systemd-analyze verify with nothing on stderr',
-    async (t) => {
-      if (!needs(t, hasSystemdAnalyze, 'no systemd-analyze here (apt-get install systemd)')) return
-      const dir = scratch('tspm-verify-')
-      const result = await runCli(['startup', 'systemd', '--print', '-u', unitUser, '--service-name', 'tspm-verify'], {
-        env: {TSPM_HOME: join(dir, 'home')},
-      })
-      assert.equal(result.code, 0, result.stderr)
-      const file = join(dir, 'tspm-verify.service')
-      writeFileSync(file, result.stdout)
-      const verify = await runProgram('systemd-analyze', ['verify', file])
-      assert.equal(verify.stderr, '')
-      assert.equal(verify.code, 0)
-    },
-  )
+  test('the printed unit passes systemd-analyze verify with nothing on stderr', async (t) => {
+    if (!needs(t, hasSystemdAnalyze, 'no systemd-analyze here (apt-get install systemd)')) return
+    const dir = scratch('tspm-verify-')
+    const result = await runCli(['startup', 'systemd', '--print', '-u', unitUser, '--service-name', 'tspm-verify'], {
+      env: {TSPM_HOME: join(dir, 'home')},
+    })
+    assert.equal(result.code, 0, result.stderr)
+    const file = join(dir, 'tspm-verify.service')
+    writeFileSync(file, result.stdout)
+    const verify = await runProgram('systemd-analyze', ['verify', file])
+    assert.equal(verify.stderr, '')
+    assert.equal(verify.code, 0)
+  })
 
   test('RestartSteps= and RestartMaxDelaySec= appear when systemctl says 254 or later', async () => {
     // Only the version probe is replaced: a systemctl that answers like systemd 255.
@@ -184,17 +181,14 @@ describe('bad input is refused before anything is written', () => {
     assert.equal(result.stdout, '')
   })
 
-  test(
-    'a TSPM_HOME that belongs to another user',
-    async (t) => {
-      if (!needs(t, isRoot, 'needs root to make a folder of another user')) return
-      const home = scratch('tspm-foreign-home-')
-      chownSync(home, 65_534, 65_534)
-      const result = await runCli(['startup', 'systemd', '--print', '-u', 'root'], {env: {TSPM_HOME: home}})
-      assert.equal(result.code, 2)
-      assert.match(result.stderr, /belongs to uid 65534, not to root \(uid 0\)/)
-    },
-  )
+  test('a TSPM_HOME that belongs to another user', async (t) => {
+    if (!needs(t, isRoot, 'needs root to make a folder of another user')) return
+    const home = scratch('tspm-foreign-home-')
+    chownSync(home, 65_534, 65_534)
+    const result = await runCli(['startup', 'systemd', '--print', '-u', 'root'], {env: {TSPM_HOME: home}})
+    assert.equal(result.code, 2)
+    assert.match(result.stderr, /belongs to uid 65534, not to root \(uid 0\)/)
+  })
 
   test('a saved list that does not read back: startup refuses (resurrect would fail at every boot), --print warns', async () => {
     const home = scratch('tspm-broken-dump-')
@@ -223,25 +217,22 @@ describe('bad input is refused before anything is written', () => {
     assert.match(result.stderr, /--force has no meaning/)
   })
 
-  test(
-    'installing where systemd is not running changes nothing',
-    async (t) => {
-      if (!needs(t, isRoot, 'needs root')) return
-      // Where systemd runs this would install a service: that case is the container test's.
-      if (systemdRuns) return t.skip('systemd runs here: the container test covers installing')
-      const home = join(scratch('tspm-no-systemd-'), 'h')
-      const result = await runCli(['startup', 'systemd', '-u', 'root', '--service-name', 'tspm-test-never'], {
-        env: {TSPM_HOME: home},
-      })
-      assert.equal(result.code, 1)
-      assert.match(
-        result.stderr,
-        /systemd is not the init system running on this machine .*nothing was changed; add --print/,
-      )
-      assert.equal(existsSync(home), false)
-      assert.equal(existsSync('/etc/systemd/system/tspm-test-never.service'), false)
-    },
-  )
+  test('installing where systemd is not running changes nothing', async (t) => {
+    if (!needs(t, isRoot, 'needs root')) return
+    // Where systemd runs this would install a service: that case is the container test's.
+    if (systemdRuns) return t.skip('systemd runs here: the container test covers installing')
+    const home = join(scratch('tspm-no-systemd-'), 'h')
+    const result = await runCli(['startup', 'systemd', '-u', 'root', '--service-name', 'tspm-test-never'], {
+      env: {TSPM_HOME: home},
+    })
+    assert.equal(result.code, 1)
+    assert.match(
+      result.stderr,
+      /systemd is not the init system running on this machine .*nothing was changed; add --print/,
+    )
+    assert.equal(existsSync(home), false)
+    assert.equal(existsSync('/etc/systemd/system/tspm-test-never.service'), false)
+  })
 })
 
 describe('without root', () => {
@@ -375,31 +366,28 @@ describe('unstartup', () => {
     assert.match(result.stderr, /unknown startup platform "launchd".*tspm plugins install tspm-launchd/s)
   })
 
-  test(
-    "a startup.json pointing at another unit file is refused (it is the user's file, root acts on it)",
-    async (t) => {
-      if (!needs(t, isRoot, 'needs root')) return
-      const home = scratch('tspm-unstartup-forged-')
-      mkdirSync(join(home, 'startup'))
-      const record = {
-        platform: 'systemd',
-        service_name: 'tspm',
-        unit_path: '/etc/passwd',
-        user: 'root',
-        home: '/root',
-        tspm_home: home,
-        runtime: process.execPath,
-        tspm: BIN,
-        tspm_version: '0.1.0',
-        installed_at: '',
-      }
-      writeFileSync(join(home, 'startup', 'startup.json'), JSON.stringify(record))
-      const result = await runCli(['unstartup', '-u', 'root'], {env: {TSPM_HOME: home}})
-      assert.equal(result.code, 1)
-      assert.match(result.stderr, /names the unit file "\/etc\/passwd", not \/etc\/systemd\/system\/tspm\.service/)
-      assert.ok(existsSync('/etc/passwd'))
-    },
-  )
+  test("a startup.json pointing at another unit file is refused (it is the user's file, root acts on it)", async (t) => {
+    if (!needs(t, isRoot, 'needs root')) return
+    const home = scratch('tspm-unstartup-forged-')
+    mkdirSync(join(home, 'startup'))
+    const record = {
+      platform: 'systemd',
+      service_name: 'tspm',
+      unit_path: '/etc/passwd',
+      user: 'root',
+      home: '/root',
+      tspm_home: home,
+      runtime: process.execPath,
+      tspm: BIN,
+      tspm_version: '0.1.0',
+      installed_at: '',
+    }
+    writeFileSync(join(home, 'startup', 'startup.json'), JSON.stringify(record))
+    const result = await runCli(['unstartup', '-u', 'root'], {env: {TSPM_HOME: home}})
+    assert.equal(result.code, 1)
+    assert.match(result.stderr, /names the unit file "\/etc\/passwd", not \/etc\/systemd\/system\/tspm\.service/)
+    assert.ok(existsSync('/etc/passwd'))
+  })
 })
 
 describe('startup platforms come from plugins', () => {

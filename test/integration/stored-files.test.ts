@@ -15,7 +15,7 @@ const APPS = join(REPO_ROOT, 'test', 'fixtures', 'apps')
 test('status.json and dump.json, as a real supervisor and `save` write them, match their schemas', async (t) => {
   const home = TestHome.forTest(t)
   assert.equal((await home.run(['start', join(APPS, 'idle.js'), '--name', 'idle'])).code, 0)
-  assert.equal((await home.run(['start', join(APPS, 'crasher.sh'), '--name', 'crasher'])).code, 0)
+  assert.equal((await home.run(['start', join(APPS, 'ticker.sh'), '--name', 'ticker'])).code, 0)
   const status = await waitFor(
     () => {
       const parsed = statusFileSchema.parse(JSON.parse(readFileSync(home.paths.statusFile, 'utf8')))
@@ -23,8 +23,8 @@ test('status.json and dump.json, as a real supervisor and `save` write them, mat
     },
     {what: 'status.json to list both processes with their pids'},
   )
-  assert.deepEqual(status.processes.map((entry) => entry.name).sort(), ['crasher', 'idle'])
+  assert.deepEqual(status.processes.map((entry) => entry.name).sort(), ['idle', 'ticker'])
   assert.equal((await home.run(['save'])).code, 0)
   const dump = dumpSchema.parse(JSON.parse(readFileSync(home.paths.dumpFile, 'utf8')))
-  assert.deepEqual(dump.processes.map((entry) => entry.name).sort(), ['crasher', 'idle'])
+  assert.deepEqual(dump.processes.map((entry) => entry.name).sort(), ['idle', 'ticker'])
 })

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
+import {once} from 'node:events'
 import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
 import {join} from 'node:path'
@@ -7,7 +8,7 @@ import {test} from 'node:test'
 
 import {BIN, envelope, jsonResult, REPO_ROOT, tempDir, TestHome} from '../helpers/cli.js'
 import {freePort, portIsOpen} from '../helpers/net.js'
-import {isRunning, processesWithEnv} from '../helpers/procfs.js'
+import {isRunning, processesWithEnv, procState} from '../helpers/procfs.js'
 import {waitFor} from '../helpers/wait.js'
 
 const APPS = join(REPO_ROOT, 'test', 'fixtures', 'apps')
@@ -47,12 +48,12 @@ function writeConfig(dir: string, yaml: string): string {
   return file
 }
 
-test('start, list, crash recovery, stop, logs and kill with real processes', async (t) => {
+/** web (an HTTP server), ticker (a shell loop) and forker (a grandchild holds a port), started and online. */
+async function startTrio(t: {after: (fn: () => Promise<void>) => void}) {
   const home = TestHome.forTest(t)
-  const dir = tempDir()
   const [webPort, forkPort] = [await freePort(), await freePort()]
   const config = writeConfig(
-    dir,
+    tempDir(),
     `processes:
   - name: web
     script: ${join(APPS, 'http-server.js')}
@@ -64,36 +65,47 @@ test('start, list, crash recovery, stop, logs and kill with real processes', asy
     env: {PORT: ${forkPort}}
 `,
   )
-
   const started = await home.run(['start', '-c', config])
   assert.equal(started.code, 0, started.stderr)
-  assert.match(started.stdout, /started web/)
-
+  assert.match(started.stdout, /started web\nstarted ticker\nstarted forker/)
   const web = await waitForStatus(home, 'web', 'online')
   await waitForStatus(home, 'ticker', 'online')
   await waitForStatus(home, 'forker', 'online')
-  assert.ok(web.pid && web.memory > 0, 'an online process shows its pid and memory')
   await waitFor(() => portIsOpen(webPort), {what: `web to listen on ${webPort}`})
   await waitFor(() => portIsOpen(forkPort), {what: `forker's grandchild to listen on ${forkPort}`})
+  return {home, config, web, webPort, forkPort}
+}
 
-  // The table a person reads.
+test('start: real processes online, in the table, and a second start of the same names starts nothing', async (t) => {
+  const {home, config, web} = await startTrio(t)
+  assert.ok(web.pid && web.memory > 0, 'an online process shows its pid and memory')
   const table = await home.run(['list'])
   assert.match(table.stdout, /^name\s+pid\s+status\s+restarts\s+uptime\s+cpu\s+memory/)
   assert.match(table.stdout, /\nweb\s+\d+\s+online\s+0\s/)
 
-  // Starting the same names again is reported, not duplicated.
   const again = await home.run(['start', '-c', config])
   assert.equal(again.code, 0, again.stderr)
   assert.match(again.stdout, /web is already running/)
-  assert.equal((await list(home)).length, 3)
+  assert.deepEqual(
+    (await list(home)).map((p) => [p.name, p.pid === null ? null : 'pid']),
+    [
+      ['web', 'pid'],
+      ['ticker', 'pid'],
+      ['forker', 'pid'],
+    ],
+  )
+})
 
-  // kill -9 of the app: back online with one restart, under a new pid.
+test('an app killed with -9 is back online under a new pid, with one restart', async (t) => {
+  const {home, web, webPort} = await startTrio(t)
   process.kill(web.pid!, 'SIGKILL')
   const revived = await waitForStatus(home, 'web', 'online', (p) => p.restarts === 1)
   assert.notEqual(revived.pid, web.pid)
   await waitFor(() => portIsOpen(webPort), {what: 'web to listen again'})
+})
 
-  // logs shows both streams.
+test('logs shows both streams, one stream bare, and --follow prints what comes after', async (t) => {
+  const {home, webPort} = await startTrio(t)
   const logs = await home.run(['logs', 'web', '--lines', '5'])
   assert.equal(logs.code, 0, logs.stderr)
   assert.match(logs.stdout, new RegExp(`listening on ${webPort}`))
@@ -101,7 +113,6 @@ test('start, list, crash recovery, stop, logs and kill with real processes', asy
   const errOnly = await home.run(['logs', 'web', '--err'])
   assert.doesNotMatch(errOnly.stdout, /listening on/)
 
-  // logs --follow prints what the app writes after it started, until interrupted.
   const follow = spawn(process.execPath, [BIN, 'logs', 'ticker', '--out', '--follow', '--lines', '0'], {
     env: {...process.env, TSPM_HOME: home.home},
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -113,9 +124,11 @@ test('start, list, crash recovery, stop, logs and kill with real processes', asy
   })
   await waitFor(() => /tick \d+\n[^]*tick \d+\n/.test(followed), {what: 'logs --follow to print new ticks'})
   follow.kill('SIGINT')
-  assert.equal(await new Promise((resolve) => follow.once('exit', resolve)), 0)
+  assert.deepEqual(await once(follow, 'exit'), [0, null])
+})
 
-  // stop frees the port and leaves no grandchild.
+test('stop frees the port and leaves no grandchild; files are private; status.json mirrors the table', async (t) => {
+  const {home, forkPort} = await startTrio(t)
   const forker = (await list(home)).find((p) => p.name === 'forker')!
   const grandchildPid = Number(
     /grandchild (\d+)/.exec(readFileSync(join(home.paths.logsDir, 'forker-out.log'), 'utf8'))![1],
@@ -128,12 +141,9 @@ test('start, list, crash recovery, stop, logs and kill with real processes', asy
   assert.equal(isRunning(forker.pid!), false)
   assert.equal((await list(home)).find((p) => p.name === 'forker')?.status, 'stopped')
 
-  // Permissions: home 0700, socket and status.json 0600.
   assert.equal(statSync(home.home).mode & 0o777, 0o700)
   assert.equal(statSync(home.paths.socket).mode & 0o777, 0o600)
   assert.equal(statSync(home.paths.statusFile).mode & 0o777, 0o600)
-
-  // status.json mirrors the table.
   const status = JSON.parse(readFileSync(home.paths.statusFile, 'utf8')) as {
     processes: Array<{name: string; status: string}>
   }
@@ -141,9 +151,11 @@ test('start, list, crash recovery, stop, logs and kill with real processes', asy
     status.processes.map((p) => `${p.name}:${p.status}`).sort(),
     (await list(home)).map((p) => `${p.name}:${p.status}`).sort(),
   )
+})
 
-  // kill: every app and the supervisor are gone, checked in /proc.
-  assert.ok(processesWithEnv('TSPM_HOME', home.home).length >= 3)
+test('kill: every app and the supervisor are gone, checked in /proc, and the socket is removed', async (t) => {
+  const {home, webPort} = await startTrio(t)
+  assert.ok(processesWithEnv('TSPM_HOME', home.home).length >= 4, 'the supervisor and its apps carry TSPM_HOME')
   const killed = await home.run(['kill'])
   assert.equal(killed.code, 0, killed.stderr)
   assert.deepEqual(processesWithEnv('TSPM_HOME', home.home), [], 'no process of this TSPM_HOME is left')
@@ -242,7 +254,7 @@ test('many apps started at once: about one per core starts up at a time, the res
         )
         .join(''),
   )
-  const state = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0]
+  const state = (pid: number) => procState(pid)
 
   assert.equal((await home.run(['start', '-c', config])).code, 0)
   const started = await list(home)

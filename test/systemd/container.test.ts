@@ -12,6 +12,7 @@ import {test} from 'node:test'
 import {fileURLToPath} from 'node:url'
 
 import {needs} from '../helpers/needs.js'
+import {isRunning} from '../helpers/procfs.js'
 import {waitFor} from '../helpers/wait.js'
 import {Container} from './container.js'
 
@@ -58,15 +59,6 @@ function mountsUnder(dir: string): string[] {
     .filter((mp) => mp === dir || mp.startsWith(dir + '/'))
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
 /** PIDs of processes whose command line mentions `needle`. */
 function processesMentioning(needle: string): number[] {
   return readdirSync('/proc')
@@ -83,7 +75,14 @@ function processesMentioning(needle: string): number[] {
 
 test('boots systemd in nspawn, reboots keeping the overlay, stops cleanly', {timeout: 240_000}, async (t) => {
   const prepared = Boolean(rootfsFromEnv) || existsSync(join(rootfs, '.tspm-rootfs-complete'))
-  if (!needs(t, prepared, `no prepared root at ${rootfs}: run test/systemd/prepare-rootfs.sh (as root) or set TSPM_TEST_ROOTFS`)) return
+  if (
+    !needs(
+      t,
+      prepared,
+      `no prepared root at ${rootfs}: run test/systemd/prepare-rootfs.sh (as root) or set TSPM_TEST_ROOTFS`,
+    )
+  )
+    return
   if (!needs(t, process.getuid?.() === 0, 'booting a container needs root')) return
 
   const bootStart = Date.now()
@@ -158,7 +157,7 @@ test('boots systemd in nspawn, reboots keeping the overlay, stops cleanly', {tim
   }
 
   await c.stop() // second call is a no-op
-  for (const pid of [...nspawnPids, ...initPids]) assert.equal(pidAlive(pid), false, `process ${pid} is gone`)
+  for (const pid of [...nspawnPids, ...initPids]) assert.equal(isRunning(pid), false, `process ${pid} is gone`)
   assert.deepEqual(processesMentioning(c.name), [], 'no process mentions the machine name')
   assert.deepEqual(mountsUnder(c.dir), [], 'no mount left')
   assert.equal(existsSync(c.dir), false, 'temp dir removed')

@@ -22,6 +22,7 @@ import {access, mkdir, mkdtemp, readdir, readFile, rm, rmdir, statfs} from 'node
 import {constants as osConstants, tmpdir} from 'node:os'
 import {isAbsolute, join, resolve} from 'node:path'
 
+import {isRunning} from '../helpers/procfs.js'
 import {WaitAbort, waitFor} from '../helpers/wait.js'
 
 export interface BootOptions {
@@ -526,18 +527,20 @@ export class Container {
     const removed: string[] = []
     for (const entry of await readdir(workDir)) {
       const owner = staleOwner(entry)
-      if (owner === undefined || pidAlive(owner)) continue
+      if (owner === undefined || isRunning(owner)) continue
       const dir = join(workDir, entry)
       const merged = join(dir, 'merged')
       const nspawns = nspawnProcessesFor(merged)
       // Killing PID 1 kills its whole PID namespace; nspawn then exits, or is killed.
       for (const pid of nspawns) killQuietly(findContainerInit(pid))
-      await waitFor(() => nspawns.every((pid) => !pidAlive(pid)), {
+      await waitFor(() => nspawns.every((pid) => !isRunning(pid)), {
         what: `stale nspawn ${nspawns.join(', ')} to exit`,
         timeoutMs: 5000,
         intervalMs: 50,
-      }).catch(() => nspawns.forEach(killQuietly))
-      await waitFor(() => nspawns.every((pid) => !pidAlive(pid)), {
+      }).catch(() => {
+        for (const pid of nspawns) killQuietly(pid)
+      })
+      await waitFor(() => nspawns.every((pid) => !isRunning(pid)), {
         what: `stale nspawn ${nspawns.join(', ')} to die`,
         timeoutMs: 5000,
         intervalMs: 50,
@@ -611,7 +614,7 @@ function runCapture(
     const finish = (code: null | number, signal: NodeJS.Signals | null) => {
       if (settled) return
       settled = true
-      timers.forEach(clearTimeout)
+      for (const timer of timers) clearTimeout(timer)
       const stdout = Buffer.concat(out).toString('utf8')
       const stderr = Buffer.concat(err).toString('utf8')
       if (timedOut) {
@@ -634,7 +637,7 @@ function runCapture(
         // reaper of nsenter's PID namespace), a zombie the container's
         // systemd can't reap and waits for at shutdown.
         const inner = processGroupMembers(pgid).filter((p) => p !== pgid)
-        inner.forEach(killQuietly)
+        for (const pid of inner) killQuietly(pid)
         if (inner.length === 0) killQuietly(pgid)
         // Backstop if nsenter does not exit by itself.
         timers.push(setTimeout(() => killQuietly(-pgid), 2000))
@@ -643,7 +646,7 @@ function runCapture(
     child.once('error', (e) => {
       if (settled) return
       settled = true
-      timers.forEach(clearTimeout)
+      for (const timer of timers) clearTimeout(timer)
       rejectRun(new Error(`could not run ${cmd}: ${e.message}`))
     })
     child.once('close', finish)
@@ -744,7 +747,7 @@ interface MountInfo {
 
 function readMountInfo(): MountInfo[] {
   const unescape = (s: string) =>
-    s.replaceAll(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)))
+    s.replaceAll(/\\([0-7]{3})/g, (_, o: string) => String.fromCodePoint(Number.parseInt(o, 8)))
   return readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .filter(Boolean)
@@ -841,24 +844,6 @@ async function removeCgroupTree(dir: string): Promise<void> {
   })
 }
 
-/** True while pid exists and is not a zombie (the exit hook can't reap its children). */
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false
-  }
-
-  try {
-    // /proc/PID/stat is "pid (comm) STATE ..."; comm may contain spaces or ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const close = stat.lastIndexOf(')')
-    return stat.charAt(close + 2) !== 'Z'
-  } catch {
-    return false
-  }
-}
-
 function killQuietly(pid: number | undefined): void {
   if (!pid) return
   try {
@@ -934,12 +919,12 @@ function forceCleanupSync(c: Container): void {
   // PID 1 first (kills the container's PID namespace); nspawn then exits.
   const pids = [c.pid, c.nspawnPid].filter((p) => p > 0)
   killQuietly(c.pid)
-  if (!pollSync(() => pids.every((pid) => !pidAlive(pid)), 3000)) {
+  if (!pollSync(() => pids.every((pid) => !isRunning(pid)), 3000)) {
     killQuietly(c.nspawnPid)
-    pollSync(() => pids.every((pid) => !pidAlive(pid)), 3000)
+    pollSync(() => pids.every((pid) => !isRunning(pid)), 3000)
   }
 
-  if (pids.every((pid) => !pidAlive(pid))) removeNspawnLeftovers(c.name, c.nspawnLockFile)
+  if (pids.every((pid) => !isRunning(pid))) removeNspawnLeftovers(c.name, c.nspawnLockFile)
   if (isMountPoint(c.rootDir) && spawnSync('umount', [c.rootDir], {stdio: 'ignore'}).status !== 0) {
     spawnSync('umount', ['-l', c.rootDir], {stdio: 'ignore'})
   }

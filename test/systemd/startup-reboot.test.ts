@@ -31,8 +31,11 @@ const ODD_TSPM_DIR = `/opt/t s$p%c"q'x`
 /** False (skipped, or failed under CI) without the container root or without root. */
 function canBoot(t: TestContext): boolean {
   return (
-    needs(t, rootfsReady, `no prepared root at ${rootfs}: run test/systemd/prepare-rootfs.sh (as root) or set TSPM_TEST_ROOTFS`) &&
-    needs(t, process.getuid?.() === 0, 'booting a container needs root')
+    needs(
+      t,
+      rootfsReady,
+      `no prepared root at ${rootfs}: run test/systemd/prepare-rootfs.sh (as root) or set TSPM_TEST_ROOTFS`,
+    ) && needs(t, process.getuid?.() === 0, 'booting a container needs root')
   )
 }
 

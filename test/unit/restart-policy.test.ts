@@ -1,202 +1,94 @@
-import type {ChildProcess} from 'node:child_process'
-
+// The restart policy alone: what follows a run that ended on its own, decided from that run's
+// uptime and exit code (DESIGN.md, restart policy). ManagedProcess, which acts on it, has its own test.
 import assert from 'node:assert/strict'
-import {EventEmitter} from 'node:events'
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {PROCESS_DEFAULTS, type ProcessSpec} from '../../src/model/process-spec.js'
-import {ManagedProcess, type ManagedProcessDeps, type SpawnFunction} from '../../src/supervisor/managed-process.js'
-import {FakeClock} from '../helpers/fake-clock.js'
+import {PROCESS_DEFAULTS} from '../../src/model/process-spec.js'
+import {type ExitDecision, RestartPolicy, type RestartPolicyFields} from '../../src/supervisor/restart-policy.js'
 
-/** Spawns nothing: hands out fake children the test ends with crash(). Pids are far above pid_max. */
-class FakeSpawner {
-  readonly children: Array<ChildProcess & EventEmitter> = []
-  private nextPid = 2 ** 30
-  readonly spawn: SpawnFunction = () => {
-    const child = new EventEmitter() as ChildProcess & EventEmitter
-    Object.assign(child, {pid: this.nextPid++, stdout: null, stderr: null, exitCode: null, signalCode: null})
-    this.children.push(child)
-    return child
-  }
-
-  crash(code = 1): void {
-    const child = this.children.at(-1)!
-    Object.assign(child, {exitCode: code})
-    child.emit('exit', code, null)
-  }
+function policy(overrides: Partial<RestartPolicyFields> = {}): RestartPolicy {
+  return new RestartPolicy({...PROCESS_DEFAULTS, ...overrides})
 }
 
-function setup(overrides: Partial<ProcessSpec> = {}, paceRestart?: ManagedProcessDeps['paceRestart']) {
-  const logsDir = mkdtempSync(join(tmpdir(), 'tspm-policy-'))
-  const clock = new FakeClock()
-  const spawner = new FakeSpawner()
-  const spec: ProcessSpec = {
-    ...PROCESS_DEFAULTS,
-    name: 'app',
-    script: '/bin/false',
-    args: [],
-    cwd: '/',
-    env: {},
-    ...overrides,
-  }
-  const managed = new ManagedProcess(spec, {
-    clock,
-    spawn: spawner.spawn,
-    logsDir,
-    baseEnv: {},
-    onChange() {},
-    log() {},
-    paceRestart,
-  })
-  return {
-    clock,
-    spawner,
-    managed,
-    cleanup() {
-      managed.dispose()
-      rmSync(logsDir, {recursive: true, force: true})
-    },
-  }
+/** `count` runs that each lasted `uptimeMs` and exited 1: the decision after each. */
+function runs(subject: RestartPolicy, count: number, uptimeMs: number, exitCode: null | number = 1): ExitDecision[] {
+  return Array.from({length: count}, () => subject.onExit({uptimeMs, exitCode}))
 }
 
-/** Crashes the app `count` times after `uptimeMs` each; returns the delay before each restart. */
-function crashLoop(harness: ReturnType<typeof setup>, count: number, uptimeMs: number): number[] {
-  const delays: number[] = []
-  for (let n = 0; n < count; n++) {
-    harness.clock.advance(uptimeMs)
-    harness.spawner.crash()
-    const delay = harness.clock.nextTimerIn()
-    if (delay === undefined) break
-    delays.push(delay)
-    harness.clock.advance(delay)
-  }
+const delays = (decisions: ExitDecision[]) =>
+  decisions.map((decision) => (decision.action === 'restart' ? decision.delayMs : decision.action))
 
-  return delays
-}
-
-test('exponential backoff: 100 ms, then x1.5 per consecutive crash, capped at max_restart_delay', (t) => {
-  const harness = setup({min_uptime: 1000, max_restarts: 100})
-  t.after(() => harness.cleanup())
-  harness.managed.start()
-  const delays = crashLoop(harness, 16, 2000)
+test('exponential backoff: 100 ms, then x1.5 per consecutive crash, capped at max_restart_delay', () => {
   assert.deepEqual(
-    delays,
+    delays(runs(policy({max_restarts: 100}), 16, 2000)),
     [100, 150, 225, 338, 507, 761, 1142, 1713, 2570, 3855, 5783, 8675, 13_013, 15_000, 15_000, 15_000],
   )
-  assert.equal(harness.managed.restarts, 16)
-  assert.equal(harness.managed.status, 'online')
+  assert.deepEqual(delays(runs(policy({max_restart_delay: 500}), 6, 2000)), [100, 150, 225, 338, 500, 500])
 })
 
-test('a run longer than backoff_reset starts the backoff over at 100 ms', (t) => {
-  const harness = setup()
-  t.after(() => harness.cleanup())
-  harness.managed.start()
-  assert.deepEqual(crashLoop(harness, 4, 10), [100, 150, 225, 338])
-  assert.deepEqual(crashLoop(harness, 1, 30_000), [100])
-  assert.deepEqual(crashLoop(harness, 2, 10), [150, 225])
+test('a run longer than backoff_reset starts the backoff over at 100 ms', () => {
+  const subject = policy()
+  assert.deepEqual(delays(runs(subject, 4, 10)), [100, 150, 225, 338])
+  assert.deepEqual(delays(runs(subject, 1, 30_000)), [100])
+  assert.deepEqual(delays(runs(subject, 2, 10)), [150, 225])
 })
 
-test('errored after max_restarts (16) consecutive unstable runs, and it stays down', (t) => {
-  const harness = setup()
-  t.after(() => harness.cleanup())
-  harness.managed.start()
-  const delays = crashLoop(harness, 16, 50)
-  assert.equal(delays.length, 15, 'the 16th unstable run ends in errored, not in a restart')
-  assert.equal(harness.managed.status, 'errored')
-  assert.equal(harness.clock.nextTimerIn(), undefined, 'no restart is scheduled')
-  harness.clock.advance(60 * 60 * 1000)
-  assert.equal(harness.spawner.children.length, 16)
-  assert.match(harness.managed.snapshot().last_error ?? '', /crashed 16 times in a row/)
+test('errored after max_restarts (16) consecutive unstable runs', () => {
+  const decisions = runs(policy(), 16, 50)
+  assert.deepEqual(
+    decisions.slice(0, 15).map((decision) => decision.action),
+    Array.from({length: 15}, () => 'restart'),
+  )
+  assert.deepEqual(decisions[15], {action: 'errored', unstableRuns: 16})
 })
 
-test('a process that starts crash-looping an hour after it was created is still caught', (t) => {
-  const harness = setup()
-  t.after(() => harness.cleanup())
-  harness.managed.start()
-  // One long, healthy run, which then ends: from here on every run crashes within 100 ms.
-  crashLoop(harness, 1, 60 * 60 * 1000)
-  crashLoop(harness, 15, 100)
-  assert.equal(harness.managed.status, 'online', '15 unstable runs are not enough')
-  crashLoop(harness, 1, 100)
-  assert.equal(harness.managed.status, 'errored')
+test('unstable runs are counted from each run of its own: a loop that starts an hour later is still caught', () => {
+  const subject = policy()
+  runs(subject, 1, 60 * 60 * 1000)
+  assert.ok(
+    runs(subject, 15, 100).every((decision) => decision.action === 'restart'),
+    '15 unstable runs are not enough',
+  )
+  assert.deepEqual(runs(subject, 1, 100)[0], {action: 'errored', unstableRuns: 16})
 })
 
-test('stable runs (uptime >= min_uptime) never count toward errored', (t) => {
-  const harness = setup()
-  t.after(() => harness.cleanup())
-  harness.managed.start()
-  crashLoop(harness, 40, 1500)
-  assert.notEqual(harness.managed.status, 'errored')
-  assert.equal(harness.managed.restarts, 40)
+test('stable runs (uptime >= min_uptime) never count toward errored, and one in between resets the count', () => {
+  assert.ok(runs(policy(), 40, 1500).every((decision) => decision.action === 'restart'))
+  const subject = policy()
+  runs(subject, 15, 10)
+  runs(subject, 1, 5000)
+  assert.ok(runs(subject, 15, 10).every((decision) => decision.action === 'restart'))
 })
 
-test('a stable run in between resets the count of unstable runs', (t) => {
-  const harness = setup()
-  t.after(() => harness.cleanup())
-  harness.managed.start()
-  crashLoop(harness, 15, 10)
-  crashLoop(harness, 1, 5000)
-  crashLoop(harness, 15, 10)
-  assert.notEqual(harness.managed.status, 'errored')
+test('with exp_backoff_restart_delay 0, restart_delay applies as a fixed delay', () => {
+  assert.deepEqual(
+    delays(runs(policy({exp_backoff_restart_delay: 0, restart_delay: 250}), 5, 2000)),
+    [250, 250, 250, 250, 250],
+  )
 })
 
-test('with exp_backoff_restart_delay 0, restart_delay applies as a fixed delay', (t) => {
-  const harness = setup({exp_backoff_restart_delay: 0, restart_delay: 250})
-  t.after(() => harness.cleanup())
-  harness.managed.start()
-  assert.deepEqual(crashLoop(harness, 5, 2000), [250, 250, 250, 250, 250])
-})
-
-test('an exit code listed in stop_exit_codes ends the process without a restart', (t) => {
-  const harness = setup({stop_exit_codes: [0, 3]})
-  t.after(() => harness.cleanup())
-  harness.managed.start()
-  harness.clock.advance(5000)
-  harness.spawner.crash(3)
-  assert.equal(harness.managed.status, 'stopped')
-  assert.equal(harness.clock.nextTimerIn(), undefined)
-})
-
-test('autorestart: false leaves a crashed process stopped', (t) => {
-  const harness = setup({autorestart: false})
-  t.after(() => harness.cleanup())
-  harness.managed.start()
-  harness.spawner.crash(1)
-  assert.equal(harness.managed.status, 'stopped')
-  assert.equal(harness.spawner.children.length, 1)
-})
-
-test('a restart by hand starts the backoff and the unstable count over', async (t) => {
-  const harness = setup()
-  t.after(() => harness.cleanup())
-  harness.managed.start()
-  crashLoop(harness, 15, 10)
-  harness.clock.advance(10)
-  harness.spawner.crash()
-  assert.equal(harness.managed.status, 'errored')
-  await harness.managed.restart()
-  assert.equal(harness.managed.status, 'online')
-  assert.deepEqual(crashLoop(harness, 3, 10), [100, 150, 225])
-})
-
-test('a restart held back by the pacer waits in waiting-restart, and stop cancels it', async (t) => {
-  const held: Array<() => void> = []
-  let cancelled = 0
-  const harness = setup({}, (restart) => {
-    held.push(restart)
-    return () => cancelled++
+test('stop_exit_codes and autorestart: false end the process without a restart', () => {
+  const subject = policy({stop_exit_codes: [0, 3]})
+  assert.deepEqual(subject.onExit({uptimeMs: 5000, exitCode: 3}), {action: 'stop', reason: 'stop-exit-code'})
+  assert.equal(subject.onExit({uptimeMs: 5000, exitCode: 4}).action, 'restart')
+  assert.equal(
+    subject.onExit({uptimeMs: 5000, exitCode: null}).action,
+    'restart',
+    'killed by a signal: no exit code to match',
+  )
+  assert.deepEqual(policy({autorestart: false}).onExit({uptimeMs: 5000, exitCode: 1}), {
+    action: 'stop',
+    reason: 'autorestart-off',
   })
-  t.after(() => harness.cleanup())
-  harness.managed.start()
-  harness.spawner.crash()
-  harness.clock.advance(100)
-  assert.equal(held.length, 1, 'the restart went to the pacer after its backoff delay')
-  assert.equal(harness.managed.status, 'waiting-restart')
-  assert.equal(harness.spawner.children.length, 1)
-  await harness.managed.stop()
-  assert.equal(cancelled, 1)
-  assert.equal(harness.managed.status, 'stopped')
+})
+
+test('reset() (a start or restart by hand) starts the backoff and the unstable count over', () => {
+  const subject = policy()
+  runs(subject, 15, 10)
+  subject.reset()
+  assert.deepEqual(delays(runs(subject, 3, 10)), [100, 150, 225])
+  assert.ok(
+    runs(subject, 12, 10).every((decision) => decision.action === 'restart'),
+    'the count started over too',
+  )
 })

@@ -15,16 +15,25 @@ function checkOrWrite(file: string, actual: unknown, how: string): void {
     writeFileSync(file, text)
     return
   }
+
   assert.equal(readFileSync(file, 'utf8'), text, `${file} is stale: ${how}`)
 }
 
 test('every command, alias and flag is as the committed snapshot says', () => {
-  checkOrWrite(COMMAND_SNAPSHOT_FILE, commandSnapshot(), 'a command or flag changed; if on purpose, run `npm run snapshot` and commit it')
+  checkOrWrite(
+    COMMAND_SNAPSHOT_FILE,
+    commandSnapshot(),
+    'a command or flag changed; if on purpose, run `npm run snapshot` and commit it',
+  )
 })
 
 test('schemas/ holds the JSON Schema of every stored format', () => {
   for (const file of Object.keys(SCHEMA_FILES) as Array<keyof typeof SCHEMA_FILES>) {
-    checkOrWrite(join(REPO_ROOT, 'schemas', file), storedSchema(file), 'a stored format changed; if on purpose, run `npm run snapshot` and commit it')
+    checkOrWrite(
+      join(REPO_ROOT, 'schemas', file),
+      storedSchema(file),
+      'a stored format changed; if on purpose, run `npm run snapshot` and commit it',
+    )
   }
 })
 
@@ -42,6 +51,7 @@ test("the README's command reference, as the build generates it, is committed", 
     t.skip('not a git checkout with a commit')
     return
   }
+
   // The build wrote README.md's reference from the commands; the committed one must say the same.
   assert.equal(
     commandReference(committed.stdout),

@@ -42,7 +42,7 @@ async function restoreInto(
   output: Output,
 ): Promise<ResurrectResult> {
   const {loadDump} = await import('../store/dump.js')
-  const saved = loadDump(paths)
+  const saved = await loadDump(paths)
   for (const warning of saved.warnings) output.warn(warning)
   // Run by a foreground supervisor of its own at its start (supervisor/main.ts), or by a user.
   const ownSupervisor = process.env.TSPM_RESTORE_INTO === String(health.pid)

@@ -75,7 +75,7 @@ export async function resolveContext(request: ContextRequest): Promise<ResolvedC
   let savedKillTimeouts: number[] = []
   let dumpProblem: TspmError | undefined
   try {
-    savedKillTimeouts = loadDump(paths).processes.map(({spec}) => spec.kill_timeout)
+    savedKillTimeouts = (await loadDump(paths)).processes.map(({spec}) => spec.kill_timeout)
   } catch (error) {
     if (!(error instanceof TspmError)) throw error
     dumpProblem = error

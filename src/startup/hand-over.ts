@@ -44,7 +44,7 @@ export function createHandOverStep(input: HandOverInput): StartupStep {
         return
       }
 
-      const saved = loadDump(paths)
+      const saved = await loadDump(paths)
       const running = await client.list()
       // Nothing saved but something running: stopping it would lose those processes for good.
       if (saved.source === 'none' && running.length > 0) {

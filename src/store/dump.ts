@@ -1,29 +1,21 @@
+/**
+ * $TSPM_HOME/dump.json, the saved list, and dump.json.bak, the one before: this module is their
+ * only reader and writer. Saving loads no schema library (`tspm save` is run often, and zod costs
+ * it a third of its time); reading checks every field against dump-schema.ts.
+ */
 import {existsSync, readFileSync, renameSync} from 'node:fs'
-import {createRequire} from 'node:module'
-import {z} from 'zod'
 
 import type {SavedProcess} from '../model/api.js'
+import type {DumpFile} from './dump-schema.js'
 
 import {ExitCode, TspmError} from '../model/exit-codes.js'
-import {processSpecSchema} from '../model/process-spec.js'
-import {DESIRED_STATES} from '../model/process-state.js'
 import {removeStaleTempFiles, writeFileAtomic} from './atomic-file.js'
 import {ensureHome, type HomePaths} from './home.js'
 
+export type {DumpFile} from './dump-schema.js'
+
 export const DUMP_FORMAT = 'tspm-dump'
 export const DUMP_VERSION = 1
-
-/** One saved process: the configured spec, flat, plus the state the user wants. */
-const savedProcessSchema = processSpecSchema.extend({state: z.enum(DESIRED_STATES)})
-
-export const dumpSchema = z.strictObject({
-  format: z.literal(DUMP_FORMAT),
-  version: z.literal(DUMP_VERSION),
-  saved_at: z.string(),
-  processes: z.array(savedProcessSchema),
-})
-
-export type DumpFile = z.infer<typeof dumpSchema>
 
 /** Where a dump is broken: the file and, when known, line and column. */
 export class BrokenDumpError extends Error {
@@ -52,14 +44,14 @@ export function writeDump(paths: HomePaths, processes: SavedProcess[]): {dump: D
   const notes: string[] = []
   removeStaleTempFiles(paths.dumpFile)
   if (existsSync(paths.dumpFile)) {
-    const previous = tryReadDump(paths.dumpFile)
-    if (previous === undefined) {
+    const previous = readFileSync(paths.dumpFile, 'utf8')
+    if (!looksLikeDump(previous)) {
       // A broken dump is never overwritten: it moves aside, whole, for the user to look at.
       const aside = `${paths.dumpFile}.broken-${dump.saved_at.replaceAll(':', '-')}`
       renameSync(paths.dumpFile, aside)
       notes.push(`the previous ${paths.dumpFile} did not read back; it was kept as ${aside}`)
     } else {
-      writeFileAtomic(paths.dumpBackup, readFileSync(paths.dumpFile, 'utf8'), {durable: true})
+      writeFileAtomic(paths.dumpBackup, previous, {durable: true})
     }
   }
 
@@ -79,18 +71,18 @@ export interface LoadedDump {
  * Reads the saved list. A broken dump.json is reported and left as it is, and dump.json.bak is
  * used instead; when both are broken, a TspmError names both and nothing is changed.
  */
-export function loadDump(paths: HomePaths): LoadedDump {
+export async function loadDump(paths: HomePaths): Promise<LoadedDump> {
   if (!existsSync(paths.dumpFile) && !existsSync(paths.dumpBackup)) return {processes: [], source: 'none', warnings: []}
   let dumpProblem: BrokenDumpError
   try {
-    return {processes: toSaved(readDump(paths.dumpFile)), source: 'dump', file: paths.dumpFile, warnings: []}
+    return {processes: toSaved(await readDump(paths.dumpFile)), source: 'dump', file: paths.dumpFile, warnings: []}
   } catch (error) {
     if (!(error instanceof BrokenDumpError)) throw error
     dumpProblem = error
   }
 
   try {
-    const backup = readDump(paths.dumpBackup)
+    const backup = await readDump(paths.dumpBackup)
     return {
       processes: toSaved(backup),
       source: 'backup',
@@ -109,7 +101,7 @@ export function loadDump(paths: HomePaths): LoadedDump {
   }
 }
 
-export function readDump(file: string): DumpFile {
+export async function readDump(file: string): Promise<DumpFile> {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
@@ -129,21 +121,28 @@ export function readDump(file: string): DumpFile {
     )
   }
 
+  const {dumpSchema} = await import('./dump-schema.js')
   const result = dumpSchema.safeParse(data)
   if (result.success) return result.data
   const issue = result.error.issues[0]
   throw new BrokenDumpError(
     file,
-    placeOfPath(text, issue.path as Array<number | string>),
+    await placeOfPath(text, issue.path as Array<number | string>),
     `${formatPath(issue.path as Array<number | string>)}: ${issue.message}`,
   )
 }
 
-function tryReadDump(file: string): DumpFile | undefined {
+/**
+ * Whether a dump.json about to become dump.json.bak reads back as a saved list: JSON with tspm's
+ * format header. A cheap look rather than the full schema, so `save` stays light; a file that
+ * fails it (truncated, not ours) is moved aside rather than made the backup.
+ */
+function looksLikeDump(text: string): boolean {
   try {
-    return readDump(file)
+    const data = JSON.parse(text) as null | Partial<DumpFile>
+    return data?.format === DUMP_FORMAT && data.version === DUMP_VERSION && Array.isArray(data.processes)
   } catch {
-    return undefined
+    return false
   }
 }
 
@@ -164,9 +163,9 @@ function jsonErrorPlace(text: string, error: Error): string {
 }
 
 /** Line and column of the value at `path`; JSON is YAML, so the yaml parser knows where it is. */
-function placeOfPath(text: string, path: Array<number | string>): string {
+async function placeOfPath(text: string, path: Array<number | string>): Promise<string> {
   // Loaded only for a broken dump: resurrect of a good one should not pay for the yaml parser.
-  const {LineCounter, parseDocument} = createRequire(import.meta.url)('yaml') as typeof import('yaml')
+  const {LineCounter, parseDocument} = await import('yaml')
   const lineCounter = new LineCounter()
   const document = parseDocument(text, {lineCounter})
   for (let depth = path.length; depth >= 0; depth--) {

@@ -56,7 +56,7 @@ function runThroughOclif(args: string[], home: string) {
   return runProgram(process.execPath, ['--input-type=module', '-e', script], {cwd: REPO_ROOT, env})
 }
 
-test('`ls`, `list` and `list --json` print the same bytes and exit code with and without the fast path', async (t) => {
+test('every command of the fast path prints the same bytes and exit code as through oclif', async (t) => {
   const badHome = join(tempDir(), 'not-a-folder')
   writeFileSync(badHome, '')
   const idle = TestHome.forTest(t)
@@ -70,7 +70,15 @@ test('`ls`, `list` and `list --json` print the same bytes and exit code with and
     ['no supervisor', idle.home],
     ['a running supervisor', running.home],
   ] as const) {
-    for (const args of [['ls'], ['list'], ['list', '--json']]) {
+    for (const args of [
+      ['ls'],
+      ['list'],
+      ['list', '--json'],
+      ['save'],
+      ['save', '--json'],
+      ['save', '--force', '--json'],
+      ['--version'],
+    ]) {
       const fast = await runCli(args, {env: {TSPM_HOME: home}})
       const oclif = await runThroughOclif(args, home)
       const what = `${args.join(' ')} with ${state}`

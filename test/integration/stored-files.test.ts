@@ -5,7 +5,7 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {dumpSchema} from '../../src/store/dump.js'
+import {dumpSchema} from '../../src/store/dump-schema.js'
 import {statusFileSchema} from '../../src/store/status-schema.js'
 import {REPO_ROOT, TestHome} from '../helpers/cli.js'
 import {waitFor} from '../helpers/wait.js'

@@ -1,0 +1,18 @@
+/** The schema of dump.json, the source of its type; store/dump.ts loads it only to read a dump. */
+import {z} from 'zod'
+
+import {processSpecSchema} from '../model/process-spec.js'
+import {DESIRED_STATES} from '../model/process-state.js'
+import {DUMP_FORMAT, DUMP_VERSION} from './dump.js'
+
+/** One saved process: the configured spec, flat, plus the state the user wants. */
+const savedProcessSchema = processSpecSchema.extend({state: z.enum(DESIRED_STATES)})
+
+export const dumpSchema = z.strictObject({
+  format: z.literal(DUMP_FORMAT),
+  version: z.literal(DUMP_VERSION),
+  saved_at: z.string(),
+  processes: z.array(savedProcessSchema),
+})
+
+export type DumpFile = z.infer<typeof dumpSchema>

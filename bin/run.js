@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // A few commands typed bare skip oclif (see src/cli/fast-path.ts); everything else, `--help`
 // included, goes through oclif.
-import {fastCommandFor} from '../dist/cli/fast-path.js'
+const argv = process.argv.slice(2)
+// `tspm resurrect` becomes a long-lived supervisor: first of all, no debugger may be opened by a signal.
+if (argv[0] === 'resurrect') await import('../dist/supervisor/no-debugger.js')
 
-const fast = fastCommandFor(process.argv.slice(2))
+const {fastCommandFor} = await import('../dist/cli/fast-path.js')
+const fast = fastCommandFor(argv)
 if (fast) {
   await fast()
 } else {

@@ -1,6 +1,6 @@
 import {Command, type Interfaces} from '@oclif/core'
 
-import {checkHome, homePaths, type HomePaths, resolveHome} from '../store/home.js'
+import {checkHome, checkHomeIsPrivate, homePaths, type HomePaths, resolveHome} from '../store/home.js'
 import {CommandOutput, type Output, renderJson, successEnvelope} from './errors.js'
 
 export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<
@@ -28,9 +28,16 @@ export abstract class TspmCommand extends Command {
     return homePaths()
   }
 
+  /**
+   * Whether the command acts on the caller's own TSPM_HOME, so that init() checks the home is
+   * theirs and private. startup and unstartup act on the service user's home and check it so.
+   */
+  static actsOnOwnHome = true
+
   override async init(): Promise<void> {
     await super.init()
     checkHome(resolveHome())
+    if ((this.constructor as typeof TspmCommand).actsOnOwnHome) checkHomeIsPrivate(homePaths())
   }
 
   override log(message = ''): void {

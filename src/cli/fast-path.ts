@@ -9,7 +9,7 @@
 import {readFileSync} from 'node:fs'
 import {arch, platform, release} from 'node:os'
 
-import {checkHome, homePaths, resolveHome} from '../store/home.js'
+import {checkHome, checkHomeIsPrivate, homePaths, resolveHome} from '../store/home.js'
 import {CommandOutput, jsonRequested, type Output} from './errors.js'
 
 interface FastCommand {
@@ -49,7 +49,7 @@ const FAST_COMMANDS: FastCommand[] = [
       // oclif names Windows' Linux subsystem `wsl`.
       const os = platform() === 'linux' && release().toLowerCase().includes('microsoft') ? 'wsl' : platform()
       process.stdout.write(`${name}/${version} ${os}-${arch() === 'ia32' ? 'x86' : arch()} node-${process.version}\n`)
-      return undefined
+      
     },
   },
   {
@@ -72,7 +72,11 @@ export function fastCommandFor(argv: readonly string[]): (() => Promise<void>) |
   return async () => {
     const output = new CommandOutput(json)
     try {
-      if (command.usesHome !== false) checkHome(resolveHome())
+      if (command.usesHome !== false) {
+        checkHome(resolveHome())
+        checkHomeIsPrivate(homePaths())
+      }
+
       const result = await command.run(output, rest)
       if (result !== undefined) output.succeed(result)
     } catch (error) {

@@ -14,6 +14,8 @@ The service runs the same runtime and tspm as this command (absolute paths), wit
 
 Installing needs root: run without it, the exact sudo command is printed and nothing is changed. --print only renders the service definition to stdout (no root needed), for example to check it with \`systemd-analyze verify\`.`
   static override enableJsonFlag = true
+  // The service user's home, checked as theirs (startup/context.ts).
+  static override actsOnOwnHome = false
   static override args = {
     platform: Args.string({
       description: 'Init system to install for, such as systemd (default: the one detected on this machine).',

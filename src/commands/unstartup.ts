@@ -12,6 +12,8 @@ export default class Unstartup extends TspmCommand {
 
 Run it the way you ran startup: \`sudo tspm unstartup\` by the user who ran \`sudo tspm startup systemd\` removes that service. Without root, the exact sudo command is printed and nothing is changed.`
   static override enableJsonFlag = true
+  // The service user's home, checked as theirs (startup/context.ts).
+  static override actsOnOwnHome = false
   static override args = {
     platform: Args.string({
       description: 'Init system the service was installed for (default: the one in startup.json).',

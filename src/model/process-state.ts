@@ -20,6 +20,8 @@ export const processSnapshotSchema = z.object({
   started_at: z.number().nullable(),
   last_exit: z.object({code: z.number().int().nullable(), signal: z.string().nullable(), at: z.number()}).nullable(),
   last_error: z.string().nullable(),
+  /** Output lost because its log file could not be written (a full disk, a refused file). */
+  log_bytes_dropped: z.number().int().nonnegative(),
 })
 
 export type ProcessSnapshot = z.infer<typeof processSnapshotSchema>

@@ -19,7 +19,7 @@ export const DAEMON_ENTRY = fileURLToPath(new URL('../supervisor/daemon.js', imp
  * about a second after a burst; without it, a busy supervisor at that moment (still starting
  * apps, answering lists) puts them off by a fixed 8 s, and they wake an idle supervisor then.
  */
-export const SUPERVISOR_NODE_FLAGS = [
+export const SUPERVISOR_NODE_FLAGS: readonly string[] = [
   '--no-node-snapshot',
   '--jitless',
   '--no-expose-wasm',
@@ -27,7 +27,10 @@ export const SUPERVISOR_NODE_FLAGS = [
   '--gc-memory-reducer-start-delay-ms=1000',
   '--optimize-for-size',
   '--expose-gc',
-] as const
+  // No debugger opened by a signal (Node 22.14 and later have the flag; on older ones the
+  // supervisor's own SIGUSR1 listener, installed first thing, does the same).
+  ...(process.allowedNodeEnvironmentFlags.has('--disable-sigusr1') ? ['--disable-sigusr1'] : []),
+]
 
 /** True when this process was started with every supervisor flag. */
 export function hasSupervisorFlags(execArgv: readonly string[] = process.execArgv): boolean {

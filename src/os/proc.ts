@@ -1,4 +1,4 @@
-import {readdirSync, readFileSync} from 'node:fs'
+import {readdirSync, readFileSync, statSync} from 'node:fs'
 
 /** What /proc/<pid>/stat tells about one process (Linux). */
 export interface ProcStat {
@@ -103,4 +103,41 @@ export function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
+}
+
+/** The environment a process started with (its exec), or undefined when it is gone or not ours to read. */
+export function readEnviron(pid: number): Map<string, string> | undefined {
+  let text: string
+  try {
+    text = readFileSync(`/proc/${pid}/environ`, 'utf8')
+  } catch {
+    return undefined
+  }
+
+  const environ = new Map<string, string>()
+  for (const entry of text.split('\0')) {
+    const equals = entry.indexOf('=')
+    if (equals > 0) environ.set(entry.slice(0, equals), entry.slice(equals + 1))
+  }
+
+  return environ
+}
+
+/** Live processes of one user (by the owner of /proc/<pid>, its effective uid), from one pass over /proc. */
+export function processesOfUser(uid: number): ProcStat[] {
+  const found: ProcStat[] = []
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry)
+    if (!Number.isInteger(pid)) continue
+    try {
+      if (statSync(`/proc/${pid}`).uid !== uid) continue
+    } catch {
+      continue
+    }
+
+    const stat = readProcStat(pid)
+    if (stat && stat.state !== 'Z') found.push(stat)
+  }
+
+  return found
 }

@@ -8,7 +8,7 @@ import {resurrectCommand, TSPM_ENTRY} from '../model/supervisor-runtime.js'
 import {currentUserName, lookupUser} from '../os/passwd.js'
 import {writeFileAtomic} from '../store/atomic-file.js'
 import {loadDump} from '../store/dump.js'
-import {homePaths, type HomePaths} from '../store/home.js'
+import {checkHome, checkHomeIsPrivate, homePaths, type HomePaths} from '../store/home.js'
 import {createHandOverStep} from './hand-over.js'
 import {checkPrintable, checkUserName, hasControlCharacter} from './names.js'
 import {type CommandResult, STARTUP_API_VERSION, type StartupContext} from './platform.js'
@@ -66,8 +66,10 @@ export async function resolveContext(request: ContextRequest): Promise<ResolvedC
 
   const tspmHomeFromEnv = Boolean(env.TSPM_HOME)
   const tspmHome = checkPrintable(tspmHomeFromEnv ? resolve(env.TSPM_HOME!) : join(user.home, '.tspm'), 'TSPM_HOME')
-  checkHomeOwner(tspmHome, user.name, user.uid)
   const paths = homePaths(tspmHome)
+  // Root acts on this home for its user: it must be theirs, and private, as for any command.
+  checkHome(tspmHome)
+  checkHomeIsPrivate(paths, {uid: user.uid, name: user.name})
 
   const runtime = checkPrintable(process.execPath, 'the runtime path')
   const tspmEntry = checkPrintable(TSPM_ENTRY, 'the tspm path')
@@ -115,30 +117,6 @@ export async function resolveContext(request: ContextRequest): Promise<ResolvedC
   return {context, paths, tspmHomeFromEnv, dumpProblem}
 }
 
-/** An existing TSPM_HOME must be a folder of the service's user, or the service could not use it. */
-function checkHomeOwner(tspmHome: string, userName: string, uid: number): void {
-  let stat
-  try {
-    stat = statSync(tspmHome)
-  } catch {
-    return
-  }
-
-  if (!stat.isDirectory()) {
-    throw new TspmError(
-      `TSPM_HOME=${tspmHome} is not a directory; point TSPM_HOME at a folder of ${userName}; nothing was changed`,
-      {exit: ExitCode.usage, code: 'bad_home'},
-    )
-  }
-
-  if (stat.uid !== uid) {
-    throw new TspmError(
-      `TSPM_HOME=${tspmHome} belongs to uid ${stat.uid}, not to ${userName} (uid ${uid}), and the service runs as ${userName}; ` +
-        `use ${userName}'s own TSPM_HOME (unset TSPM_HOME for ~${userName}/.tspm) or chown it; nothing was changed`,
-      {exit: ExitCode.usage, code: 'bad_home'},
-    )
-  }
-}
 
 /**
  * The runtime's folder first (so scripts with `#!/usr/bin/env node` and `interpreter: node` find

@@ -45,13 +45,13 @@ export function writeDump(paths: HomePaths, processes: SavedProcess[]): {dump: D
   removeStaleTempFiles(paths.dumpFile)
   if (existsSync(paths.dumpFile)) {
     const previous = readFileSync(paths.dumpFile, 'utf8')
-    if (!looksLikeDump(previous)) {
+    if (looksLikeDump(previous)) {
+      writeFileAtomic(paths.dumpBackup, previous, {durable: true})
+    } else {
       // A broken dump is never overwritten: it moves aside, whole, for the user to look at.
       const aside = `${paths.dumpFile}.broken-${dump.saved_at.replaceAll(':', '-')}`
       renameSync(paths.dumpFile, aside)
       notes.push(`the previous ${paths.dumpFile} did not read back; it was kept as ${aside}`)
-    } else {
-      writeFileAtomic(paths.dumpBackup, previous, {durable: true})
     }
   }
 

@@ -1,4 +1,4 @@
-import {chmodSync, mkdirSync, statSync} from 'node:fs'
+import {lstatSync, mkdirSync, statSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join, resolve} from 'node:path'
 
@@ -9,6 +9,7 @@ export interface HomePaths {
   home: string
   socket: string
   pidFile: string
+  lockFile: string
   supervisorLog: string
   statusFile: string
   dumpFile: string
@@ -28,6 +29,7 @@ export function homePaths(home: string = resolveHome()): HomePaths {
     home,
     socket: join(home, 'tspm.sock'),
     pidFile: join(home, 'tspm.pid'),
+    lockFile: join(home, 'tspm.lock'),
     supervisorLog: join(home, 'tspm.log'),
     statusFile: join(home, 'status.json'),
     dumpFile: join(home, 'dump.json'),
@@ -42,28 +44,124 @@ export function logFilePaths(logsDir: string, name: string): {out: string; err: 
   return {out: join(logsDir, `${name}-out.log`), err: join(logsDir, `${name}-err.log`)}
 }
 
-/** Creates TSPM_HOME private to its owner (0700), and tightens it if it was created wider. */
+/**
+ * Creates TSPM_HOME (0700) and its logs/ folder when missing, after checking that what is there
+ * is private to this user (checkHomeIsPrivate): an existing home is never widened or tightened
+ * behind the user's back, a wrong one is refused.
+ */
 export function ensureHome(paths: HomePaths): void {
+  checkHome(paths.home)
   mkdirSync(paths.home, {recursive: true, mode: 0o700})
-  const stat = statSync(paths.home)
-  if (!stat.isDirectory()) throw new Error(`TSPM_HOME=${paths.home} is not a directory`)
-  if ((stat.mode & 0o777) !== 0o700 && stat.uid === process.getuid?.()) chmodSync(paths.home, 0o700)
-  mkdirSync(paths.logsDir, {recursive: true, mode: 0o700})
+  checkHomeIsPrivate(paths)
+  try {
+    mkdirSync(paths.logsDir, {mode: 0o700})
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  }
+
+  checkPrivateEntry(paths.logsDir, {uid: ownUid()}, 'folder')
 }
 
 /** A TSPM_HOME that exists but is not a folder cannot work: say so before anything acts on it. */
 export function checkHome(home: string): void {
+  let stat
   try {
-    if (!statSync(home).isDirectory()) {
-      throw new TspmError(
-        `TSPM_HOME=${home} is not a directory; point TSPM_HOME at a folder (or unset it for ~/.tspm)`,
-        {
-          exit: ExitCode.usage,
-          code: 'bad_home',
-        },
-      )
-    }
+    stat = statSync(home)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw error
   }
+
+  if (!stat.isDirectory()) {
+    throw new TspmError(`TSPM_HOME=${home} is not a directory; point TSPM_HOME at a folder (or unset it for ~/.tspm)`, {
+      exit: ExitCode.usage,
+      code: 'bad_home',
+    })
+  }
+}
+
+function ownUid(): number {
+  return process.geteuid?.() ?? 0
+}
+
+/** The user a home must belong to: this process's effective user, or the one a boot service runs as. */
+export interface HomeOwner {
+  uid: number
+  name?: string
+}
+
+const describeOwner = (owner: HomeOwner) => (owner.name ? `${owner.name} (uid ${owner.uid})` : `you (uid ${owner.uid})`)
+
+function unsafe(message: string): TspmError {
+  return new TspmError(`${message}; tspm trusts only what its own user controls (as OpenSSH's StrictModes), and nothing was changed`, {
+    exit: ExitCode.usage,
+    code: 'unsafe_home',
+  })
+}
+
+/**
+ * OpenSSH's StrictModes for TSPM_HOME: the home (when it exists) and every file and folder tspm
+ * reads or writes in it must belong to `owner` and be writable by nobody else, and nothing in it
+ * may be a symbolic link. Otherwise another local user could swap dump.json (and so what a
+ * resurrect runs, as root too) or point a log at a file of their choice. Root is not exempt.
+ */
+export function checkHomeIsPrivate(paths: HomePaths, owner: HomeOwner = {uid: ownUid()}): void {
+  let stat
+  try {
+    stat = statSync(paths.home)
+  } catch {
+    return // nothing there yet: it is created 0700
+  }
+
+  if (stat.uid !== owner.uid) {
+    throw unsafe(
+      `TSPM_HOME=${paths.home} belongs to uid ${stat.uid}, not to ${describeOwner(owner)}: use a TSPM_HOME of ${owner.name ?? 'your'} own (unset TSPM_HOME for ~/.tspm), or chown it`,
+    )
+  }
+
+  if ((stat.mode & 0o022) !== 0) {
+    throw unsafe(
+      `TSPM_HOME=${paths.home} is writable by ${modeWriters(stat.mode)} (mode ${octal(stat.mode)}): run chmod 700 ${paths.home}`,
+    )
+  }
+
+  for (const [entry, kind] of [
+    [paths.logsDir, 'folder'],
+    [paths.startupDir, 'folder'],
+    [paths.dumpFile, 'file'],
+    [paths.dumpBackup, 'file'],
+    [paths.statusFile, 'file'],
+    [paths.startupFile, 'file'],
+    [paths.supervisorLog, 'file'],
+    [paths.pidFile, 'file'],
+    [paths.lockFile, 'file'],
+    [paths.socket, 'socket'],
+  ] as const) {
+    checkPrivateEntry(entry, owner, kind)
+  }
+}
+
+function checkPrivateEntry(path: string, owner: HomeOwner, kind: 'file' | 'folder' | 'socket'): void {
+  let stat
+  try {
+    stat = lstatSync(path)
+  } catch {
+    return
+  }
+
+  if (stat.isSymbolicLink()) throw unsafe(`${path} is a symbolic link, which tspm never follows: remove it`)
+  const right = kind === 'folder' ? stat.isDirectory() : kind === 'socket' ? stat.isSocket() : stat.isFile()
+  if (!right) throw unsafe(`${path} is not a ${kind}: remove it`)
+  if (stat.uid !== owner.uid) throw unsafe(`${path} belongs to uid ${stat.uid}, not to ${describeOwner(owner)}: remove it`)
+  if ((stat.mode & 0o022) !== 0) {
+    throw unsafe(`${path} is writable by ${modeWriters(stat.mode)} (mode ${octal(stat.mode)}): run chmod go-w ${path}`)
+  }
+}
+
+function modeWriters(mode: number): string {
+  return mode & 0o020 && mode & 0o002 ? 'its group and others' : mode & 0o020 ? 'its group' : 'others'
+}
+
+function octal(mode: number): string {
+  return `0${(mode & 0o777).toString(8)}`
 }

@@ -11,6 +11,7 @@ import type {HomePaths} from '../store/home.js'
 
 import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {TSPM_ENTRY} from '../model/supervisor-runtime.js'
+import './no-debugger.js'
 import {runSupervisor, timestamped} from './run.js'
 
 export interface SupervisorProcessOptions {
@@ -28,8 +29,12 @@ export interface SupervisorProcessOptions {
 /** Runs a supervisor until it is shut down, then ends the process with its exit code. */
 export async function runSupervisorProcess(options: SupervisorProcessOptions): Promise<never> {
   const {paths, mode} = options
-  // Node opens its inspector on SIGUSR1 unless someone listens for it: nobody may debug the supervisor.
-  process.on('SIGUSR1', () => timestamped('received SIGUSR1; ignored (the supervisor has no debugger)'))
+  // Its own messages go to a file or the journal; a full disk there must not take it down.
+  process.stdout.on('error', () => {})
+  process.stderr.on('error', () => {})
+  // The last line of defence: an error nobody expected is reported, and the apps stay supervised.
+  process.on('uncaughtException', (error) => timestamped(`internal error, kept running: ${error.stack ?? error.message}`))
+  process.on('unhandledRejection', (reason) => timestamped(`internal error, kept running: ${(reason as Error)?.stack ?? String(reason)}`))
   let running
   try {
     running = await runSupervisor({paths, mode})

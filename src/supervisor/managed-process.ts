@@ -11,6 +11,7 @@ import type {LaunchThrottle} from './launch-throttle.js'
 import {readEnvFile} from '../config/dotenv.js'
 import {askGroupToStop, processGroupMembers, readProcStat, signalGroup} from '../os/proc.js'
 import {logFilePaths} from '../store/home.js'
+import {APP_HOME_MARKER, APP_NAME_MARKER} from '../store/orphans.js'
 import {noteOutputBytes, noteProcessExit} from './memory.js'
 import {RestartPolicy} from './restart-policy.js'
 import {RotatingLog} from './rotating-log.js'
@@ -20,11 +21,15 @@ export type SpawnFunction = (command: string, args: string[], options: SpawnOpti
 export interface ManagedProcessDeps {
   clock: Clock
   spawn: SpawnFunction
+  /** TSPM_HOME: it goes into every app's environment, with the app's name, as its marker. */
+  home: string
   logsDir: string
   /** The environment every app starts from; env_file and env go on top. */
   baseEnv: NodeJS.ProcessEnv
   /** Called after every change of status, pid or counters. */
   onChange: () => void
+  /** Called right after a spawn, so the new pid is recorded at once, not on the next tick. */
+  onSpawn?: () => void
   /** The supervisor's own diagnostics. */
   log: (message: string) => void
   /** Runs an automatic restart when the pacing of all restarts allows; returns a cancel function. */
@@ -58,6 +63,11 @@ export class ManagedProcess {
   private restartTimer: unknown
   private cancelPacedRestart: (() => void) | undefined
   private stopping: Promise<void> | undefined
+  /** The tail of the queue of operations on this process, and the one that waits its turn. */
+  private operations: Promise<void> = Promise.resolve()
+  private waiting: undefined | {kind: 'halt' | 'restart' | 'stop'; done: Promise<void>}
+  /** Halted by the supervisor's shutdown: nothing starts it again. */
+  private closed = false
   private readonly logs: {out: RotatingLog; err: RotatingLog}
 
   constructor(
@@ -67,8 +77,8 @@ export class ManagedProcess {
     this.policy = new RestartPolicy(spec)
     const paths = logFilePaths(deps.logsDir, spec.name)
     this.logs = {
-      out: new RotatingLog(paths.out, spec.max_log_size, spec.log_files),
-      err: new RotatingLog(paths.err, spec.max_log_size, spec.log_files),
+      out: new RotatingLog(paths.out, spec.max_log_size, spec.log_files, (message) => deps.log(`${spec.name}: ${message}`)),
+      err: new RotatingLog(paths.err, spec.max_log_size, spec.log_files, (message) => deps.log(`${spec.name}: ${message}`)),
     }
   }
 
@@ -83,28 +93,59 @@ export class ManagedProcess {
 
   /** Starts the process as the user asked; a new spec (same name) may replace the old one first. */
   start(spec: ProcessSpec = this.spec): void {
-    if (this.isActive || this.status === 'stopping') return
+    if (this.isActive || this.status === 'stopping' || this.closed) return
     this.spec = spec
     this.policy = new RestartPolicy(spec)
     this.desired = 'online'
     this.launch()
   }
 
-  async stop(): Promise<void> {
-    this.desired = 'stopped'
-    await this.halt()
+  /** Stops the process and keeps it stopped. Queued behind (or merged with) other operations on it. */
+  stop(): Promise<void> {
+    return this.enqueue('stop', async () => {
+      this.desired = 'stopped'
+      await this.stopNow()
+    })
   }
 
-  async restart(): Promise<void> {
-    await this.halt()
-    this.policy.reset()
-    this.desired = 'online'
-    this.restarts++
-    this.launch()
+  /** Stops the process, then starts it with a fresh policy. Queued behind (or merged with) other operations on it. */
+  restart(): Promise<void> {
+    return this.enqueue('restart', async () => {
+      await this.stopNow()
+      if (this.closed) return
+      this.policy.reset()
+      this.desired = 'online'
+      this.restarts++
+      this.launch()
+    })
   }
 
-  /** Stops the process without changing what the user wants (supervisor shutdown). */
-  async halt(): Promise<void> {
+  /** Stops the process for good without changing what the user wants (supervisor shutdown). */
+  halt(): Promise<void> {
+    return this.enqueue('halt', async () => {
+      this.closed = true
+      await this.stopNow()
+    })
+  }
+
+  /**
+   * One operation at a time on a process: parallel CLIs asking to restart it must never run two
+   * restarts side by side (each would spawn its own copy). An operation asked for while one of
+   * the same kind waits its turn joins that one.
+   */
+  private enqueue(kind: 'halt' | 'restart' | 'stop', run: () => Promise<void>): Promise<void> {
+    if (this.waiting?.kind === kind) return this.waiting.done
+    const entry: {kind: typeof kind; done: Promise<void>} = {kind, done: Promise.resolve()}
+    entry.done = this.operations.then(() => {
+      if (this.waiting === entry) this.waiting = undefined
+      return run()
+    })
+    this.waiting = entry
+    this.operations = entry.done.catch(() => {})
+    return entry.done
+  }
+
+  private async stopNow(): Promise<void> {
     if (this.restartTimer !== undefined) {
       this.deps.clock.clearTimeout(this.restartTimer)
       this.restartTimer = undefined
@@ -144,15 +185,26 @@ export class ManagedProcess {
       started_at: this.startedAt,
       last_exit: this.lastExit,
       last_error: this.lastError,
+      log_bytes_dropped: this.logs.out.droppedBytes + this.logs.err.droppedBytes,
     }
   }
 
   private launch(): void {
+    // Never a second copy: a process that has a child is running or being stopped.
+    if (this.child || this.closed) return
     const {spec, deps} = this
     this.setStatus('launching')
     let env: NodeJS.ProcessEnv
     try {
-      env = {...deps.baseEnv, ...(spec.env_file ? readEnvFile(spec.env_file) : {}), ...spec.env}
+      env = {
+        ...deps.baseEnv,
+        ...(spec.env_file ? readEnvFile(spec.env_file) : {}),
+        ...spec.env,
+        // The app's own record of whose it is, set by exec itself: a later supervisor (or `tspm
+        // list` when none answers) finds it through /proc whatever happened to status.json.
+        [APP_HOME_MARKER]: deps.home,
+        [APP_NAME_MARKER]: spec.name,
+      }
     } catch (error) {
       this.fail(`${spec.name}: ${(error as Error).message}`)
       return
@@ -175,6 +227,7 @@ export class ManagedProcess {
     if (this.pid !== null) deps.launchThrottle?.admit(this.pid)
     this.startedAt = deps.clock.now()
     this.procStartTime = this.pid === null ? null : (readProcStat(this.pid)?.startTime ?? null)
+    if (this.pid !== null) deps.onSpawn?.()
     child.stdout?.on('data', (chunk: Buffer) => {
       this.logs.out.write(chunk)
       noteOutputBytes(chunk.length)

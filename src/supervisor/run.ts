@@ -1,14 +1,14 @@
-import type {Server} from 'node:net'
-
 import {spawn} from 'node:child_process'
-import {readFileSync, rmSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
 
 import type {HealthResponse} from '../model/api.js'
 
 import {ensureHome, type HomePaths} from '../store/home.js'
+import {APP_NAME_MARKER} from '../store/orphans.js'
+import {acquireSupervisorLock} from '../store/supervisor-lock.js'
 import {isoTimestamp, systemClock} from './clock.js'
+import {ControlSocket} from './control-socket.js'
 import {createApiServer} from './http-api.js'
-import {acquirePidLock} from './lock.js'
 import {Supervisor} from './supervisor.js'
 
 export interface SupervisorOptions {
@@ -41,23 +41,27 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Running
   const {paths, mode} = options
   const log = options.log ?? timestamped
   ensureHome(paths)
-  const releaseLock = acquirePidLock(paths.pidFile, paths.home)
+  const releaseLock = acquireSupervisorLock(paths)
   const startedAt = Date.now()
+  // A supervisor started from inside an app (a deploy script) must not carry that app's marker.
+  delete process.env[APP_NAME_MARKER]
   const baseEnv = {...process.env}
   const supervisor = new Supervisor({paths, clock: systemClock, spawn, baseEnv, log})
 
-  let server: Server | undefined
+  const socket = new ControlSocket(
+    paths.socket,
+    () =>
+      createApiServer(
+        supervisor,
+        () => ({pid: process.pid, version: SUPERVISOR_VERSION, home: paths.home, started_at: startedAt, mode}),
+        () => shutdown(),
+      ),
+    log,
+  )
   try {
     for (const report of await supervisor.stopOrphans()) log(report)
     supervisor.writeStatus()
-    // We hold the lock, so a socket file here is a dead supervisor's.
-    rmSync(paths.socket, {force: true})
-    server = createApiServer(
-      supervisor,
-      () => ({pid: process.pid, version: SUPERVISOR_VERSION, home: paths.home, started_at: startedAt, mode}),
-      () => shutdown(),
-    )
-    await listenPrivately(server, paths.socket)
+    await socket.open()
   } catch (error) {
     releaseLock()
     throw error
@@ -71,9 +75,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Running
   const shutdown = (): Promise<void> => {
     shuttingDown ??= (async () => {
       log('shutting down: stopping every app')
-      server!.close()
+      socket.close()
       await supervisor.shutdown()
-      rmSync(paths.socket, {force: true})
       releaseLock()
       log('supervisor stopped')
       resolveClosed()
@@ -83,20 +86,4 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Running
 
   log(`supervisor ${SUPERVISOR_VERSION} (pid ${process.pid}) for TSPM_HOME=${paths.home} listening on ${paths.socket}`)
   return {supervisor, closed, shutdown}
-}
-
-/** The socket is created 0600 (umask around listen), so no other user can drive the supervisor. */
-async function listenPrivately(server: Server, socket: string): Promise<void> {
-  const previous = process.umask(0o177)
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(socket, () => {
-        server.off('error', reject)
-        resolve()
-      })
-    })
-  } finally {
-    process.umask(previous)
-  }
 }

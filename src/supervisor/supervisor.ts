@@ -1,19 +1,12 @@
 import {availableParallelism} from 'node:os'
-import {setTimeout as delay} from 'node:timers/promises'
 
 import type {ProcessInfo, SavedProcess, StartResponse} from '../model/api.js'
 import type {ProcessSpec} from '../model/process-spec.js'
 import type {HomePaths} from '../store/home.js'
 
-import {
-  askGroupToStop,
-  CLOCK_TICKS_PER_SECOND,
-  PAGE_SIZE,
-  readProcStat,
-  scanProcessGroups,
-  signalGroup,
-} from '../os/proc.js'
-import {readStatusFile, STATUS_FORMAT_VERSION, type StatusFile, writeStatusFile} from '../store/status-file.js'
+import {CLOCK_TICKS_PER_SECOND, PAGE_SIZE, readProcStat, signalGroup} from '../os/proc.js'
+import {findOrphans, stopOrphans} from '../store/orphans.js'
+import {STATUS_FORMAT_VERSION, type StatusFile, writeStatusFile} from '../store/status-file.js'
 import {type Clock, isoTimestamp} from './clock.js'
 import {LaunchThrottle} from './launch-throttle.js'
 import {ManagedProcess, type SpawnFunction} from './managed-process.js'
@@ -22,6 +15,7 @@ import {RestartPacer} from './restart-pacer.js'
 /** Automatic restarts across all apps: at most two per core in any 100 ms (see RestartPacer). */
 const RESTARTS_PER_WINDOW = 2 * availableParallelism()
 const RESTART_WINDOW_MS = 100
+const STATUS_RETRY_MS = 1000
 
 export class UnknownProcessError extends Error {
   constructor(
@@ -51,6 +45,8 @@ export class Supervisor {
   private readonly processes = new Map<string, ManagedProcess>()
   private readonly cpuSamples = new Map<number, {ticks: number; at: number}>()
   private statusWriteScheduled = false
+  private statusWriteFailing = false
+  private statusRetry: unknown
   private shuttingDown: Promise<void> | undefined
   private readonly restartPacer: RestartPacer
   private readonly launchThrottle: LaunchThrottle
@@ -117,7 +113,7 @@ export class Supervisor {
 
   async delete(target: string): Promise<string[]> {
     const selected = this.select(target)
-    await Promise.all(selected.map((managed) => managed.stop()))
+    await Promise.all(selected.map((managed) => managed.halt()))
     for (const managed of selected) {
       managed.dispose()
       this.processes.delete(managed.name)
@@ -190,32 +186,14 @@ export class Supervisor {
 
   /**
    * Stops what an earlier supervisor of this home left running (it died without stopping its
-   * apps). A pid counts only with the same /proc start time; a reused pid is never touched.
+   * apps), found by status.json and by the markers in the apps' environment (store/orphans.ts).
    */
   async stopOrphans(): Promise<string[]> {
-    const previous = readStatusFile(this.deps.paths)
-    const groups = scanProcessGroups()
-    const orphans = (previous?.processes ?? []).filter((entry) => {
-      if (entry.pid === null || entry.proc_start_time === null) return false
-      const leader = readProcStat(entry.pid)
-      if (leader) return leader.state !== 'Z' && leader.startTime === entry.proc_start_time
-      // While any member of a group lives, the kernel does not hand its id out as a new pid, so a
-      // group without its leader is still the app's own.
-      return groups.has(entry.pid)
-    })
-    if (orphans.length === 0) return []
-
-    for (const entry of orphans) askGroupToStop(entry.pid!, entry.stop_signal)
-    const deadline = Date.now() + Math.max(...orphans.map((entry) => entry.kill_timeout))
-    let alive = orphans
-    while (alive.length > 0 && Date.now() < deadline) {
-      await delay(50)
-      const now = scanProcessGroups()
-      alive = alive.filter((entry) => now.has(entry.pid!))
-    }
-
-    for (const entry of alive) signalGroup(entry.pid!, 'SIGKILL')
-    return orphans.map((entry) => `stopped ${entry.name} (pid ${entry.pid}), left running by an earlier supervisor`)
+    const orphans = findOrphans(this.deps.paths)
+    await stopOrphans(orphans)
+    return orphans.map(
+      (orphan) => `stopped ${orphan.name} (pid ${orphan.pids.join(', ')}), left running by an earlier supervisor`,
+    )
   }
 
   private add(spec: ProcessSpec): ManagedProcess {
@@ -223,10 +201,12 @@ export class Supervisor {
     const managed = new ManagedProcess(spec, {
       clock: deps.clock,
       spawn: deps.spawn,
+      home: deps.paths.home,
       logsDir: deps.paths.logsDir,
       baseEnv: deps.baseEnv,
       log: deps.log,
       onChange: () => this.scheduleStatusWrite(),
+      onSpawn: () => this.writeStatus(),
       paceRestart: (restart) => this.restartPacer.schedule(restart),
       launchThrottle: this.launchThrottle,
     })
@@ -265,7 +245,22 @@ export class Supervisor {
     try {
       writeStatusFile(this.deps.paths, status)
     } catch (error) {
-      this.deps.log(`cannot write ${this.deps.paths.statusFile}: ${(error as Error).message}`)
+      // A stale status.json would let a crash leave a duplicate: retry until it is written.
+      if (!this.statusWriteFailing) {
+        this.deps.log(`cannot write ${this.deps.paths.statusFile}: ${(error as Error).message}; retrying every second until it can`)
+      }
+
+      this.statusWriteFailing = true
+      this.statusRetry ??= this.deps.clock.setTimeout(() => {
+        this.statusRetry = undefined
+        this.writeStatus()
+      }, STATUS_RETRY_MS)
+      return
+    }
+
+    if (this.statusWriteFailing) {
+      this.statusWriteFailing = false
+      this.deps.log(`${this.deps.paths.statusFile} is written again`)
     }
   }
 }

@@ -118,7 +118,7 @@ export class TestHome {
     }
 
     try {
-      pids.push(Number(readFileSync(this.paths.pidFile, 'utf8').split(' ')[0]))
+      pids.push(Number(readFileSync(this.paths.pidFile, 'utf8')))
     } catch {
       // no pid file
     }

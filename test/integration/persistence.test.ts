@@ -172,7 +172,7 @@ test('kill -9 of the supervisor, then resurrect: each saved process runs once, o
   assert.equal((await home.run(['start', '-c', join(dir, 'tspm.yaml')])).code, 0)
   assert.equal((await home.run(['save'])).code, 0)
   const before = await list(home)
-  const supervisorPid = Number(readFileSync(home.paths.pidFile, 'utf8').split(' ')[0])
+  const supervisorPid = Number(readFileSync(home.paths.pidFile, 'utf8'))
 
   // An unrelated process, whose pid status.json will claim with another start time.
   const bystander = spawn('sleep', ['300'], {detached: true, stdio: 'ignore'})
@@ -385,7 +385,7 @@ test('two TSPM_HOMEs run two independent supervisors side by side', async (t) =>
   )
   assert.equal((await prod.run(['save'])).code, 0)
   assert.equal((await staging.run(['save'])).code, 0)
-  const pidOf = (home: TestHome) => Number(readFileSync(home.paths.pidFile, 'utf8').split(' ')[0])
+  const pidOf = (home: TestHome) => Number(readFileSync(home.paths.pidFile, 'utf8'))
   assert.notEqual(pidOf(prod), pidOf(staging))
   for (const home of [prod, staging]) {
     assert.ok(statSync(home.paths.socket).isSocket(), `${home.paths.socket} is the supervisor's socket`)

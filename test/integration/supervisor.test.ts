@@ -387,7 +387,7 @@ test('bad input: clear messages, non-zero exits, nothing changed', async (t) => 
 test('one supervisor per TSPM_HOME; a stale socket is replaced', async (t) => {
   const home = TestHome.forTest(t)
   assert.equal((await home.run(['start', join(APPS, 'idle.js'), '--name', 'idle'])).code, 0)
-  const supervisorPid = Number(readFileSync(home.paths.pidFile, 'utf8').split(' ')[0])
+  const supervisorPid = Number(readFileSync(home.paths.pidFile, 'utf8'))
 
   // A second supervisor on the same home refuses and names the running one.
   const second = await home.run(['resurrect'], {timeoutMs: 15_000})

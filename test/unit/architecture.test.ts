@@ -34,6 +34,17 @@ function moduleGraph(entry: string, options: {staticOnly?: boolean} = {}): {file
 const DIST = join(REPO_ROOT, 'dist')
 const SRC = join(REPO_ROOT, 'src')
 const inDist = (files: Set<string>) => [...files].map((file) => relative(DIST, file))
+/** The files of store/ and config/ that the supervisor may use: its own state files and the env_file reader. */
+const SUPERVISOR_FILES = [
+  'store/home',
+  'store/orphans',
+  'store/atomic-file',
+  'store/private-file',
+  'store/status-file',
+  'store/status-schema',
+  'store/supervisor-lock',
+  'config/dotenv',
+]
 
 test('the supervisor loads no npm package and nothing of the CLI, daemon and boot service alike', () => {
   const {files, packages} = moduleGraph(join(DIST, 'supervisor', 'daemon.js'))
@@ -42,7 +53,7 @@ test('the supervisor loads no npm package and nothing of the CLI, daemon and boo
   const outside = inDist(files).filter(
     (file) =>
       !/^(supervisor|model|os)\//.test(file) &&
-      !['config/dotenv.js', 'store/atomic-file.js', 'store/home.js', 'store/status-file.js'].includes(file),
+      !SUPERVISOR_FILES.includes(file.replace(/\.js$/, '')),
   )
   assert.deepEqual(
     outside,
@@ -76,16 +87,7 @@ const ALLOWED: Record<string, string[]> = {
   config: ['config', 'model'],
   views: ['views', 'model'],
   client: ['client', 'model', 'os', 'store'],
-  supervisor: [
-    'supervisor',
-    'model',
-    'os',
-    'store/home',
-    'store/atomic-file',
-    'store/status-file',
-    'store/status-schema',
-    'config/dotenv',
-  ],
+  supervisor: ['supervisor', 'model', 'os', ...SUPERVISOR_FILES],
   startup: ['startup', 'model', 'os', 'store', 'client'],
   services: [
     'services',

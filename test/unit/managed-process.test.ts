@@ -46,6 +46,7 @@ function setup(overrides: Partial<ProcessSpec> = {}, paceRestart?: ManagedProces
   const managed = new ManagedProcess(spec, {
     clock,
     spawn: spawner.spawn,
+    home: logsDir,
     logsDir,
     baseEnv: {},
     onChange() {},

@@ -51,6 +51,7 @@ export function writeDump(paths: HomePaths, processes: SavedProcess[]): {dump: D
   }
   const notes: string[] = []
   removeStaleTempFiles(paths.dumpFile)
+  removeStaleTempFiles(paths.dumpBackup)
   if (existsSync(paths.dumpFile)) {
     const previous = tryReadDump(paths.dumpFile)
     if (previous === undefined) {

@@ -72,18 +72,20 @@ export function tailLines(path: string, count: number): string[] {
   const fd = openSync(path, 'r')
   try {
     let position = statSync(path).size
-    let text = ''
+    const chunks: Buffer[] = []
     let newlines = 0
     while (position > 0 && newlines <= count) {
       const length = Math.min(CHUNK, position)
       position -= length
       const buffer = Buffer.alloc(length)
       readSync(fd, buffer, 0, length, position)
-      text = buffer.toString('utf8') + text
-      newlines = text.split('\n').length - 1
+      chunks.unshift(buffer)
+      // Counted in bytes: a newline byte is never part of a multi-byte UTF-8 character.
+      for (let at = buffer.indexOf(0x0a); at !== -1; at = buffer.indexOf(0x0a, at + 1)) newlines++
     }
 
-    const lines = text.split('\n')
+    // Decoded once, whole: a character cut by a chunk boundary would become two replacement characters.
+    const lines = Buffer.concat(chunks).toString('utf8').split('\n')
     if (lines.at(-1) === '') lines.pop()
     return lines.slice(-count)
   } finally {

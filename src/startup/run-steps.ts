@@ -2,7 +2,7 @@ import type {ListrLogLevels, LoggerFieldOptions} from 'listr2'
 
 import type {StartupStep} from './platform.js'
 
-import {ExitCode, TspmError} from '../model/exit-codes.js'
+import {ExitCode, type ExitCodeValue, TspmError} from '../model/exit-codes.js'
 
 /**
  * How progress is shown: Listr2's live task list on a terminal, one line per finished step when
@@ -67,13 +67,23 @@ export async function runSteps(steps: StartupStep[], style: ProgressStyle): Prom
   }
 
   const {step, error} = failed
-  const exit = error instanceof TspmError ? error.exitCode : ExitCode.failure
+  const exit = carriedExitCode(error)
   const code = error instanceof TspmError ? error.code : 'step_failed'
   let message = `${step.title}: ${error.message}`
   if (undoFailures.length > 0)
     message += `\nthese steps could not be undone; fix them by hand:\n  ${undoFailures.join('\n  ')}`
   else if (undoable.length > 0) message += `\nthe steps done before were undone`
   throw new TspmError(message, {exit, code})
+}
+
+/**
+ * The exit code a step's error carries: a TspmError's, or a plugin's own error's (which need not
+ * be the core's class) when it is one of the table; else failure.
+ */
+function carriedExitCode(error: unknown): ExitCodeValue {
+  const exit = (error as null | {exitCode?: unknown})?.exitCode
+  const known: readonly unknown[] = Object.values(ExitCode)
+  return exit !== ExitCode.ok && known.includes(exit) ? (exit as ExitCodeValue) : ExitCode.failure
 }
 
 interface Task {

@@ -26,7 +26,13 @@ export function writeFileAtomic(path: string, data: string, options: {mode?: num
   }
 
   closeSync(fd)
-  renameSync(temp, path)
+  try {
+    renameSync(temp, path)
+  } catch (error) {
+    rmSync(temp, {force: true})
+    throw error
+  }
+
   if (durable) fsyncDirectory(dirname(path))
 }
 
@@ -43,8 +49,10 @@ export function fsyncDirectory(dir: string): void {
 export function removeStaleTempFiles(path: string): void {
   const prefix = `.${basename(path)}.`
   for (const entry of readdirSync(dirname(path))) {
-    if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue
-    const writerPid = Number(entry.slice(prefix.length).split('.')[0])
+    // `.<name>.<pid>.<ms>.tmp` only: `.dump.json.bak.<pid>.<ms>.tmp` starts the same but is another file's.
+    const match = entry.startsWith(prefix) ? /^(\d+)\.\d+\.tmp$/.exec(entry.slice(prefix.length)) : null
+    if (!match) continue
+    const writerPid = Number(match[1])
     if (writerPid !== process.pid && !isAlive(writerPid)) rmSync(join(dirname(path), entry), {force: true})
   }
 }

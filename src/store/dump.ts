@@ -43,6 +43,7 @@ export function writeDump(paths: HomePaths, processes: SavedProcess[]): {dump: D
   }
   const notes: string[] = []
   removeStaleTempFiles(paths.dumpFile)
+  removeStaleTempFiles(paths.dumpBackup)
   if (existsSync(paths.dumpFile)) {
     const previous = readFileSync(paths.dumpFile, 'utf8')
     if (looksLikeDump(previous)) {

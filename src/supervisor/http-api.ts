@@ -37,8 +37,9 @@ export function createApiServer(
     const parts = pathname
       .slice(API_PREFIX.length + 1)
       .split('/')
-      .map(decodeURIComponent)
-    const key = `${request.method} ${parts[0]}${parts.length > 1 ? '/:name' : ''}${parts.length > 2 ? `/${parts[2]}` : ''}`
+      .map(decodePart)
+    // Anything past processes/:name/action names no endpoint (and must not act as the action).
+    const key = `${request.method} ${parts[0]}${parts.length > 1 ? '/:name' : ''}${parts.length > 2 ? `/${parts[2]}` : ''}${parts.length > 3 ? '/...' : ''}`
     switch (key) {
       case 'DELETE processes/:name': {
         return {status: 200, body: {names: await supervisor.delete(parts[1])}}
@@ -98,6 +99,14 @@ export function createApiServer(
       return {status: apiError.status, body}
     }),
   )
+}
+
+function decodePart(part: string): string {
+  try {
+    return decodeURIComponent(part)
+  } catch {
+    throw new ApiError(400, 'bad_request', `the path holds a bad %-encoding: ${part}`)
+  }
 }
 
 function parseJson(body: Buffer): unknown {

@@ -41,11 +41,13 @@ export function createJsonServer(handle: (request: JsonRequest) => Promise<JsonR
       buffered = Buffer.concat([buffered, chunk])
       if (!head) {
         const headEnd = buffered.indexOf('\r\n\r\n')
-        if (headEnd === -1) {
-          if (buffered.length > MAX_HEAD_BYTES)
-            reply(socket, {status: 431, body: error('too_large', 'request head too large')})
+        // Whether it came in pieces (no end yet) or whole, in one read.
+        if (headEnd === -1 ? buffered.length > MAX_HEAD_BYTES : headEnd > MAX_HEAD_BYTES) {
+          reply(socket, {status: 431, body: error('too_large', 'request head too large')})
           return
         }
+
+        if (headEnd === -1) return
 
         const parsed = parseHead(buffered.subarray(0, headEnd).toString('latin1'))
         if ('status' in parsed) {

@@ -1,3 +1,4 @@
+import {spawnSync} from 'node:child_process'
 import {readdirSync, readFileSync} from 'node:fs'
 
 /** Live processes whose environment has NAME=value: every process a supervisor of that TSPM_HOME started. */
@@ -39,4 +40,11 @@ export function isRunning(pid: number): boolean {
 export function procStartTime(pid: number): number {
   const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
   return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[19])
+}
+
+/** The pid of a process that has exited already: a writer that died, a supervisor that left. */
+export function exitedPid(): number {
+  const {pid} = spawnSync(process.execPath, ['-e', ''])
+  if (!pid) throw new Error('could not spawn a process to take a pid from')
+  return pid
 }

@@ -1,5 +1,4 @@
 import {execFile} from 'node:child_process'
-import {statSync} from 'node:fs'
 import {delimiter, dirname, isAbsolute, join, resolve} from 'node:path'
 
 import {ExitCode, TspmError} from '../model/exit-codes.js'

@@ -47,7 +47,7 @@ export function writeDump(paths: HomePaths, processes: SavedProcess[]): {dump: D
   if (existsSync(paths.dumpFile)) {
     const previous = readFileSync(paths.dumpFile, 'utf8')
     if (looksLikeDump(previous)) {
-      writeFileAtomic(paths.dumpBackup, previous, {durable: true})
+      writeOrExplain(paths.dumpBackup, previous, `${paths.dumpFile} was kept as it was, and nothing was saved`)
     } else {
       // A broken dump is never overwritten: it moves aside, whole, for the user to look at.
       const aside = `${paths.dumpFile}.broken-${dump.saved_at.replaceAll(':', '-')}`
@@ -56,8 +56,25 @@ export function writeDump(paths: HomePaths, processes: SavedProcess[]): {dump: D
     }
   }
 
-  writeFileAtomic(paths.dumpFile, JSON.stringify(dump, null, 2) + '\n', {durable: true})
+  writeOrExplain(
+    paths.dumpFile,
+    JSON.stringify(dump, null, 2) + '\n',
+    `the previous ${paths.dumpFile} was kept as it was (a copy is in ${paths.dumpBackup})`,
+  )
   return {dump, notes}
+}
+
+/** A failed write (a full disk, a quota) names the file and what was kept, instead of an errno. */
+function writeOrExplain(file: string, text: string, kept: string): void {
+  try {
+    writeFileAtomic(file, text, {durable: true})
+  } catch (error) {
+    const {code, message} = error as NodeJS.ErrnoException
+    const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EDQUOT' ? 'the disk quota is used up' : message
+    throw new TspmError(`cannot write ${file}: ${why} (${code ?? 'error'}); ${kept}; free some space and save again`, {
+      code: 'write_failed',
+    })
+  }
 }
 
 export interface LoadedDump {

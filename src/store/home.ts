@@ -105,7 +105,8 @@ function unsafe(message: string): TspmError {
  * may be a symbolic link. Otherwise another local user could swap dump.json (and so what a
  * resurrect runs, as root too) or point a log at a file of their choice. Root is not exempt.
  */
-export function checkHomeIsPrivate(paths: HomePaths, owner: HomeOwner = {uid: ownUid()}): void {
+export function checkHomeIsPrivate(paths: HomePaths, expected?: HomeOwner): void {
+  const owner = expected ?? {uid: ownUid()}
   let stat
   try {
     stat = statSync(paths.home)

@@ -17,7 +17,7 @@ test('save writes what the supervisor runs to dump.json, private to its owner', 
   assert.equal(run.stdout, `saved 2 processes to ${stub.paths.dumpFile}: web, worker (stopped)\n`)
   assert.equal(run.stderr, '')
   assert.ok(stub.calls.includes('GET /v1/saved'))
-  const dump = readDump(stub.paths.dumpFile)
+  const dump = await readDump(stub.paths.dumpFile)
   assert.deepEqual(
     dump.processes.map(({state, ...spec}) => ({spec, desired: state})),
     stub.saved,
@@ -60,7 +60,7 @@ test('save --force with no supervisor writes an empty list', async (t) => {
   const run = await runTspm(['save', '--force', '--json'], home)
   assert.equal(run.exitCode, 0)
   assert.deepEqual(envelope(run.stdout).result, {file: `${home}/dump.json`, names: []})
-  assert.deepEqual(readDump(`${home}/dump.json`).processes, [])
+  assert.deepEqual((await readDump(`${home}/dump.json`)).processes, [])
 })
 
 test('save removes the temp files a killed save left, of dump.json and of dump.json.bak', async (t) => {

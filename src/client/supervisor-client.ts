@@ -1,3 +1,4 @@
+import {lstatSync} from 'node:fs'
 import {connect} from 'node:net'
 import {setTimeout as delay} from 'node:timers/promises'
 
@@ -34,6 +35,16 @@ export class SupervisorNotRunningError extends TspmError {
 /** The CLI's side of the control API: one method per endpoint. */
 export class SupervisorClient {
   constructor(readonly paths: HomePaths) {}
+
+  private checkSocketOwner(): void {
+    const problem = socketOwnerProblem(this.paths.socket)
+    if (problem) {
+      throw new TspmError(`${problem}; tspm talks only to a supervisor of your own: remove it, or use your own TSPM_HOME`, {
+        exit: ExitCode.usage,
+        code: 'unsafe_home',
+      })
+    }
+  }
 
   /** The supervisor's identity, or undefined when nobody answers on the socket. */
   async health(): Promise<HealthResponse | undefined> {
@@ -98,6 +109,7 @@ export class SupervisorClient {
    * of its start-up.
    */
   private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    this.checkSocketOwner()
     const payload = body === undefined ? '' : JSON.stringify(body)
     const head =
       `${method} ${API_PREFIX}/${path} HTTP/1.1\r\nhost: tspm\r\nconnection: close\r\n` +
@@ -139,6 +151,25 @@ export class SupervisorClient {
       })
     })
   }
+}
+
+/**
+ * The process answering on the socket runs as this user: Node has no SO_PEERCRED, but bind()
+ * creates the socket file owned by the binder's effective uid, and TSPM_HOME is private to us
+ * (store/home.ts), so nobody else can have put a socket of theirs there.
+ */
+function socketOwnerProblem(socket: string): string | undefined {
+  let stat
+  try {
+    stat = lstatSync(socket)
+  } catch {
+    return undefined // nobody listens: health() reports that
+  }
+
+  const uid = process.geteuid?.()
+  if (!stat.isSocket()) return `${socket} is not a socket`
+  if (uid !== undefined && stat.uid !== uid) return `${socket} belongs to uid ${stat.uid}, not to you (uid ${uid}): it is another user's supervisor`
+  return undefined
 }
 
 function apiError(body: ApiErrorBody): TspmError {

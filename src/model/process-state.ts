@@ -4,7 +4,8 @@
  */
 import {z} from 'zod'
 
-export const PROCESS_STATUSES = ['launching', 'online', 'stopping', 'stopped', 'waiting-restart', 'errored'] as const
+/** `orphan`: what `tspm list` shows for an app still running after its supervisor died. */
+export const PROCESS_STATUSES = ['launching', 'online', 'stopping', 'stopped', 'waiting-restart', 'errored', 'orphan'] as const
 export const DESIRED_STATES = ['online', 'stopped'] as const
 
 export const processSnapshotSchema = z.object({

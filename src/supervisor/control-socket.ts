@@ -57,12 +57,15 @@ export class ControlSocket {
 
   private async rebind(): Promise<void> {
     this.log(`${this.path} was removed or replaced; binding it again`)
-    const previous = this.server
     try {
+      // First: closing a listening server unlinks its path, which is the new socket's too.
+      await new Promise<void>((resolve) => {
+        if (this.server) this.server.close(() => resolve())
+        else resolve()
+      })
       rmSync(this.path, {force: true})
       this.server = await listenPrivately(this.createServer(), this.path)
       this.inode = lstatSync(this.path).ino
-      previous?.close()
     } catch (error) {
       this.log(`cannot bind ${this.path} again: ${(error as Error).message}`)
     }

@@ -12,7 +12,8 @@ import type {HomePaths} from '../store/home.js'
 import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {TSPM_ENTRY} from '../model/supervisor-runtime.js'
 import './no-debugger.js'
-import {runSupervisor, timestamped} from './run.js'
+import {timestamped} from './own-log.js'
+import {runSupervisor} from './run.js'
 
 export interface SupervisorProcessOptions {
   paths: HomePaths

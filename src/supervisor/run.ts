@@ -6,9 +6,10 @@ import type {HealthResponse} from '../model/api.js'
 import {ensureHome, type HomePaths} from '../store/home.js'
 import {APP_NAME_MARKER} from '../store/orphans.js'
 import {acquireSupervisorLock} from '../store/supervisor-lock.js'
-import {isoTimestamp, systemClock} from './clock.js'
+import {systemClock} from './clock.js'
 import {ControlSocket} from './control-socket.js'
 import {createApiServer} from './http-api.js'
+import {timestamped} from './own-log.js'
 import {Supervisor} from './supervisor.js'
 
 export interface SupervisorOptions {
@@ -28,10 +29,6 @@ export const SUPERVISOR_VERSION: string = JSON.parse(
   readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
 ).version
 
-/** The supervisor's own messages: one timestamped line each, on its stdout (tspm.log, or the journal). */
-export function timestamped(message: string): void {
-  process.stdout.write(`${isoTimestamp()} ${message}\n`)
-}
 
 /**
  * Becomes the supervisor of one TSPM_HOME: takes the lock, stops what a dead predecessor left,

@@ -9,6 +9,7 @@ const STATUS_COLOURS: Record<ProcessStatus, Colour> = {
   stopping: 'yellow',
   stopped: 'dim',
   errored: 'red',
+  orphan: 'red',
 }
 
 export function renderProcessTable(processes: ProcessInfo[], colour: boolean): string {

@@ -73,14 +73,14 @@ export class TestHome {
   readonly paths: HomePaths
   readonly extraPids = new Set<number>()
 
-  constructor(prefix = 'tspm-test-') {
-    this.home = mkdtempSync(join(tmpdir(), prefix))
+  constructor(prefix = 'tspm-test-', parent = tmpdir()) {
+    this.home = mkdtempSync(join(parent, prefix))
     this.paths = homePaths(this.home)
   }
 
   /** A home whose cleanup runs when the test ends, pass or fail. */
-  static forTest(t: {after: (fn: () => Promise<void>) => void}, prefix?: string): TestHome {
-    const home = new TestHome(prefix)
+  static forTest(t: {after: (fn: () => Promise<void>) => void}, prefix?: string, parent?: string): TestHome {
+    const home = new TestHome(prefix, parent)
     t.after(() => home.cleanup())
     return home
   }

@@ -6,7 +6,7 @@ export default class List extends TspmCommand {
   static override summary = 'List the managed processes with their status, restarts, uptime, cpu and memory.'
   static override description = `Asks the supervisor of this TSPM_HOME for its process table. Statuses: launching, online, stopping, stopped, waiting-restart (crashed, restarting after its backoff delay) and errored (crashed max_restarts times in a row; restart it by hand).
 
-Never starts a supervisor: when none is running the list is empty. \`tspm ls\` is the same command. With --json, the result is an array of objects with name, pid, status, restarts, uptime_ms, cpu (percent of one core), memory (bytes) and more.`
+Never starts a supervisor. When none answers it exits 3 (\`not_running\`); if apps of this TSPM_HOME still run without one (their supervisor was killed), they are listed as \`orphan\` (\`tspm kill\` stops them). With --json, the result is an array of objects with name, pid, status, restarts, uptime_ms, cpu (percent of one core), memory (bytes), log_bytes_dropped and more. \`tspm ls\` is the same command.`
   static override hiddenAliases = ['ls']
   static override enableJsonFlag = true
   static override examples = [

@@ -34,10 +34,14 @@ export class SupervisorNotRunningError extends TspmError {
 
 /** The CLI's side of the control API: one method per endpoint. */
 export class SupervisorClient {
-  constructor(readonly paths: HomePaths) {}
+  /** `owner`: the uid the supervisor must run as; this process's own, or USER's for root's `tspm startup -u USER`. */
+  constructor(
+    readonly paths: HomePaths,
+    private readonly owner: number = process.geteuid?.() ?? 0,
+  ) {}
 
   private checkSocketOwner(): void {
-    const problem = socketOwnerProblem(this.paths.socket)
+    const problem = socketOwnerProblem(this.paths.socket, this.owner)
     if (problem) {
       throw new TspmError(`${problem}; tspm talks only to a supervisor of your own: remove it, or use your own TSPM_HOME`, {
         exit: ExitCode.usage,
@@ -158,7 +162,7 @@ export class SupervisorClient {
  * creates the socket file owned by the binder's effective uid, and TSPM_HOME is private to us
  * (store/home.ts), so nobody else can have put a socket of theirs there.
  */
-function socketOwnerProblem(socket: string): string | undefined {
+function socketOwnerProblem(socket: string, uid: number): string | undefined {
   let stat
   try {
     stat = lstatSync(socket)
@@ -166,9 +170,8 @@ function socketOwnerProblem(socket: string): string | undefined {
     return undefined // nobody listens: health() reports that
   }
 
-  const uid = process.geteuid?.()
   if (!stat.isSocket()) return `${socket} is not a socket`
-  if (uid !== undefined && stat.uid !== uid) return `${socket} belongs to uid ${stat.uid}, not to you (uid ${uid}): it is another user's supervisor`
+  if (stat.uid !== uid) return `${socket} belongs to uid ${stat.uid}, not to uid ${uid}: it is another user's supervisor`
   return undefined
 }
 

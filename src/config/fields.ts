@@ -4,6 +4,7 @@ import {z} from 'zod'
 import type {ProcessSpec} from '../model/process-spec.js'
 
 import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE, RESERVED_NAME_MESSAGE, RESERVED_PROCESS_NAME} from '../model/names.js'
+import {healthCheck, readyCheck} from './checks.js'
 import {splitArgs} from './split-args.js'
 import {describeValue, parseDuration, parseSize} from './units.js'
 
@@ -138,6 +139,19 @@ const logSize: Convert<number> = (value) => {
 
 const DURATION = 'milliseconds'
 
+/** A name or a list of names of processes of the same file. */
+const dependsOn: Convert<string[]> = (value, report) => {
+  const names = typeof value === 'string' ? [value] : Array.isArray(value) ? value : undefined
+  if (!names) return
+  for (const [i, item] of names.entries()) {
+    if (typeof item !== 'string' || !PROCESS_NAME_PATTERN.test(item)) {
+      report(`expected the name of a process, got ${describeValue(item)}`, typeof value === 'string' ? [] : [i])
+    }
+  }
+
+  return names as string[]
+}
+
 export const PROCESS_SHAPE = {
   name: required(PROCESS_NAME_RULE, name),
   script: required('the path of a script or a command to run', text),
@@ -158,10 +172,20 @@ export const PROCESS_SHAPE = {
   stop_exit_codes: optional('an exit code from 0 to 255 or a list of them', exitCodes),
   max_log_size: optional('bytes or a size like "10M"', logSize),
   log_files: optional('a whole number from 1 to 100', integer(1, 100)),
+  ready: optional('a map with one check: tcp, http, exec, log or notify (and timeout)', readyCheck),
+  health: optional('a map with one check: tcp, http or exec (and interval, timeout, failures)', healthCheck),
+  depends_on: optional('the name of a process of this file, or a list of them', dependsOn),
 } satisfies Record<Exclude<keyof ProcessSpec, 'config_file'>, unknown>
-export const PROCESS_KEYS = Object.keys(PROCESS_SHAPE)
 
-const processEntry = z.strictObject(PROCESS_SHAPE, {
+/** PM2's names for a readiness check: `wait_ready: true` and `listen_timeout` mean `ready: {notify: true, timeout}`. */
+const PM2_READY_SHAPE = {
+  wait_ready: optional('true or false', boolean),
+  listen_timeout: optional(DURATION, duration),
+}
+
+export const PROCESS_KEYS = [...Object.keys(PROCESS_SHAPE), ...Object.keys(PM2_READY_SHAPE)]
+
+const processEntry = z.strictObject({...PROCESS_SHAPE, ...PM2_READY_SHAPE}, {
   error: (issue) =>
     issue.code === 'invalid_type' ? `expected a map of process settings, got ${describeValue(issue.input)}` : undefined,
 })

@@ -7,10 +7,12 @@
  */
 import {readFile} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
-import {type Document, LineCounter, parseDocument} from 'yaml'
+import {type Document, isSeq, LineCounter, parseDocument} from 'yaml'
 
 import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE, RESERVED_NAME_MESSAGE, RESERVED_PROCESS_NAME} from '../model/names.js'
 import {completeSpec, type ProcessSpec, type ProcessSpecInput} from '../model/process-spec.js'
+import {READY_DEFAULTS} from './checks.js'
+import {dependencyProblems} from './dependencies.js'
 import {configSchema, PROCESS_KEYS, type ProcessEntry} from './fields.js'
 import {findNode, formatPath, numberSource, type Path, positionOf} from './positions.js'
 import {ConfigError, type ConfigProblem, wholeInputError} from './problems.js'
@@ -87,24 +89,8 @@ export async function loadConfigFile(file: string): Promise<ProcessSpec[]> {
   }
 
   // Checked on the raw data so a duplicate is reported even when other keys are wrong too.
-  const processes = (data as null | {processes?: unknown})?.processes
-  if (Array.isArray(processes)) {
-    const firstSeen = new Map<string, {index: number; line: number}>()
-    for (const [index, entry] of processes.entries()) {
-      const entryName = (entry as null | {name?: unknown})?.name
-      if (typeof entryName !== 'string') continue
-      const path = ['processes', index, 'name']
-      const {node} = findNode(doc, path)
-      const first = firstSeen.get(entryName)
-      if (first === undefined) firstSeen.set(entryName, {index, line: positionOf(node, lineCounter).line})
-      else
-        at(
-          path,
-          node,
-          `duplicate name ${JSON.stringify(entryName)}, already used by processes[${first.index}] on line ${first.line}`,
-        )
-    }
-  }
+  checkDuplicateNames((data as null | {processes?: unknown})?.processes, doc, lineCounter, at)
+  if (result.success) checkAcrossEntries(result.data.processes, doc, at)
 
   if (problems.length > 0 || !result.success) {
     problems.sort((a, b) => a.line - b.line || a.column - b.column)
@@ -113,6 +99,44 @@ export async function loadConfigFile(file: string): Promise<ProcessSpec[]> {
 
   const baseDir = dirname(configPath)
   return result.data.processes.map((entry, index) => resolveEntry(entry, {index, doc, baseDir, configPath}))
+}
+
+type At = (path: Path, node: unknown, message: string) => void
+
+function checkDuplicateNames(processes: unknown, doc: Document, lineCounter: LineCounter, at: At): void {
+  if (!Array.isArray(processes)) return
+  const firstSeen = new Map<string, {index: number; line: number}>()
+  for (const [index, entry] of processes.entries()) {
+    const entryName = (entry as null | {name?: unknown})?.name
+    if (typeof entryName !== 'string') continue
+    const path = ['processes', index, 'name']
+    const {node} = findNode(doc, path)
+    const first = firstSeen.get(entryName)
+    if (first === undefined) firstSeen.set(entryName, {index, line: positionOf(node, lineCounter).line})
+    else at(path, node, `duplicate name ${JSON.stringify(entryName)}, already used by processes[${first.index}] on line ${first.line}`)
+  }
+}
+
+/** What no single key can tell: depends_on across the file, and PM2's readiness keys next to tspm's. */
+function checkAcrossEntries(entries: ProcessEntry[], doc: Document, at: At): void {
+  for (const problem of dependencyProblems(entries)) {
+    const list = ['processes', problem.index, 'depends_on']
+    // `depends_on: db` has no item to point at; `depends_on: [db, cache]` does.
+    const path = problem.item !== undefined && isSeq(findNode(doc, list).node) ? [...list, problem.item] : list
+    at(path, findNode(doc, path).node, problem.message)
+  }
+
+  for (const [index, entry] of entries.entries()) {
+    const keyAt = (key: string) => findNode(doc, ['processes', index, key]).key
+    if (entry.wait_ready && entry.ready) at(['processes', index, 'wait_ready'], keyAt('wait_ready'), "give ready: or PM2's wait_ready, not both")
+    if (entry.listen_timeout !== undefined && !entry.wait_ready) {
+      at(
+        ['processes', index, 'listen_timeout'],
+        keyAt('listen_timeout'),
+        'listen_timeout is the timeout of wait_ready: true; add wait_ready: true, or use ready: {..., timeout}',
+      )
+    }
+  }
 }
 
 /**
@@ -135,16 +159,18 @@ function resolveEntry(
   entry: ProcessEntry,
   {index, doc, baseDir, configPath}: {index: number; doc: Document; baseDir: string; configPath: string},
 ): ProcessSpec {
-  const cwd = entry.cwd === undefined ? baseDir : resolve(baseDir, entry.cwd)
+  const {wait_ready: waitReady, listen_timeout: listenTimeout, ...settings} = entry
+  const cwd = settings.cwd === undefined ? baseDir : resolve(baseDir, settings.cwd)
   const original = (path: Path, value: string) => numberSource(doc, ['processes', index, ...path]) ?? value
   return buildSpec({
-    ...entry,
+    ...settings,
+    ...(waitReady ? {ready: {kind: 'notify', timeout: listenTimeout ?? READY_DEFAULTS.timeout}} : {}),
     cwd,
-    args: entry.args?.map((arg, i) => original(['args', i], arg)),
+    args: settings.args?.map((arg, i) => original(['args', i], arg)),
     env:
-      entry.env &&
-      Object.fromEntries(Object.entries(entry.env).map(([key, value]) => [key, original(['env', key], value)])),
-    env_file: entry.env_file === undefined ? undefined : resolve(baseDir, entry.env_file),
+      settings.env &&
+      Object.fromEntries(Object.entries(settings.env).map(([key, value]) => [key, original(['env', key], value)])),
+    env_file: settings.env_file === undefined ? undefined : resolve(baseDir, settings.env_file),
     config_file: configPath,
   })
 }

@@ -8,7 +8,6 @@ const PM2_ONLY_KEYS = new Set([
   'ignore_watch',
   'instances',
   'interpreter_args',
-  'listen_timeout',
   'log_date_format',
   'log_file',
   'max_memory_restart',
@@ -17,7 +16,6 @@ const PM2_ONLY_KEYS = new Set([
   'node_args',
   'out_file',
   'time',
-  'wait_ready',
   'watch',
 ])
 
@@ -30,6 +28,12 @@ export function unknownKeyMessage(key: string, known: readonly string[]): string
   }
 
   if (PM2_ONLY_KEYS.has(key) && known.includes('name')) return 'unknown key; this PM2 option is not supported by tspm'
+  const best = closestKey(key, known)
+  return best ? `unknown key; did you mean "${best}"?` : 'unknown key'
+}
+
+/** The known key a mistyped one most likely meant, if one is close enough to be a typo. */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined
   let bestDistance = Infinity
   for (const candidate of known) {
@@ -38,8 +42,7 @@ export function unknownKeyMessage(key: string, known: readonly string[]): string
   }
 
   // Allow roughly one typo per three letters; beyond that the "suggestion" is a random key.
-  const close = best !== undefined && bestDistance <= Math.max(1, Math.floor(key.length / 3))
-  return close ? `unknown key; did you mean "${best}"?` : 'unknown key'
+  return best !== undefined && bestDistance <= Math.max(1, Math.floor(key.length / 3)) ? best : undefined
 }
 
 /** Levenshtein distance that also counts swapping two neighbouring letters as one edit. */

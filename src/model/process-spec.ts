@@ -18,6 +18,36 @@ export const signalNameSchema = z.custom<NodeJS.Signals>(
   'expected a signal name such as SIGTERM',
 )
 
+const port = z.number().int().min(1).max(65_535)
+
+/** What a check looks at: a TCP port that accepts, an HTTP URL that answers 2xx/3xx, a program that exits 0. */
+const tcpCheck = z.strictObject({kind: z.literal('tcp'), host: z.string().min(1), port})
+const httpCheck = z.strictObject({kind: z.literal('http'), url: z.url({protocol: /^https?$/})})
+const execCheck = z.strictObject({kind: z.literal('exec'), argv: z.array(z.string()).min(1)})
+/** A line of the app's stdout that matches this regular expression. */
+const logCheck = z.strictObject({kind: z.literal('log'), pattern: z.string().min(1)})
+/** The app says it is ready itself: process.send('ready') (PM2's wait_ready). */
+const notifyCheck = z.strictObject({kind: z.literal('notify')})
+
+/** When the app counts as online: a check, and how long it may take from the spawn. */
+export const readySchema = z.discriminatedUnion('kind', [
+  tcpCheck.extend({timeout: milliseconds}),
+  httpCheck.extend({timeout: milliseconds}),
+  execCheck.extend({timeout: milliseconds}),
+  logCheck.extend({timeout: milliseconds}),
+  notifyCheck.extend({timeout: milliseconds}),
+])
+
+/** While online: a check every `interval`, each given `timeout`; `failures` in a row restart the app. */
+export const healthSchema = z.discriminatedUnion('kind', [
+  tcpCheck.extend({interval: milliseconds, timeout: milliseconds, failures: z.number().int().min(1)}),
+  httpCheck.extend({interval: milliseconds, timeout: milliseconds, failures: z.number().int().min(1)}),
+  execCheck.extend({interval: milliseconds, timeout: milliseconds, failures: z.number().int().min(1)}),
+])
+
+export type ReadyCheck = z.output<typeof readySchema>
+export type HealthCheck = z.output<typeof healthSchema>
+
 export const processSpecSchema = z.strictObject({
   name: z.string().regex(PROCESS_NAME_PATTERN, `expected ${PROCESS_NAME_RULE}`),
   /** Absolute path of the script, or a bare command name looked up on PATH at spawn time. */
@@ -50,6 +80,12 @@ export const processSpecSchema = z.strictObject({
     .min(1024)
     .default(10 * 1024 * 1024),
   log_files: z.number().int().min(1).max(100).default(5),
+  /** When the process counts as online; absent: as soon as it runs. */
+  ready: readySchema.optional(),
+  /** Checks while it is online, which restart it when it stops answering. */
+  health: healthSchema.optional(),
+  /** Processes of the same home that must be online before this one starts (and stop after it). */
+  depends_on: z.array(z.string().regex(PROCESS_NAME_PATTERN)).default(() => []),
   /** Absolute path of the config file the process came from, if any. */
   config_file: absolutePath.optional(),
 })

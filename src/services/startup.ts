@@ -98,7 +98,7 @@ export async function installStartup(request: StartupRequest, output: Output): P
       title: `Wait for the supervisor to answer for TSPM_HOME=${context.tspmHome}`,
       async run(line) {
         try {
-          line(`supervisor pid ${await waitForSupervisor(paths)}`)
+          line(`supervisor pid ${await waitForSupervisor(paths, context.user.uid)}`)
         } catch (error) {
           throw new TspmError(`${(error as Error).message}; see ${statusHint}`)
         }

@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {chownSync, closeSync, existsSync, openSync} from 'node:fs'
+import {chownSync, closeSync, existsSync} from 'node:fs'
 import {setTimeout as delay} from 'node:timers/promises'
 
 import type {HomePaths} from '../store/home.js'
@@ -10,6 +10,7 @@ import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {resurrectCommand} from '../model/supervisor-runtime.js'
 import {isAlive} from '../os/proc.js'
 import {loadDump} from '../store/dump.js'
+import {openForAppend} from '../store/private-file.js'
 
 const POLL_MS = 100
 /** Added to the largest kill_timeout: the supervisor stops its apps in parallel, then exits. */
@@ -37,7 +38,7 @@ export function createHandOverStep(input: HandOverInput): StartupStep {
   return {
     title: `Hand over from the supervisor running for TSPM_HOME=${paths.home}`,
     async run(output) {
-      const client = new SupervisorClient(paths)
+      const client = new SupervisorClient(paths, user.uid)
       const health = await client.health()
       if (!health) {
         output('no supervisor runs for this TSPM_HOME; nothing to hand over')
@@ -84,7 +85,7 @@ export function createHandOverStep(input: HandOverInput): StartupStep {
 async function startByHand({paths, user, runtime, tspmEntry, path}: HandOverInput): Promise<void> {
   const asOtherUser = process.getuid?.() !== user.uid
   const logExisted = existsSync(paths.supervisorLog)
-  const logFd = openSync(paths.supervisorLog, 'a', 0o600)
+  const logFd = openForAppend(paths.supervisorLog, 0o600, {owner: logExisted ? user.uid : undefined})
   if (!logExisted && asOtherUser) chownSync(paths.supervisorLog, user.uid, user.gid)
   const [command, ...args] = resurrectCommand(runtime, tspmEntry)
   const child = spawn(command, args, {
@@ -96,12 +97,12 @@ async function startByHand({paths, user, runtime, tspmEntry, path}: HandOverInpu
   })
   closeSync(logFd)
   child.unref()
-  await waitForSupervisor(paths, ANSWER_TIMEOUT_MS)
+  await waitForSupervisor(paths, user.uid)
 }
 
 /** Polls the supervisor of this TSPM_HOME until it answers, or throws at the deadline. */
-export async function waitForSupervisor(paths: HomePaths, timeoutMs: number = ANSWER_TIMEOUT_MS): Promise<number> {
-  const client = new SupervisorClient(paths)
+export async function waitForSupervisor(paths: HomePaths, owner: number, timeoutMs = ANSWER_TIMEOUT_MS): Promise<number> {
+  const client = new SupervisorClient(paths, owner)
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const health = await client.health()

@@ -17,7 +17,7 @@ export class UnsafeFileError extends Error {
  * Opens `path` for appending: an existing regular file owned by this process's effective user,
  * or a new one (`mode`). A symbolic link, another kind of file or another user's file is refused.
  */
-export function openForAppend(path: string, mode = 0o600, options: {create?: 'new'} = {}): number {
+export function openForAppend(path: string, mode = 0o600, options: {create?: 'new'; owner?: number} = {}): number {
   let fd: number
   try {
     fd = openSync(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | (options.create === 'new' ? O_EXCL : 0), mode)
@@ -30,7 +30,7 @@ export function openForAppend(path: string, mode = 0o600, options: {create?: 'ne
   }
 
   const stat = fstatSync(fd)
-  const uid = process.geteuid?.()
+  const uid = options.owner ?? process.geteuid?.()
   if (!stat.isFile() || (uid !== undefined && stat.uid !== uid)) {
     closeSync(fd)
     throw new UnsafeFileError(

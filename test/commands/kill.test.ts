@@ -22,7 +22,7 @@ test('kill --json prints the envelope with the pid', async (t) => {
   t.after(() => stub.close())
   const run = await runTspm(['kill', '--json'], stub.home)
   assert.equal(run.exitCode, 0)
-  assert.deepEqual(envelope(run.stdout), {status: 0, result: {pid: stub.shutdownPid}, warnings: []})
+  assert.deepEqual(envelope(run.stdout), {status: 0, result: {pid: stub.shutdownPid, orphans: []}, warnings: []})
 })
 
 test('kill with no supervisor has nothing to do, and succeeds', async (t) => {
@@ -32,5 +32,5 @@ test('kill with no supervisor has nothing to do, and succeeds', async (t) => {
   assert.equal(run.exitCode, 0)
   assert.equal(run.stdout, `no supervisor is running for TSPM_HOME=${home}; nothing to stop\n`)
   const json = await runTspm(['kill', '--json'], home)
-  assert.deepEqual(envelope(json.stdout), {status: 0, result: {pid: null}, warnings: []})
+  assert.deepEqual(envelope(json.stdout), {status: 0, result: {pid: null, orphans: []}, warnings: []})
 })

@@ -57,15 +57,19 @@ describe('tspm list', () => {
     assert.deepEqual(envelope(json.stdout), {status: 0, result: [], warnings: []})
   })
 
-  test('with no supervisor the list is empty, not an error', async (t) => {
+  test('with no supervisor (and nothing left running) the list is empty and exits 3, told apart from "no apps"', async (t) => {
     const home = privateHome()
     t.after(() => rmSync(home, {recursive: true, force: true}))
     const run = await runTspm(['list'], home)
-    assert.equal(run.exitCode, 0)
+    assert.equal(run.exitCode, 3)
     assert.equal(run.stdout, '')
-    assert.equal(run.stderr, `no supervisor is running for TSPM_HOME=${home}\n`)
+    assert.equal(
+      run.stderr,
+      `Error: no supervisor is running for TSPM_HOME=${home}; start your apps with \`tspm start\` (or \`tspm resurrect\`)\n`,
+    )
     const json = await runTspm(['list', '--json'], home)
-    assert.equal(json.exitCode, 0)
-    assert.deepEqual(envelope(json.stdout), {status: 0, result: [], warnings: []})
+    assert.equal(json.exitCode, 3)
+    const answer = envelope(json.stdout)
+    assert.deepEqual([answer.status, answer.error?.code, answer.result], [3, 'not_running', []])
   })
 })

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import {type ChildProcess, spawn} from 'node:child_process'
 import {once} from 'node:events'
-import {readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
@@ -164,18 +164,13 @@ for (const statusFile of ['kept', 'deleted'] as const) {
 test('a deleted socket comes back, and the supervisor answers again', async (t) => {
   const home = TestHome.forTest(t)
   assert.equal((await home.run(['start', join(APPS, 'idle.js'), '--name', 'idle'])).code, 0)
-  const inode = statSync(home.paths.socket).ino
   rmSync(home.paths.socket)
-  await waitFor(
-    () => {
-      try {
-        return statSync(home.paths.socket).ino !== inode
-      } catch {
-        return false
-      }
-    },
-    {what: 'the socket to be bound again', timeoutMs: 10_000},
-  )
+  // The same inode number may come back for the new file: look at the supervisor's word instead.
+  await waitFor(() => readFileSync(home.paths.supervisorLog, 'utf8').includes('was removed or replaced; binding it again'), {
+    what: 'the supervisor to notice',
+    timeoutMs: 10_000,
+  })
+  await waitFor(() => existsSync(home.paths.socket) && statSync(home.paths.socket).isSocket(), {what: 'the socket to be bound again'})
   assert.deepEqual(
     (await list(home)).map((p) => p.name),
     ['idle'],

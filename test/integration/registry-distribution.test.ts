@@ -121,7 +121,7 @@ test(
     }
 
     const after = await run(['list', '--json'])
-    assert.equal(after.code, 0, after.stderr)
-    assert.deepEqual(jsonResult(after.stdout), [])
+    assert.equal(after.code, 3, 'no supervisor runs any more')
+    assert.deepEqual(jsonResult(after.stdout), [], 'and nothing of it either')
   },
 )

@@ -339,8 +339,8 @@ test('bad input: clear messages, non-zero exits, nothing changed', async (t) => 
 
   // Read-only commands never start a supervisor.
   const listed = await home.run(['list'])
-  assert.equal(listed.code, 0)
-  assert.match(listed.stderr, /no supervisor is running/)
+  assert.equal(listed.code, 3)
+  assert.match(listed.stderr, /^Error: no supervisor is running/)
   const logs = await home.run(['logs', 'nobody'])
   assert.equal(logs.code, 1)
   assert.match(logs.stderr, /no logs for "nobody"/)

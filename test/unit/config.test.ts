@@ -369,6 +369,7 @@ describe('loadConfigFile results', () => {
       stop_exit_codes: [],
       max_log_size: 10 * 1024 * 1024,
       log_files: 5,
+      depends_on: [],
       config_file: join(dir, 'defaults/tspm.yaml'),
     })
     // Same numbers as the shared defaults, and optional keys are absent rather than undefined.
@@ -442,6 +443,7 @@ describe('loadConfigFile results', () => {
       stop_exit_codes: [0],
       max_log_size: 512 * 1024,
       log_files: 100,
+      depends_on: [],
       config_file: join(dir, 'full.yaml'),
     })
   })

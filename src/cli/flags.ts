@@ -7,6 +7,13 @@ export const userFlag = Flags.custom<string>({
   summary: 'User the service runs as (default: SUDO_USER under sudo, else you).',
 })
 
+/** `--wait` (the default) / `--no-wait`: whether start and restart wait until the processes are online. */
+export const waitFlag = Flags.boolean({
+  summary: 'Wait until each process is online (its ready check passed) or has failed; --no-wait returns at once.',
+  default: true,
+  allowNo: true,
+})
+
 /** `-n/--lines`: how many lines; `-n` means this and nothing else in tspm, as in tail(1). */
 export const linesFlag = Flags.custom<number>({
   char: 'n',

@@ -16,8 +16,9 @@ export abstract class ProcessActionCommand extends TspmCommand {
   async run(): Promise<{names: string[]}> {
     // oclif copies a command's own static fields only; these are inherited, so pass them along.
     const {args: argDefinitions, baseFlags, enableJsonFlag, flags} = this.constructor as typeof ProcessActionCommand
-    const {args} = await this.parse({args: argDefinitions, baseFlags, enableJsonFlag, flags})
+    const parsed = await this.parse({args: argDefinitions, baseFlags, enableJsonFlag, flags})
     const {actOnProcesses} = await import('../services/process-action.js')
-    return actOnProcesses(this.paths, this.action, args.name, this.output)
+    const wait = (parsed.flags as {wait?: boolean}).wait ?? false
+    return actOnProcesses(this.paths, this.action, parsed.args.name, this.output, {wait})
   }
 }

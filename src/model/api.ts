@@ -5,7 +5,13 @@ import type {ProcessSpec} from './process-spec.js'
  */
 import type {DesiredState, ProcessSnapshot} from './process-state.js'
 
-export type {DesiredState, ProcessSnapshot, ProcessStatus} from './process-state.js'
+export type {
+  DesiredState,
+  ProcessSnapshot,
+  ProcessStatus,
+  RestartReason,
+  StartOutcomeState,
+} from './process-state.js'
 
 export const API_PREFIX = '/v1'
 
@@ -41,7 +47,8 @@ export interface StartRequest {
 export type StartOutcome = 'already-running' | 'failed' | 'started' | 'stopped'
 
 export interface StartResponse {
-  results: Array<{name: string; outcome: StartOutcome; error?: string}>
+  /** `attempt`: the number of the start asked for, as ProcessSnapshot.start shows it (what `tspm start` waits for). */
+  results: Array<{attempt?: number; error?: string; name: string; outcome: StartOutcome}>
 }
 
 export interface ActionResponse {

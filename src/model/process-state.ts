@@ -4,8 +4,26 @@
  */
 import {z} from 'zod'
 
-/** `orphan`: what `tspm list` shows for an app still running after its supervisor died. */
-export const PROCESS_STATUSES = ['launching', 'online', 'stopping', 'stopped', 'waiting-restart', 'errored', 'orphan'] as const
+/**
+ * - `waiting`: not started yet, waiting for what it depends on (status_detail says what);
+ * - `queued`: spawned, held stopped by the launch throttle until a start-up slot is free;
+ * - `starting`: running, its ready check has not passed yet; `online`: ready (or running, without a check);
+ * - `orphan`: what `tspm list` shows for an app still running after its supervisor died.
+ */
+export const PROCESS_STATUSES = [
+  'waiting',
+  'queued',
+  'starting',
+  'online',
+  'stopping',
+  'stopped',
+  'waiting-restart',
+  'errored',
+  'orphan',
+] as const
+export const RESTART_REASONS = ['crash', 'health', 'manual', 'memory', 'cron', 'watch'] as const
+
+const checkState = z.object({ok: z.boolean(), at: z.number(), message: z.string()})
 export const DESIRED_STATES = ['online', 'stopped'] as const
 
 export const processSnapshotSchema = z.object({
@@ -23,8 +41,27 @@ export const processSnapshotSchema = z.object({
   last_error: z.string().nullable(),
   /** Output lost because its log file could not be written (a full disk, a refused file). */
   log_bytes_dropped: z.number().int().nonnegative(),
+  /** Why it is in its status, when that needs saying: what it waits for, why it is not ready. */
+  status_detail: z.string().nullable(),
+  /** The last result of its ready check (or of its start, without one). */
+  ready: checkState.nullable(),
+  /** The last health check, with the failures in a row. */
+  health: checkState.extend({failures: z.number().int().nonnegative()}).nullable(),
+  last_restart_reason: z.enum(RESTART_REASONS).nullable(),
+  /**
+   * The start asked for most recently (by `tspm start`, `restart` or a resurrect), numbered:
+   * `pending` until the process is online (`ready`) or that start failed, which is what
+   * `tspm start` waits for; attempt 0 (`none`) before any start was asked for.
+   */
+  start: z.object({
+    attempt: z.number().int().nonnegative(),
+    outcome: z.enum(['none', 'pending', 'ready', 'failed']),
+    message: z.string().nullable(),
+  }),
 })
 
 export type ProcessSnapshot = z.infer<typeof processSnapshotSchema>
 export type ProcessStatus = ProcessSnapshot['status']
 export type DesiredState = ProcessSnapshot['desired']
+export type RestartReason = NonNullable<ProcessSnapshot['last_restart_reason']>
+export type StartOutcomeState = ProcessSnapshot['start']

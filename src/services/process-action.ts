@@ -2,6 +2,7 @@ import type {Output} from '../cli/errors.js'
 import type {HomePaths} from '../store/home.js'
 
 import {connectExisting} from '../client/connect.js'
+import {type Settled, waitUntilOnline} from './wait-online.js'
 
 export type ProcessAction = 'delete' | 'restart' | 'stop'
 
@@ -13,9 +14,14 @@ export async function actOnProcesses(
   action: ProcessAction,
   target: string,
   output: Output,
-): Promise<{names: string[]}> {
+  options: {wait?: boolean} = {},
+): Promise<{names: string[]; settled?: Settled[]}> {
   const client = await connectExisting(paths)
   const names = await client.act(action, target)
   output.log(names.length > 0 ? `${PAST_TENSE[action]} ${names.join(', ')}` : 'no processes')
-  return {names}
+  if (action !== 'restart' || !options.wait) return {names}
+  // A restart is a start: wait for each to be online again, as `tspm start` does.
+  const current = new Map((await client.list()).map((info) => [info.name, info.start.attempt]))
+  const targets = names.flatMap((name) => (current.has(name) ? [{name, attempt: current.get(name)!}] : []))
+  return {names, settled: await waitUntilOnline(client, targets, output)}
 }

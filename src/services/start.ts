@@ -5,6 +5,7 @@ import type {HomePaths} from '../store/home.js'
 
 import {connectOrSpawn} from '../client/connect.js'
 import {ExitCode, TspmError} from '../model/exit-codes.js'
+import {type Settled, waitUntilOnline} from './wait-online.js'
 
 export interface StartInput {
   /** A script to run as one process, instead of a config file. */
@@ -15,10 +16,16 @@ export interface StartInput {
   config?: string
   name?: string
   interpreter?: string
+  /** Wait until every process started is online or has failed (default), or return at once. */
+  wait: boolean
 }
 
 /** `tspm start`: reads the config (or one script), then starts it on this home's supervisor. */
-export async function startProcesses(paths: HomePaths, input: StartInput, output: Output): Promise<StartResponse> {
+export async function startProcesses(
+  paths: HomePaths,
+  input: StartInput,
+  output: Output,
+): Promise<StartResponse & {settled?: Settled[]}> {
   if (input.script && input.config)
     throw new TspmError('give either SCRIPT or -c FILE, not both', {exit: ExitCode.usage, code: 'usage'})
   // A new supervisor boots in its own process while this one reads the config (both take about
@@ -51,7 +58,11 @@ export async function startProcesses(paths: HomePaths, input: StartInput, output
     })
   }
 
-  return response
+  if (!input.wait) return response
+  const targets = response.results.flatMap((result) =>
+    result.outcome === 'started' && result.attempt !== undefined ? [{name: result.name, attempt: result.attempt}] : [],
+  )
+  return {...response, settled: await waitUntilOnline(client, targets, output)}
 }
 
 async function readSpecs(input: StartInput): Promise<ProcessSpec[]> {

@@ -32,45 +32,71 @@ export interface LaunchThrottleDeps {
  * finish starting in launch order, the first ones much sooner, the last a little later (a slot
  * changes hands up to two looks after its app went to sleep); nothing else is held up. A lone
  * launch (one restart) never waits.
+ *
+ * An app with a ready check keeps its slot until it is ready (or its start failed), not until a
+ * look at /proc guesses it has started up: the turns then follow real readiness.
  */
+export interface Admission {
+  /** Keep the slot until ready() (or forget()), rather than until it seems to have started up. */
+  untilReady: boolean
+  /** Called once the app runs: at once when a slot is free, else when it is continued. */
+  onRun(): void
+}
+
 export class LaunchThrottle {
-  /** Apps in a slot: when each got it, and how many looks in a row found it not running. */
-  private readonly starting = new Map<number, {since: number; quietPolls: number}>()
-  private readonly waiting: number[] = []
+  /** Apps in a slot: when each got it, how many looks in a row found it not running, how it ends. */
+  private readonly starting = new Map<number, {since: number; quietPolls: number; untilReady: boolean}>()
+  private readonly waiting: Array<{pid: number; admission: Admission}> = []
   private pollTimer: unknown
 
   constructor(private readonly deps: LaunchThrottleDeps) {}
 
-  /** Called right after a spawn: the app starts up now when a slot is free, else waits stopped. */
-  admit(pid: number): void {
-    if (this.waiting.length === 0 && this.starting.size < this.deps.slots) {
-      this.occupySlot(pid)
+  /**
+   * Called right after a spawn: the app starts up now when a slot is free (true), else waits
+   * stopped (false) until one is.
+   */
+  admit(pid: number, admission: Admission): boolean {
+    const now = this.waiting.length === 0 && this.starting.size < this.deps.slots
+    if (now) {
+      this.occupySlot(pid, admission)
     } else {
       this.deps.signalGroup(pid, 'SIGSTOP')
-      this.waiting.push(pid)
+      this.waiting.push({pid, admission})
     }
 
+    this.schedulePoll()
+    if (now) admission.onRun()
+    return now
+  }
+
+  /** The app in this slot is ready (or its start failed): the next one may start up. */
+  ready(pid: number): void {
+    if (!this.starting.delete(pid)) return
+    this.fillSlots()
     this.schedulePoll()
   }
 
   /** The app's process has ended (or is being stopped): it neither holds a slot nor waits for one. */
   forget(pid: number): void {
     this.starting.delete(pid)
-    const index = this.waiting.indexOf(pid)
+    const index = this.waiting.findIndex((entry) => entry.pid === pid)
     if (index !== -1) this.waiting.splice(index, 1)
+    this.fillSlots()
+    this.schedulePoll()
   }
 
   /** True while `pid` waits stopped for a slot. */
   isWaiting(pid: number): boolean {
-    return this.waiting.includes(pid)
+    return this.waiting.some((entry) => entry.pid === pid)
   }
 
-  private occupySlot(pid: number): void {
-    this.starting.set(pid, {since: this.deps.clock.now(), quietPolls: 0})
+  private occupySlot(pid: number, admission: Admission): void {
+    this.starting.set(pid, {since: this.deps.clock.now(), quietPolls: 0, untilReady: admission.untilReady})
   }
 
+  /** Only the apps that are not waiting for a ready check need looks at /proc; ready() and forget() free the others. */
   private schedulePoll(): void {
-    if (this.pollTimer !== undefined || (this.starting.size === 0 && this.waiting.length === 0)) return
+    if (this.pollTimer !== undefined || [...this.starting.values()].every((app) => app.untilReady)) return
     this.pollTimer = this.deps.clock.setTimeout(() => {
       this.pollTimer = undefined
       this.poll()
@@ -80,6 +106,7 @@ export class LaunchThrottle {
   private poll(): void {
     const now = this.deps.clock.now()
     for (const [pid, app] of this.starting) {
+      if (app.untilReady) continue
       const stat = this.deps.readStat(pid)
       app.quietPolls = stat !== undefined && stat.state !== 'R' ? app.quietPolls + 1 : 0
       const startedUp =
@@ -90,12 +117,17 @@ export class LaunchThrottle {
       if (startedUp) this.starting.delete(pid)
     }
 
-    while (this.waiting.length > 0 && this.starting.size < this.deps.slots) {
-      const pid = this.waiting.shift()!
-      this.deps.signalGroup(pid, 'SIGCONT')
-      this.occupySlot(pid)
-    }
-
+    this.fillSlots()
     this.schedulePoll()
+  }
+
+  /** Continues the apps waiting for a slot, in launch order, while slots are free. */
+  private fillSlots(): void {
+    while (this.waiting.length > 0 && this.starting.size < this.deps.slots) {
+      const {pid, admission} = this.waiting.shift()!
+      this.deps.signalGroup(pid, 'SIGCONT')
+      this.occupySlot(pid, admission)
+      admission.onRun()
+    }
   }
 }

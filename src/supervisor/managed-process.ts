@@ -1,9 +1,10 @@
 import type {ChildProcess, SpawnOptions} from 'node:child_process'
 
 import {once} from 'node:events'
+import {basename} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
-import type {DesiredState, ProcessSnapshot, ProcessStatus} from '../model/api.js'
+import type {DesiredState, ProcessSnapshot, ProcessStatus, RestartReason, StartOutcomeState} from '../model/api.js'
 import type {ProcessSpec} from '../model/process-spec.js'
 import type {Clock} from './clock.js'
 import type {LaunchThrottle} from './launch-throttle.js'
@@ -12,8 +13,10 @@ import {readEnvFile} from '../config/dotenv.js'
 import {askGroupToStop, processGroupMembers, readProcStat, signalGroup} from '../os/proc.js'
 import {logFilePaths} from '../store/home.js'
 import {APP_HOME_MARKER, APP_NAME_MARKER} from '../store/orphans.js'
+import {HealthMonitor} from './health-monitor.js'
 import {noteOutputBytes, noteProcessExit} from './memory.js'
-import {RestartPolicy} from './restart-policy.js'
+import {Readiness} from './readiness.js'
+import {type ExitDecision, RestartPolicy} from './restart-policy.js'
 import {RotatingLog} from './rotating-log.js'
 
 export type SpawnFunction = (command: string, args: string[], options: SpawnOptions) => ChildProcess
@@ -35,10 +38,17 @@ export interface ManagedProcessDeps {
   /** Runs an automatic restart when the pacing of all restarts allows; returns a cancel function. */
   paceRestart?: (restart: () => void) => () => void
   /** Spreads the start-up of apps launched together (see LaunchThrottle). */
-  launchThrottle?: Pick<LaunchThrottle, 'admit' | 'forget'>
+  launchThrottle?: Pick<LaunchThrottle, 'admit' | 'forget' | 'ready'>
+  /** A start the user asked for was settled: it is online, or it failed. */
+  onSettled?: () => void
 }
 
 const GROUP_POLL_MS = 50
+
+/** node, nodejs, or the very Node that runs tspm (the default for .js files). */
+function isNode(command: string): boolean {
+  return command === process.execPath || ['node', 'nodejs'].includes(basename(command))
+}
 
 function restartNow(restart: () => void): () => void {
   restart()
@@ -69,6 +79,15 @@ export class ManagedProcess {
   /** Halted by the supervisor's shutdown: nothing starts it again. */
   private closed = false
   private readonly logs: {out: RotatingLog; err: RotatingLog}
+  private statusDetail: null | string = null
+  private readiness: Readiness | undefined
+  private healthMonitor: HealthMonitor | undefined
+  private readyState: ProcessSnapshot['ready'] = null
+  private healthState: ProcessSnapshot['health'] = null
+  private lastRestartReason: null | RestartReason = null
+  private startState: StartOutcomeState = {attempt: 0, outcome: 'none', message: null}
+  /** Why the current run is being stopped when it failed to become ready, for what follows the stop. */
+  private failedStart: string | undefined
 
   constructor(
     public spec: ProcessSpec,
@@ -86,18 +105,48 @@ export class ManagedProcess {
     return this.spec.name
   }
 
-  /** True while the process runs or is about to run again. */
+  /** True while the process runs, waits to run, or is about to run again. */
   get isActive(): boolean {
-    return this.status === 'launching' || this.status === 'online' || this.status === 'waiting-restart'
+    return ['online', 'queued', 'starting', 'waiting', 'waiting-restart'].includes(this.status)
   }
 
-  /** Starts the process as the user asked; a new spec (same name) may replace the old one first. */
+  /** The number of the start the user asked for most recently (see ProcessSnapshot.start). */
+  get startAttempt(): number {
+    return this.startState.attempt
+  }
+
+  /**
+   * A start asked for (by the user, a resurrect, a dependency that came up): a new spec of the
+   * same name may replace the old one first. A process waiting for its dependencies goes on;
+   * one that runs, or is being stopped, is left as it is.
+   */
   start(spec: ProcessSpec = this.spec): void {
-    if (this.isActive || this.status === 'stopping' || this.closed) return
+    if ((this.isActive && this.status !== 'waiting') || this.status === 'stopping' || this.closed) return
+    // A start asked for while the one before is still pending joins it.
+    if (this.startState.outcome !== 'pending') this.newStartAttempt()
     this.spec = spec
     this.policy = new RestartPolicy(spec)
     this.desired = 'online'
+    this.statusDetail = null
     this.launch()
+  }
+
+  /** Asked to start, but it must wait (for its dependencies): `detail` says on what. */
+  wait(detail: string, spec: ProcessSpec = this.spec): void {
+    if (this.closed || (this.isActive && this.status !== 'waiting') || this.status === 'stopping') return
+    if (this.startState.outcome !== 'pending') this.newStartAttempt()
+    this.spec = spec
+    this.desired = 'online'
+    this.statusDetail = detail
+    this.setStatus('waiting')
+  }
+
+  /** What it waits for changed (a dependency failed, say); a start waiting on a failure is settled as failed. */
+  waitingOn(detail: string, failed: boolean): void {
+    if (this.status !== 'waiting') return
+    this.statusDetail = detail
+    if (failed) this.settle('failed', detail)
+    this.deps.onChange()
   }
 
   /** Stops the process and keeps it stopped. Queued behind (or merged with) other operations on it. */
@@ -108,15 +157,22 @@ export class ManagedProcess {
     })
   }
 
-  /** Stops the process, then starts it with a fresh policy. Queued behind (or merged with) other operations on it. */
-  restart(): Promise<void> {
+  /**
+   * Stops the process, then starts it with a fresh policy (`reason` says who asked: the user,
+   * or a failed health check). Queued behind (or merged with) other operations on it.
+   */
+  restart(reason: RestartReason = 'manual', relaunch: () => void = () => this.launch()): Promise<void> {
     return this.enqueue('restart', async () => {
       await this.stopNow()
       if (this.closed) return
       this.policy.reset()
       this.desired = 'online'
       this.restarts++
-      this.launch()
+      this.lastRestartReason = reason
+      this.statusDetail = null
+      if (reason === 'manual') this.newStartAttempt()
+      // The supervisor relaunches through its dependency gate; a failed health check at once.
+      relaunch()
     })
   }
 
@@ -159,6 +215,8 @@ export class ManagedProcess {
       return
     }
 
+    this.statusDetail = null
+    if (this.startState.outcome === 'pending') this.settle('failed', 'stopped before it was online')
     if (this.status !== 'errored' || this.desired === 'stopped') this.setStatus('stopped')
   }
 
@@ -186,6 +244,11 @@ export class ManagedProcess {
       last_exit: this.lastExit,
       last_error: this.lastError,
       log_bytes_dropped: this.logs.out.droppedBytes + this.logs.err.droppedBytes,
+      status_detail: this.statusDetail,
+      ready: this.readyState,
+      health: this.healthState,
+      last_restart_reason: this.lastRestartReason,
+      start: {...this.startState},
     }
   }
 
@@ -193,7 +256,6 @@ export class ManagedProcess {
     // Never a second copy: a process that has a child is running or being stopped.
     if (this.child || this.closed) return
     const {spec, deps} = this
-    this.setStatus('launching')
     let env: NodeJS.ProcessEnv
     try {
       env = {
@@ -213,10 +275,25 @@ export class ManagedProcess {
     const [command, args] = spec.interpreter
       ? [spec.interpreter, [spec.script, ...spec.args]]
       : [spec.script, spec.args]
+    // Node apps get an IPC channel, as PM2 gives them: process.send('ready') works, and an app
+    // written for PM2 that calls process.send does not crash.
+    const ipc = isNode(command)
+    if (spec.ready?.kind === 'notify' && !ipc) {
+      this.fail(
+        `${spec.name}: ready: {notify: true} works for Node apps (process.send('ready')), and ${command} is not Node; use a log, tcp, http or exec check`,
+      )
+      return
+    }
+
     let child: ChildProcess
     try {
       // detached: the app leads its own session and process group, so stop reaches its children.
-      child = deps.spawn(command, args, {cwd: spec.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe']})
+      child = deps.spawn(command, args, {
+        cwd: spec.cwd,
+        env,
+        detached: true,
+        stdio: ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+      })
     } catch (error) {
       this.fail(`${spec.name}: cannot start ${command}: ${(error as Error).message}`)
       return
@@ -224,18 +301,30 @@ export class ManagedProcess {
 
     this.child = child
     this.pid = child.pid ?? null
-    if (this.pid !== null) deps.launchThrottle?.admit(this.pid)
     this.startedAt = deps.clock.now()
     this.procStartTime = this.pid === null ? null : (readProcStat(this.pid)?.startTime ?? null)
     if (this.pid !== null) deps.onSpawn?.()
+    const readiness = spec.ready && new Readiness(spec.ready, {
+      clock: deps.clock,
+      context: {cwd: spec.cwd, env},
+      onReady: (result) => this.becomeReady(child, result.message),
+      onTimeout: (message) => this.failToStart(child, message),
+    })
+    this.readiness = readiness
     child.stdout?.on('data', (chunk: Buffer) => {
       this.logs.out.write(chunk)
+      readiness?.output(chunk)
       noteOutputBytes(chunk.length)
     })
     child.stderr?.on('data', (chunk: Buffer) => {
       this.logs.err.write(chunk)
       noteOutputBytes(chunk.length)
     })
+    if (ipc) {
+      child.on('message', (message) => readiness?.message(message))
+      // An app that exits with its channel open must not make the supervisor fail a write to it.
+      child.on('error', () => {})
+    }
 
     let ended = false
     const onEnd = (code: null | number, signal: NodeJS.Signals | null, error?: Error) => {
@@ -256,7 +345,84 @@ export class ManagedProcess {
     child.once('exit', (code, signal) => onEnd(code, signal))
     if (this.pid === null) return // spawn failed; 'error' follows
     this.lastError = null
+    const {pid} = this
+    const onRun = () => {
+      if (child !== this.child || this.stopping) return
+      this.statusDetail = null
+      if (!readiness) {
+        this.becomeReady(child, 'running (no ready check)')
+        return
+      }
+
+      this.setStatus('starting')
+      readiness.start()
+    }
+
+    if (deps.launchThrottle) {
+      this.statusDetail = 'waiting for a start-up slot'
+      this.status = 'queued'
+      deps.launchThrottle.admit(pid, {untilReady: Boolean(readiness), onRun})
+      if (this.status === 'queued') deps.onChange()
+    } else {
+      onRun()
+    }
+  }
+
+  /** The run passed its ready check (or has none): it is online, and its health checks begin. */
+  private becomeReady(child: ChildProcess, message: string): void {
+    if (child !== this.child || this.stopping) return
+    if (this.spec.ready) this.readyState = {ok: true, at: this.deps.clock.now(), message}
+    this.deps.launchThrottle?.ready(this.pid!)
     this.setStatus('online')
+    this.settle('ready', null)
+    const {health} = this.spec
+    if (!health) return
+    this.healthMonitor = new HealthMonitor(health, {
+      clock: this.deps.clock,
+      context: {cwd: this.spec.cwd, env: {...this.deps.baseEnv, ...this.spec.env}},
+      onResult: (state) => {
+        this.healthState = state
+        this.deps.onChange()
+      },
+      onUnhealthy: (why) => {
+        if (child !== this.child) return
+        this.lastError = `${this.name}: ${why}; restarted`
+        this.deps.log(this.lastError)
+        this.restart('health').catch(() => {})
+      },
+    })
+    this.healthMonitor.start()
+  }
+
+  /** Not ready in time: that start failed, counted like a crash; the run is stopped gracefully first. */
+  private failToStart(child: ChildProcess, message: string): void {
+    if (child !== this.child || this.stopping || this.pid === null) return
+    this.lastError = `${this.name}: ${message}`
+    this.readyState = {ok: false, at: this.deps.clock.now(), message}
+    this.deps.log(this.lastError)
+    this.deps.launchThrottle?.ready(this.pid)
+    this.settle('failed', message)
+    this.failedStart = message
+    this.stopping ??= this.stopGroup(child, this.pid)
+  }
+
+  /** A new start asked for: what `tspm start` waits for is its outcome. */
+  private newStartAttempt(): void {
+    this.startState = {attempt: this.startState.attempt + 1, outcome: 'pending', message: null}
+  }
+
+  private settle(outcome: 'failed' | 'ready', message: null | string): void {
+    // Only the start that was asked for is settled, once: a crash later on is no start failing.
+    if (this.startState.outcome !== 'pending') return
+    this.startState = {...this.startState, outcome, message}
+    this.deps.onSettled?.()
+  }
+
+  private stopChecks(): void {
+    this.readiness?.stop()
+    this.readiness = undefined
+    this.healthMonitor?.stop()
+    this.healthMonitor = undefined
   }
 
   private onRunEnded(child: ChildProcess, code: null | number, signal: NodeJS.Signals | null): void {
@@ -268,30 +434,43 @@ export class ManagedProcess {
     this.lastExit = {code, signal, at: clock.now()}
     if (this.stopping) return // stopGroup finishes the job
 
+    const how = signal ? `signal ${signal}` : `code ${code}`
+    if (this.status === 'starting' || this.status === 'queued') {
+      const message = `exited with ${how} before it was ready`
+      if (this.spec.ready) this.readyState = {ok: false, at: clock.now(), message}
+      this.settle('failed', message)
+    }
+
+    this.stopChecks()
     // The leader died on its own: whatever it left in its group goes with it.
     if (pid !== null) signalGroup(pid, 'SIGKILL')
     this.child = undefined
     this.pid = null
     this.procStartTime = null
+    this.afterRun(`${this.name} exited with ${how} after ${uptimeMs} ms`, this.policy.onExit({uptimeMs, exitCode: code}))
+  }
 
-    const decision = this.policy.onExit({uptimeMs, exitCode: code})
-    const how = signal ? `signal ${signal}` : `code ${code}`
+  /** What follows a run that ended on its own (or failed to become ready): the policy's decision. */
+  private afterRun(what: string, decision: ExitDecision): void {
+    const {clock} = this.deps
     switch (decision.action) {
       case 'errored': {
         this.lastError = `${this.name} crashed ${decision.unstableRuns} times in a row, each within min_uptime (${this.spec.min_uptime} ms); restart it by hand`
         this.deps.log(this.lastError)
+        this.settle('failed', this.lastError)
         this.setStatus('errored')
         break
       }
 
       case 'restart': {
-        this.deps.log(`${this.name} exited with ${how} after ${uptimeMs} ms; restarting in ${decision.delayMs} ms`)
+        this.deps.log(`${what}; restarting in ${decision.delayMs} ms`)
         this.setStatus('waiting-restart')
         this.restartTimer = clock.setTimeout(() => {
           this.restartTimer = undefined
           const restart = () => {
             this.cancelPacedRestart = undefined
             this.restarts++
+            this.lastRestartReason = 'crash'
             this.launch()
           }
 
@@ -301,7 +480,8 @@ export class ManagedProcess {
       }
 
       case 'stop': {
-        this.deps.log(`${this.name} exited with ${how}; not restarting (${decision.reason})`)
+        this.deps.log(`${what}; not restarting (${decision.reason})`)
+        this.settle('failed', `${what}`)
         this.setStatus('stopped')
         break
       }
@@ -311,6 +491,7 @@ export class ManagedProcess {
   /** stop_signal to the group, kill_timeout for all of it to leave, then SIGKILL to the group. */
   private async stopGroup(child: ChildProcess, pgid: number): Promise<void> {
     const {clock} = this.deps
+    this.stopChecks()
     this.setStatus('stopping')
     const deadline = clock.now() + this.spec.kill_timeout
     const leaderGone = new Promise<void>((resolve) => {
@@ -334,12 +515,22 @@ export class ManagedProcess {
     this.pid = null
     this.procStartTime = null
     this.stopping = undefined
+    const {failedStart} = this
+    this.failedStart = undefined
+    // Stopped because it was not ready in time, and nobody asked to stop it meanwhile: a crash.
+    if (failedStart !== undefined && this.desired === 'online' && !this.closed) {
+      this.afterRun(`${this.name} was stopped: ${failedStart}`, this.policy.onExit({uptimeMs: 0, exitCode: null}))
+      return
+    }
+
     this.setStatus('stopped')
   }
 
   private fail(message: string): void {
     this.lastError = message
     this.deps.log(message)
+    this.stopChecks()
+    this.settle('failed', message)
     this.child = undefined
     this.pid = null
     this.setStatus('errored')

@@ -8,6 +8,7 @@ import {CLOCK_TICKS_PER_SECOND, PAGE_SIZE, readProcStat, signalGroup} from '../o
 import {findOrphans, stopOrphans} from '../store/orphans.js'
 import {STATUS_FORMAT_VERSION, type StatusFile, writeStatusFile} from '../store/status-file.js'
 import {type Clock, isoTimestamp} from './clock.js'
+import {blockers, type DependencyView, stopWaves, waitingDetail} from './dependencies.js'
 import {LaunchThrottle} from './launch-throttle.js'
 import {ManagedProcess, type SpawnFunction} from './managed-process.js'
 import {RestartPacer} from './restart-pacer.js'
@@ -45,6 +46,7 @@ export class Supervisor {
   private readonly processes = new Map<string, ManagedProcess>()
   private readonly cpuSamples = new Map<number, {ticks: number; at: number}>()
   private statusWriteScheduled = false
+  private dependencyCheckScheduled = false
   private statusWriteFailing = false
   private statusRetry: unknown
   private shuttingDown: Promise<void> | undefined
@@ -66,6 +68,7 @@ export class Supervisor {
   async start(entries: SavedProcess[]): Promise<StartResponse> {
     if (this.shuttingDown) throw new Error('the supervisor is shutting down; start again once it has stopped')
     const results: StartResponse['results'] = []
+    const toStart: Array<{managed: ManagedProcess; spec: ProcessSpec}> = []
     for (const {spec, desired} of entries) {
       const existing = this.processes.get(spec.name)
       if (existing?.isActive || existing?.status === 'stopping') {
@@ -74,15 +77,18 @@ export class Supervisor {
       }
 
       const managed = existing ?? this.add(spec)
+      managed.spec = spec
       if (desired === 'stopped') {
-        managed.spec = spec
         results.push({name: spec.name, outcome: 'stopped'})
         continue
       }
 
-      managed.start(spec)
+      toStart.push({managed, spec})
       results.push({name: spec.name, outcome: 'started'})
     }
+
+    // All of them known first, so depends_on within one start sees its dependencies.
+    for (const {managed, spec} of toStart) this.startOrWait(managed, spec)
 
     // Spawn failures (missing script, no permission) are reported on the next tick.
     await new Promise((resolve) => {
@@ -90,7 +96,9 @@ export class Supervisor {
     })
     for (const result of results) {
       const managed = this.processes.get(result.name)!
-      if (result.outcome === 'started' && managed.status === 'errored') {
+      if (result.outcome !== 'started') continue
+      result.attempt = managed.startAttempt
+      if (managed.status === 'errored') {
         result.outcome = 'failed'
         result.error = managed.snapshot().last_error ?? 'failed to start'
       }
@@ -99,21 +107,60 @@ export class Supervisor {
     return {results}
   }
 
+  /** Starts a process now, or makes it wait for what it depends on to be online. */
+  private startOrWait(managed: ManagedProcess, spec: ProcessSpec = managed.spec): void {
+    const blocked = blockers(managed.name, this.dependencyViews())
+    if (blocked.waitingFor.length === 0) managed.start(spec)
+    else managed.wait(waitingDetail(blocked), spec)
+  }
+
+  private dependencyViews(): Map<string, DependencyView> {
+    return new Map(
+      [...this.processes.values()].map((managed) => [
+        managed.name,
+        {status: managed.status, startFailed: managed.snapshot().start.outcome === 'failed', dependsOn: managed.spec.depends_on},
+      ]),
+    )
+  }
+
+  /** After any change: the waiting processes whose dependencies are all online start now. */
+  private scheduleDependencyCheck(): void {
+    if (this.dependencyCheckScheduled || ![...this.processes.values()].some((managed) => managed.status === 'waiting')) return
+    this.dependencyCheckScheduled = true
+    setImmediate(() => {
+      this.dependencyCheckScheduled = false
+      const views = this.dependencyViews()
+      for (const managed of this.processes.values()) {
+        if (managed.status !== 'waiting') continue
+        const blocked = blockers(managed.name, views)
+        if (blocked.waitingFor.length === 0) managed.start()
+        else managed.waitingOn(waitingDetail(blocked), blocked.problems.length > 0)
+      }
+    })
+  }
+
   async stop(target: string): Promise<string[]> {
     const selected = this.select(target)
-    await Promise.all(selected.map((managed) => managed.stop()))
+    await this.inStopOrder(selected, (managed) => managed.stop())
     return selected.map((managed) => managed.name)
   }
 
+  /** Many at once: all are stopped (dependents first), then started again in dependency order. */
   async restart(target: string): Promise<string[]> {
     const selected = this.select(target)
-    await Promise.all(selected.map((managed) => managed.restart()))
+    if (selected.length === 1) {
+      await selected[0]!.restart('manual', () => this.startOrWait(selected[0]!))
+    } else {
+      await this.inStopOrder(selected, (managed) => managed.restart('manual', () => {}))
+      for (const managed of selected) this.startOrWait(managed)
+    }
+
     return selected.map((managed) => managed.name)
   }
 
   async delete(target: string): Promise<string[]> {
     const selected = this.select(target)
-    await Promise.all(selected.map((managed) => managed.halt()))
+    await this.inStopOrder(selected, (managed) => managed.halt())
     for (const managed of selected) {
       managed.dispose()
       this.processes.delete(managed.name)
@@ -126,11 +173,19 @@ export class Supervisor {
   /** Stops every app without changing what the user wants, so a later resurrect sees the same list. */
   shutdown(): Promise<void> {
     this.shuttingDown ??= (async () => {
-      await Promise.all([...this.processes.values()].map((managed) => managed.halt()))
+      await this.inStopOrder([...this.processes.values()], (managed) => managed.halt())
       for (const managed of this.processes.values()) managed.dispose()
       this.writeStatus()
     })()
     return this.shuttingDown
+  }
+
+  /** Runs `stop` on each, in waves: a process stops only once every process that depends on it has. */
+  private async inStopOrder(selected: ManagedProcess[], stop: (managed: ManagedProcess) => Promise<void>): Promise<void> {
+    const byName = new Map(selected.map((managed) => [managed.name, managed]))
+    for (const wave of stopWaves([...byName.keys()], (name) => byName.get(name)!.spec.depends_on)) {
+      await Promise.all(wave.map((name) => stop(byName.get(name)!)))
+    }
   }
 
   /** Every app's log files opened again by name (SIGUSR2, after logrotate moved them). */
@@ -205,7 +260,10 @@ export class Supervisor {
       logsDir: deps.paths.logsDir,
       baseEnv: deps.baseEnv,
       log: deps.log,
-      onChange: () => this.scheduleStatusWrite(),
+      onChange: () => {
+        this.scheduleStatusWrite()
+        this.scheduleDependencyCheck()
+      },
       onSpawn: () => this.writeStatus(),
       paceRestart: (restart) => this.restartPacer.schedule(restart),
       launchThrottle: this.launchThrottle,

@@ -4,7 +4,9 @@ import {type Colour, formatBytes, formatDuration, renderTable} from './format.js
 
 const STATUS_COLOURS: Record<ProcessStatus, Colour> = {
   online: 'green',
-  launching: 'cyan',
+  waiting: 'cyan',
+  queued: 'cyan',
+  starting: 'cyan',
   'waiting-restart': 'yellow',
   stopping: 'yellow',
   stopped: 'dim',

@@ -1,0 +1,125 @@
+/**
+ * One attempt of a readiness or health check, run by the supervisor without blocking it: a TCP
+ * connect, an HTTP request (node:http is loaded only when an http check is configured), or a
+ * program run with an argv (never a shell) that must exit 0.
+ */
+import {spawn} from 'node:child_process'
+import {connect} from 'node:net'
+
+import type {ReadyCheck} from '../model/process-spec.js'
+
+export interface CheckResult {
+  ok: boolean
+  /** What was seen: "accepted", "HTTP 503", "exit code 2", "ECONNREFUSED"... */
+  message: string
+}
+
+/** The checks that probe something from outside the app. */
+export type ProbeCheck = Extract<ReadyCheck, {kind: 'exec' | 'http' | 'tcp'}>
+
+/** How a check reads in messages: `tcp 127.0.0.1:5432`, `http http://...`, `exec pg_isready -q`. */
+export function describeCheck(check: Record<string, unknown> & {kind: string}): string {
+  switch (check.kind) {
+    case 'exec': {
+      return `exec ${(check.argv as string[]).join(' ')}`
+    }
+
+    case 'http': {
+      return `http ${check.url}`
+    }
+
+    case 'log': {
+      return `log /${check.pattern}/`
+    }
+
+    case 'tcp': {
+      return `tcp ${String(check.host).includes(':') ? `[${check.host}]` : check.host}:${check.port}`
+    }
+
+    default: {
+      return "notify (process.send('ready'))"
+    }
+  }
+}
+
+export interface ProbeContext {
+  /** Where an exec check runs, with the app's environment. */
+  cwd: string
+  env: NodeJS.ProcessEnv
+}
+
+export function probe(check: ProbeCheck, context: ProbeContext, timeoutMs: number): Promise<CheckResult> {
+  switch (check.kind) {
+    case 'http': {
+      return probeHttp(check.url, timeoutMs)
+    }
+
+    case 'tcp': {
+      return probeTcp(check.host, check.port, timeoutMs)
+    }
+
+    default: {
+      return probeExec(check.argv, context, timeoutMs)
+    }
+  }
+}
+
+function probeTcp(host: string, port: number, timeoutMs: number): Promise<CheckResult> {
+  return new Promise((resolve) => {
+    const socket = connect({host, port})
+    const done = (result: CheckResult) => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(result)
+    }
+
+    const timer = setTimeout(() => done({ok: false, message: `no answer within ${timeoutMs} ms`}), timeoutMs)
+    socket.once('connect', () => done({ok: true, message: 'accepted'}))
+    socket.once('error', (error: NodeJS.ErrnoException) => done({ok: false, message: error.code ?? error.message}))
+  })
+}
+
+async function probeHttp(url: string, timeoutMs: number): Promise<CheckResult> {
+  const {request} = url.startsWith('https:') ? await import('node:https') : await import('node:http')
+  return new Promise((resolve) => {
+    let settled = false
+    const done = (result: CheckResult) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      resolve(result)
+    }
+
+    const outgoing = request(url, {method: 'GET', headers: {'user-agent': 'tspm-check'}}, (response) => {
+      const status = response.statusCode ?? 0
+      response.resume()
+      done({ok: status >= 200 && status < 400, message: `HTTP ${status}`})
+    })
+    const timer = setTimeout(() => {
+      outgoing.destroy()
+      done({ok: false, message: `no answer within ${timeoutMs} ms`})
+    }, timeoutMs)
+    outgoing.once('error', (error: NodeJS.ErrnoException) => done({ok: false, message: error.code ?? error.message}))
+    outgoing.end()
+  })
+}
+
+function probeExec(argv: string[], context: ProbeContext, timeoutMs: number): Promise<CheckResult> {
+  return new Promise((resolve) => {
+    let settled = false
+    const done = (result: CheckResult) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      resolve(result)
+    }
+
+    const child = spawn(argv[0]!, argv.slice(1), {cwd: context.cwd, env: context.env, stdio: 'ignore'})
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      done({ok: false, message: `did not finish within ${timeoutMs} ms`})
+    }, timeoutMs)
+    child.once('error', (error: NodeJS.ErrnoException) => done({ok: false, message: `cannot run ${argv[0]}: ${error.code ?? error.message}`}))
+    child.once('exit', (code, signal) => done({ok: code === 0, message: signal ? `killed by ${signal}` : `exit code ${code}`}))
+  })
+}

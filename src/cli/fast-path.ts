@@ -49,7 +49,6 @@ const FAST_COMMANDS: FastCommand[] = [
       // oclif names Windows' Linux subsystem `wsl`.
       const os = platform() === 'linux' && release().toLowerCase().includes('microsoft') ? 'wsl' : platform()
       process.stdout.write(`${name}/${version} ${os}-${arch() === 'ia32' ? 'x86' : arch()} node-${process.version}\n`)
-      
     },
   },
   {
@@ -66,7 +65,8 @@ const FAST_COMMANDS: FastCommand[] = [
 export function fastCommandFor(argv: readonly string[]): (() => Promise<void>) | undefined {
   const [id, ...rest] = argv
   const command = FAST_COMMANDS.find((candidate) => candidate.ids.includes(id))
-  if (!command || !rest.every((arg) => command.flags.includes(arg)) || new Set(rest).size !== rest.length) return undefined
+  if (!command || !rest.every((arg) => command.flags.includes(arg)) || new Set(rest).size !== rest.length)
+    return undefined
   // Commands without --json ignore TSPM_CONTENT_TYPE, as oclif does.
   const json = command.flags.includes('--json') && jsonRequested(rest)
   return async () => {

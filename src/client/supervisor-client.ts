@@ -43,10 +43,13 @@ export class SupervisorClient {
   private checkSocketOwner(): void {
     const problem = socketOwnerProblem(this.paths.socket, this.owner)
     if (problem) {
-      throw new TspmError(`${problem}; tspm talks only to a supervisor of your own: remove it, or use your own TSPM_HOME`, {
-        exit: ExitCode.usage,
-        code: 'unsafe_home',
-      })
+      throw new TspmError(
+        `${problem}; tspm talks only to a supervisor of your own: remove it, or use your own TSPM_HOME`,
+        {
+          exit: ExitCode.usage,
+          code: 'unsafe_home',
+        },
+      )
     }
   }
 
@@ -171,7 +174,8 @@ function socketOwnerProblem(socket: string, uid: number): string | undefined {
   }
 
   if (!stat.isSocket()) return `${socket} is not a socket`
-  if (stat.uid !== uid) return `${socket} belongs to uid ${stat.uid}, not to uid ${uid}: it is another user's supervisor`
+  if (stat.uid !== uid)
+    return `${socket} belongs to uid ${stat.uid}, not to uid ${uid}: it is another user's supervisor`
   return undefined
 }
 

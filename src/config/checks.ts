@@ -65,7 +65,10 @@ function execTarget(value: unknown, report: Report): Target | undefined {
   }
 
   if (!argv || argv.length === 0 || argv[0]!.trim() === '') {
-    report(`expected a command as a list of words, such as [pg_isready, -q] (no shell runs it), got ${describeValue(value)}`, ['exec'])
+    report(
+      `expected a command as a list of words, such as [pg_isready, -q] (no shell runs it), got ${describeValue(value)}`,
+      ['exec'],
+    )
     return undefined
   }
 
@@ -74,7 +77,9 @@ function execTarget(value: unknown, report: Report): Target | undefined {
 
 function logTarget(value: unknown, report: Report): Target | undefined {
   if (typeof value !== 'string' || value === '') {
-    report(`expected a regular expression that a line of the app's output matches, got ${describeValue(value)}`, ['log'])
+    report(`expected a regular expression that a line of the app's output matches, got ${describeValue(value)}`, [
+      'log',
+    ])
     return undefined
   }
 
@@ -91,7 +96,9 @@ function logTarget(value: unknown, report: Report): Target | undefined {
 
 function notifyTarget(value: unknown, report: Report): Target | undefined {
   if (value !== true) {
-    report(`expected true: the app says it is ready with process.send('ready'); got ${describeValue(value)}`, ['notify'])
+    report(`expected true: the app says it is ready with process.send('ready'); got ${describeValue(value)}`, [
+      'notify',
+    ])
     return undefined
   }
 
@@ -121,7 +128,12 @@ function target(map: Record<string, unknown>, kinds: readonly CheckKind[], repor
   return TARGETS[given[0]!](map[given[0]!], report)
 }
 
-function unknownKeys(map: Record<string, unknown>, known: readonly string[], report: Report, otherKinds: readonly string[] = []): void {
+function unknownKeys(
+  map: Record<string, unknown>,
+  known: readonly string[],
+  report: Report,
+  otherKinds: readonly string[] = [],
+): void {
   for (const key of Object.keys(map)) {
     if (known.includes(key)) continue
     if (otherKinds.includes(key)) {
@@ -164,7 +176,8 @@ export function healthCheck(value: unknown, report: Report): HealthCheck | undef
   const timeout = durationAt(value, 'timeout', HEALTH_DEFAULTS.timeout, report)
   let {failures} = HEALTH_DEFAULTS
   if (value.failures !== undefined) {
-    if (typeof value.failures === 'number' && Number.isSafeInteger(value.failures) && value.failures >= 1) failures = value.failures
+    if (typeof value.failures === 'number' && Number.isSafeInteger(value.failures) && value.failures >= 1)
+      failures = value.failures
     else report(`expected a whole number of 1 or more, got ${describeValue(value.failures)}`, ['failures'])
   }
 

@@ -185,10 +185,15 @@ const PM2_READY_SHAPE = {
 
 export const PROCESS_KEYS = [...Object.keys(PROCESS_SHAPE), ...Object.keys(PM2_READY_SHAPE)]
 
-const processEntry = z.strictObject({...PROCESS_SHAPE, ...PM2_READY_SHAPE}, {
-  error: (issue) =>
-    issue.code === 'invalid_type' ? `expected a map of process settings, got ${describeValue(issue.input)}` : undefined,
-})
+const processEntry = z.strictObject(
+  {...PROCESS_SHAPE, ...PM2_READY_SHAPE},
+  {
+    error: (issue) =>
+      issue.code === 'invalid_type'
+        ? `expected a map of process settings, got ${describeValue(issue.input)}`
+        : undefined,
+  },
+)
 
 export const configSchema = z.strictObject(
   {

@@ -113,7 +113,12 @@ function checkDuplicateNames(processes: unknown, doc: Document, lineCounter: Lin
     const {node} = findNode(doc, path)
     const first = firstSeen.get(entryName)
     if (first === undefined) firstSeen.set(entryName, {index, line: positionOf(node, lineCounter).line})
-    else at(path, node, `duplicate name ${JSON.stringify(entryName)}, already used by processes[${first.index}] on line ${first.line}`)
+    else
+      at(
+        path,
+        node,
+        `duplicate name ${JSON.stringify(entryName)}, already used by processes[${first.index}] on line ${first.line}`,
+      )
   }
 }
 
@@ -128,7 +133,8 @@ function checkAcrossEntries(entries: ProcessEntry[], doc: Document, at: At): voi
 
   for (const [index, entry] of entries.entries()) {
     const keyAt = (key: string) => findNode(doc, ['processes', index, key]).key
-    if (entry.wait_ready && entry.ready) at(['processes', index, 'wait_ready'], keyAt('wait_ready'), "give ready: or PM2's wait_ready, not both")
+    if (entry.wait_ready && entry.ready)
+      at(['processes', index, 'wait_ready'], keyAt('wait_ready'), "give ready: or PM2's wait_ready, not both")
     if (entry.listen_timeout !== undefined && !entry.wait_ready) {
       at(
         ['processes', index, 'listen_timeout'],

@@ -5,13 +5,7 @@ import type {ProcessSpec} from './process-spec.js'
  */
 import type {DesiredState, ProcessSnapshot} from './process-state.js'
 
-export type {
-  DesiredState,
-  ProcessSnapshot,
-  ProcessStatus,
-  RestartReason,
-  StartOutcomeState,
-} from './process-state.js'
+export type {DesiredState, ProcessSnapshot, ProcessStatus, RestartReason, StartOutcomeState} from './process-state.js'
 
 export const API_PREFIX = '/v1'
 

@@ -38,7 +38,9 @@ export async function killSupervisor(paths: HomePaths, output: Output): Promise<
     const deadline = Date.now() + SUPERVISOR_EXIT_TIMEOUT_MS
     while (isSameProcess(stranded.pid, stranded.startTime)) {
       if (Date.now() > deadline) {
-        throw new TspmError(`the supervisor (pid ${stranded.pid}) did not stop within ${SUPERVISOR_EXIT_TIMEOUT_MS / 1000} s of SIGTERM`)
+        throw new TspmError(
+          `the supervisor (pid ${stranded.pid}) did not stop within ${SUPERVISOR_EXIT_TIMEOUT_MS / 1000} s of SIGTERM`,
+        )
       }
 
       await delay(50)

@@ -27,7 +27,11 @@ export interface Settled {
  * terminal it shows a live line per process on stderr; otherwise one line per process on stdout
  * as each settles. Fails naming every process that did not come online, and why.
  */
-export async function waitUntilOnline(client: SupervisorClient, targets: StartTarget[], output: Output): Promise<Settled[]> {
+export async function waitUntilOnline(
+  client: SupervisorClient,
+  targets: StartTarget[],
+  output: Output,
+): Promise<Settled[]> {
   if (targets.length === 0) return []
   const live = !output.json && Boolean(process.stderr.isTTY)
   const watcher = new StartWatcher(client, targets)

@@ -116,7 +116,6 @@ export async function resolveContext(request: ContextRequest): Promise<ResolvedC
   return {context, paths, tspmHomeFromEnv, dumpProblem}
 }
 
-
 /**
  * The runtime's folder first (so scripts with `#!/usr/bin/env node` and `interpreter: node` find
  * the same Node), then the caller's absolute PATH entries, then the standard folders; no

@@ -101,7 +101,11 @@ async function startByHand({paths, user, runtime, tspmEntry, path}: HandOverInpu
 }
 
 /** Polls the supervisor of this TSPM_HOME until it answers, or throws at the deadline. */
-export async function waitForSupervisor(paths: HomePaths, owner: number, timeoutMs = ANSWER_TIMEOUT_MS): Promise<number> {
+export async function waitForSupervisor(
+  paths: HomePaths,
+  owner: number,
+  timeoutMs = ANSWER_TIMEOUT_MS,
+): Promise<number> {
   const client = new SupervisorClient(paths, owner)
   const deadline = Date.now() + timeoutMs
   for (;;) {

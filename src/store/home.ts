@@ -93,10 +93,13 @@ export interface HomeOwner {
 const describeOwner = (owner: HomeOwner) => (owner.name ? `${owner.name} (uid ${owner.uid})` : `you (uid ${owner.uid})`)
 
 function unsafe(message: string): TspmError {
-  return new TspmError(`${message}; tspm trusts only what its own user controls (as OpenSSH's StrictModes), and nothing was changed`, {
-    exit: ExitCode.usage,
-    code: 'unsafe_home',
-  })
+  return new TspmError(
+    `${message}; tspm trusts only what its own user controls (as OpenSSH's StrictModes), and nothing was changed`,
+    {
+      exit: ExitCode.usage,
+      code: 'unsafe_home',
+    },
+  )
 }
 
 /**
@@ -153,7 +156,8 @@ function checkPrivateEntry(path: string, owner: HomeOwner, kind: 'file' | 'folde
   if (stat.isSymbolicLink()) throw unsafe(`${path} is a symbolic link, which tspm never follows: remove it`)
   const right = kind === 'folder' ? stat.isDirectory() : kind === 'socket' ? stat.isSocket() : stat.isFile()
   if (!right) throw unsafe(`${path} is not a ${kind}: remove it`)
-  if (stat.uid !== owner.uid) throw unsafe(`${path} belongs to uid ${stat.uid}, not to ${describeOwner(owner)}: remove it`)
+  if (stat.uid !== owner.uid)
+    throw unsafe(`${path} belongs to uid ${stat.uid}, not to ${describeOwner(owner)}: remove it`)
   if ((stat.mode & 0o022) !== 0) {
     throw unsafe(`${path} is writable by ${modeWriters(stat.mode)} (mode ${octal(stat.mode)}): run chmod go-w ${path}`)
   }

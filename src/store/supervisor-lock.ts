@@ -44,7 +44,8 @@ export function acquireSupervisorLock(paths: HomePaths): () => void {
     }
 
     const holder = readLockHolder(paths)
-    if (holder && isSameProcess(holder.pid, holder.startTime)) throw new SupervisorAlreadyRunningError(holder.pid, paths.home)
+    if (holder && isSameProcess(holder.pid, holder.startTime))
+      throw new SupervisorAlreadyRunningError(holder.pid, paths.home)
     rmSync(paths.lockFile, {force: true})
   }
 

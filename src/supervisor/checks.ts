@@ -119,7 +119,11 @@ function probeExec(argv: string[], context: ProbeContext, timeoutMs: number): Pr
       child.kill('SIGKILL')
       done({ok: false, message: `did not finish within ${timeoutMs} ms`})
     }, timeoutMs)
-    child.once('error', (error: NodeJS.ErrnoException) => done({ok: false, message: `cannot run ${argv[0]}: ${error.code ?? error.message}`}))
-    child.once('exit', (code, signal) => done({ok: code === 0, message: signal ? `killed by ${signal}` : `exit code ${code}`}))
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      done({ok: false, message: `cannot run ${argv[0]}: ${error.code ?? error.message}`}),
+    )
+    child.once('exit', (code, signal) =>
+      done({ok: code === 0, message: signal ? `killed by ${signal}` : `exit code ${code}`}),
+    )
   })
 }

@@ -62,7 +62,9 @@ export class HealthMonitor {
     this.deps.onResult({ok: result.ok, at: this.deps.clock.now(), failures: this.failures, message: result.message})
     if (this.failures >= this.check.failures) {
       this.stop()
-      this.deps.onUnhealthy(`health check ${describeCheck(this.check)} failed ${this.failures} times in a row (last: ${result.message})`)
+      this.deps.onUnhealthy(
+        `health check ${describeCheck(this.check)} failed ${this.failures} times in a row (last: ${result.message})`,
+      )
       return
     }
 

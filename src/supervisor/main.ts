@@ -34,8 +34,12 @@ export async function runSupervisorProcess(options: SupervisorProcessOptions): P
   process.stdout.on('error', () => {})
   process.stderr.on('error', () => {})
   // The last line of defence: an error nobody expected is reported, and the apps stay supervised.
-  process.on('uncaughtException', (error) => timestamped(`internal error, kept running: ${error.stack ?? error.message}`))
-  process.on('unhandledRejection', (reason) => timestamped(`internal error, kept running: ${(reason as Error)?.stack ?? String(reason)}`))
+  process.on('uncaughtException', (error) =>
+    timestamped(`internal error, kept running: ${error.stack ?? error.message}`),
+  )
+  process.on('unhandledRejection', (reason) =>
+    timestamped(`internal error, kept running: ${(reason as Error)?.stack ?? String(reason)}`),
+  )
   let running
   try {
     running = await runSupervisor({paths, mode})

@@ -96,8 +96,12 @@ export class ManagedProcess {
     this.policy = new RestartPolicy(spec)
     const paths = logFilePaths(deps.logsDir, spec.name)
     this.logs = {
-      out: new RotatingLog(paths.out, spec.max_log_size, spec.log_files, (message) => deps.log(`${spec.name}: ${message}`)),
-      err: new RotatingLog(paths.err, spec.max_log_size, spec.log_files, (message) => deps.log(`${spec.name}: ${message}`)),
+      out: new RotatingLog(paths.out, spec.max_log_size, spec.log_files, (message) =>
+        deps.log(`${spec.name}: ${message}`),
+      ),
+      err: new RotatingLog(paths.err, spec.max_log_size, spec.log_files, (message) =>
+        deps.log(`${spec.name}: ${message}`),
+      ),
     }
   }
 
@@ -304,12 +308,14 @@ export class ManagedProcess {
     this.startedAt = deps.clock.now()
     this.procStartTime = this.pid === null ? null : (readProcStat(this.pid)?.startTime ?? null)
     if (this.pid !== null) deps.onSpawn?.()
-    const readiness = spec.ready && new Readiness(spec.ready, {
-      clock: deps.clock,
-      context: {cwd: spec.cwd, env},
-      onReady: (result) => this.becomeReady(child, result.message),
-      onTimeout: (message) => this.failToStart(child, message),
-    })
+    const readiness =
+      spec.ready &&
+      new Readiness(spec.ready, {
+        clock: deps.clock,
+        context: {cwd: spec.cwd, env},
+        onReady: (result) => this.becomeReady(child, result.message),
+        onTimeout: (message) => this.failToStart(child, message),
+      })
     this.readiness = readiness
     child.stdout?.on('data', (chunk: Buffer) => {
       this.logs.out.write(chunk)
@@ -344,7 +350,6 @@ export class ManagedProcess {
     child.once('error', (error) => onEnd(null, null, error))
     child.once('exit', (code, signal) => onEnd(code, signal))
     if (this.pid === null) return // spawn failed; 'error' follows
-    this.lastError = null
     const {pid} = this
     const onRun = () => {
       if (child !== this.child || this.stopping) return
@@ -447,7 +452,10 @@ export class ManagedProcess {
     this.child = undefined
     this.pid = null
     this.procStartTime = null
-    this.afterRun(`${this.name} exited with ${how} after ${uptimeMs} ms`, this.policy.onExit({uptimeMs, exitCode: code}))
+    this.afterRun(
+      `${this.name} exited with ${how} after ${uptimeMs} ms`,
+      this.policy.onExit({uptimeMs, exitCode: code}),
+    )
   }
 
   /** What follows a run that ended on its own (or failed to become ready): the policy's decision. */

@@ -90,7 +90,11 @@ export class Readiness {
   private async probeOnce(): Promise<void> {
     if (this.done) return
     const left = this.startedAt + this.check.timeout - this.deps.clock.now()
-    const result = await probe(this.check as ProbeCheck, this.deps.context, Math.max(1, Math.min(PROBE_TIMEOUT_MS, left)))
+    const result = await probe(
+      this.check as ProbeCheck,
+      this.deps.context,
+      Math.max(1, Math.min(PROBE_TIMEOUT_MS, left)),
+    )
     if (this.done) return
     if (result.ok) {
       this.ready(result.message)

@@ -29,7 +29,6 @@ export const SUPERVISOR_VERSION: string = JSON.parse(
   readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
 ).version
 
-
 /**
  * Becomes the supervisor of one TSPM_HOME: takes the lock, stops what a dead predecessor left,
  * and answers on the socket until shutdown() (`tspm kill`, or a signal handled by main.ts).

@@ -118,14 +118,19 @@ export class Supervisor {
     return new Map(
       [...this.processes.values()].map((managed) => [
         managed.name,
-        {status: managed.status, startFailed: managed.snapshot().start.outcome === 'failed', dependsOn: managed.spec.depends_on},
+        {
+          status: managed.status,
+          startFailed: managed.snapshot().start.outcome === 'failed',
+          dependsOn: managed.spec.depends_on,
+        },
       ]),
     )
   }
 
   /** After any change: the waiting processes whose dependencies are all online start now. */
   private scheduleDependencyCheck(): void {
-    if (this.dependencyCheckScheduled || ![...this.processes.values()].some((managed) => managed.status === 'waiting')) return
+    if (this.dependencyCheckScheduled || ![...this.processes.values()].some((managed) => managed.status === 'waiting'))
+      return
     this.dependencyCheckScheduled = true
     setImmediate(() => {
       this.dependencyCheckScheduled = false
@@ -181,7 +186,10 @@ export class Supervisor {
   }
 
   /** Runs `stop` on each, in waves: a process stops only once every process that depends on it has. */
-  private async inStopOrder(selected: ManagedProcess[], stop: (managed: ManagedProcess) => Promise<void>): Promise<void> {
+  private async inStopOrder(
+    selected: ManagedProcess[],
+    stop: (managed: ManagedProcess) => Promise<void>,
+  ): Promise<void> {
     const byName = new Map(selected.map((managed) => [managed.name, managed]))
     for (const wave of stopWaves([...byName.keys()], (name) => byName.get(name)!.spec.depends_on)) {
       await Promise.all(wave.map((name) => stop(byName.get(name)!)))
@@ -305,7 +313,9 @@ export class Supervisor {
     } catch (error) {
       // A stale status.json would let a crash leave a duplicate: retry until it is written.
       if (!this.statusWriteFailing) {
-        this.deps.log(`cannot write ${this.deps.paths.statusFile}: ${(error as Error).message}; retrying every second until it can`)
+        this.deps.log(
+          `cannot write ${this.deps.paths.statusFile}: ${(error as Error).message}; retrying every second until it can`,
+        )
       }
 
       this.statusWriteFailing = true

@@ -166,11 +166,16 @@ test('a deleted socket comes back, and the supervisor answers again', async (t) 
   assert.equal((await home.run(['start', join(APPS, 'idle.js'), '--name', 'idle'])).code, 0)
   rmSync(home.paths.socket)
   // The same inode number may come back for the new file: look at the supervisor's word instead.
-  await waitFor(() => readFileSync(home.paths.supervisorLog, 'utf8').includes('was removed or replaced; binding it again'), {
-    what: 'the supervisor to notice',
-    timeoutMs: 10_000,
+  await waitFor(
+    () => readFileSync(home.paths.supervisorLog, 'utf8').includes('was removed or replaced; binding it again'),
+    {
+      what: 'the supervisor to notice',
+      timeoutMs: 10_000,
+    },
+  )
+  await waitFor(() => existsSync(home.paths.socket) && statSync(home.paths.socket).isSocket(), {
+    what: 'the socket to be bound again',
   })
-  await waitFor(() => existsSync(home.paths.socket) && statSync(home.paths.socket).isSocket(), {what: 'the socket to be bound again'})
   assert.deepEqual(
     (await list(home)).map((p) => p.name),
     ['idle'],

@@ -51,9 +51,7 @@ test('the supervisor loads no npm package and nothing of the CLI, daemon and boo
   assert.ok(files.size > 5, `followed the imports (${files.size} files)`)
   assert.deepEqual([...packages], [])
   const outside = inDist(files).filter(
-    (file) =>
-      !/^(supervisor|model|os)\//.test(file) &&
-      !SUPERVISOR_FILES.includes(file.replace(/\.js$/, '')),
+    (file) => !/^(supervisor|model|os)\//.test(file) && !SUPERVISOR_FILES.includes(file.replace(/\.js$/, '')),
   )
   assert.deepEqual(
     outside,

@@ -39,12 +39,13 @@ function setup(slots: number) {
   const clock = new FakeClock()
   const apps = new FakeApps()
   const throttle = new LaunchThrottle({clock, slots, readStat: apps.readStat, signalGroup: apps.signalGroup})
-  const launch = (pid: number) => {
+  const running: number[] = []
+  const launch = (pid: number, untilReady = false) => {
     apps.launch(pid)
-    throttle.admit(pid)
+    throttle.admit(pid, {untilReady, onRun: () => running.push(pid)})
   }
 
-  return {clock, apps, throttle, launch}
+  return {clock, apps, throttle, launch, running}
 }
 
 test('a lone launch is never held, nor is one that finds a free slot', () => {
@@ -107,4 +108,20 @@ test('a forgotten app (stopped by the user, or gone) is never continued later', 
   apps.state.get(1)!.state = 'S'
   clock.advance(10)
   assert.deepEqual(apps.signals, ['SIGSTOP 2', 'SIGSTOP 3', 'SIGCONT 3'])
+})
+
+test('an app with a ready check keeps its slot until it is ready, whatever /proc shows; then the next one runs', () => {
+  const {apps, clock, launch, running, throttle} = setup(1)
+  launch(1, true)
+  launch(2, true)
+  assert.deepEqual(running, [1], 'the first runs at once')
+  assert.deepEqual(apps.signals, ['SIGSTOP 2'])
+  // Asleep, done with its CPU, long past a second: still in its slot, as it is not ready yet.
+  apps.state.set(1, {state: 'S', cpuTicks: 50})
+  clock.advance(5000)
+  assert.deepEqual(running, [1])
+  throttle.ready(1)
+  assert.deepEqual(running, [1, 2], 'the next runs once the first is ready')
+  assert.deepEqual(apps.signals, ['SIGSTOP 2', 'SIGCONT 2'])
+  assert.equal(clock.nextTimerIn(), undefined, 'slots held until ready need no polling')
 })

@@ -19,6 +19,6 @@ export abstract class ProcessActionCommand extends TspmCommand {
     const parsed = await this.parse({args: argDefinitions, baseFlags, enableJsonFlag, flags})
     const {actOnProcesses} = await import('../services/process-action.js')
     const wait = (parsed.flags as {wait?: boolean}).wait ?? false
-    return actOnProcesses(this.paths, this.action, parsed.args.name, this.output, {wait})
+    return actOnProcesses(this.paths, {action: this.action, target: parsed.args.name, wait}, this.output)
   }
 }

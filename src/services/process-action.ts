@@ -11,15 +11,13 @@ const PAST_TENSE: Record<ProcessAction, string> = {delete: 'deleted', restart: '
 /** stop, restart and delete of one name or "all", on the running supervisor. */
 export async function actOnProcesses(
   paths: HomePaths,
-  action: ProcessAction,
-  target: string,
+  {action, target, wait = false}: {action: ProcessAction; target: string; wait?: boolean},
   output: Output,
-  options: {wait?: boolean} = {},
 ): Promise<{names: string[]; settled?: Settled[]}> {
   const client = await connectExisting(paths)
   const names = await client.act(action, target)
   output.log(names.length > 0 ? `${PAST_TENSE[action]} ${names.join(', ')}` : 'no processes')
-  if (action !== 'restart' || !options.wait) return {names}
+  if (action !== 'restart' || !wait) return {names}
   // A restart is a start: wait for each to be online again, as `tspm start` does.
   const current = new Map((await client.list()).map((info) => [info.name, info.start.attempt]))
   const targets = names.flatMap((name) => (current.has(name) ? [{name, attempt: current.get(name)!}] : []))

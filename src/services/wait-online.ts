@@ -65,16 +65,12 @@ async function showLive(watcher: StartWatcher): Promise<Settled[]> {
       title: name,
       async task(_context: unknown, task: {output: string; title: string}) {
         const done = watcher.settled(name)
-        let finished = false
-        void done.then(() => {
-          finished = true
-        })
-        while (!finished) {
+        let entry: null | Settled = null
+        while (!entry) {
           task.output = watcher.describe(name)
-          await Promise.race([done, delay(POLL_MS)])
+          entry = await Promise.race([done, delay(POLL_MS, null)])
         }
 
-        const entry = await done
         results.set(name, entry)
         if (!entry.online) throw new Error(entry.message ?? 'failed')
         task.title = `${name} is online`

@@ -50,7 +50,7 @@ export class HealthMonitor {
   private schedule(): void {
     this.timer = this.deps.clock.setTimeout(() => {
       this.timer = undefined
-      void this.checkOnce()
+      this.checkOnce().catch(() => {})
     }, this.check.interval)
   }
 

@@ -260,21 +260,8 @@ export class ManagedProcess {
     // Never a second copy: a process that has a child is running or being stopped.
     if (this.child || this.closed) return
     const {spec, deps} = this
-    let env: NodeJS.ProcessEnv
-    try {
-      env = {
-        ...deps.baseEnv,
-        ...(spec.env_file ? readEnvFile(spec.env_file) : {}),
-        ...spec.env,
-        // The app's own record of whose it is, set by exec itself: a later supervisor (or `tspm
-        // list` when none answers) finds it through /proc whatever happened to status.json.
-        [APP_HOME_MARKER]: deps.home,
-        [APP_NAME_MARKER]: spec.name,
-      }
-    } catch (error) {
-      this.fail(`${spec.name}: ${(error as Error).message}`)
-      return
-    }
+    const env = this.environment()
+    if (!env) return
 
     const [command, args] = spec.interpreter
       ? [spec.interpreter, [spec.script, ...spec.args]]
@@ -317,20 +304,7 @@ export class ManagedProcess {
         onTimeout: (message) => this.failToStart(child, message),
       })
     this.readiness = readiness
-    child.stdout?.on('data', (chunk: Buffer) => {
-      this.logs.out.write(chunk)
-      readiness?.output(chunk)
-      noteOutputBytes(chunk.length)
-    })
-    child.stderr?.on('data', (chunk: Buffer) => {
-      this.logs.err.write(chunk)
-      noteOutputBytes(chunk.length)
-    })
-    if (ipc) {
-      child.on('message', (message) => readiness?.message(message))
-      // An app that exits with its channel open must not make the supervisor fail a write to it.
-      child.on('error', () => {})
-    }
+    this.wireOutput(child, readiness, ipc)
 
     let ended = false
     const onEnd = (code: null | number, signal: NodeJS.Signals | null, error?: Error) => {
@@ -350,7 +324,29 @@ export class ManagedProcess {
     child.once('error', (error) => onEnd(null, null, error))
     child.once('exit', (code, signal) => onEnd(code, signal))
     if (this.pid === null) return // spawn failed; 'error' follows
-    const {pid} = this
+    this.admitRun(child, this.pid, readiness)
+  }
+
+  /** App output to its log files (and to a log check); a Node app's messages to its notify check. */
+  private wireOutput(child: ChildProcess, readiness: Readiness | undefined, ipc: boolean): void {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      this.logs.out.write(chunk)
+      readiness?.output(chunk)
+      noteOutputBytes(chunk.length)
+    })
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.logs.err.write(chunk)
+      noteOutputBytes(chunk.length)
+    })
+    if (ipc) {
+      child.on('message', (message) => readiness?.message(message))
+      // An app that exits with its channel open must not make the supervisor fail a write to it.
+      child.on('error', () => {})
+    }
+  }
+
+  /** Through the launch throttle: once the app runs, its ready check starts (or, without one, it is online). */
+  private admitRun(child: ChildProcess, pid: number, readiness: Readiness | undefined): void {
     const onRun = () => {
       if (child !== this.child || this.stopping) return
       this.statusDetail = null
@@ -363,6 +359,7 @@ export class ManagedProcess {
       readiness.start()
     }
 
+    const {deps} = this
     if (deps.launchThrottle) {
       this.statusDetail = 'waiting for a start-up slot'
       this.status = 'queued'
@@ -370,6 +367,25 @@ export class ManagedProcess {
       if (this.status === 'queued') deps.onChange()
     } else {
       onRun()
+    }
+  }
+
+  /** The app's environment: the supervisor's, env_file, env, and the markers; undefined (failed) when env_file cannot be read. */
+  private environment(): NodeJS.ProcessEnv | undefined {
+    const {spec, deps} = this
+    try {
+      return {
+        ...deps.baseEnv,
+        ...(spec.env_file ? readEnvFile(spec.env_file) : {}),
+        ...spec.env,
+        // The app's own record of whose it is, set by exec itself: a later supervisor (or `tspm
+        // list` when none answers) finds it through /proc whatever happened to status.json.
+        [APP_HOME_MARKER]: deps.home,
+        [APP_NAME_MARKER]: spec.name,
+      }
+    } catch (error) {
+      this.fail(`${spec.name}: ${(error as Error).message}`)
+      return undefined
     }
   }
 

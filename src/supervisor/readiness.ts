@@ -82,7 +82,7 @@ export class Readiness {
   private scheduleProbe(): void {
     this.probeTimer = this.deps.clock.setTimeout(() => {
       this.probeTimer = undefined
-      void this.probeOnce()
+      this.probeOnce().catch(() => {})
     }, this.interval)
     this.interval = Math.min(Math.round(this.interval * 1.5), MAX_PROBE_INTERVAL_MS)
   }

@@ -6,10 +6,16 @@ import {envelope} from '../helpers/cli.js'
 import {runTspm} from '../helpers/run-command.js'
 import {privateHome, StubSupervisor} from '../helpers/stub-supervisor.js'
 
+// restart waits for the processes to be online again by default; its waiting has a test of its own.
 const ACTIONS = [
-  {command: 'stop', past: 'stopped', request: (name: string) => `POST /v1/processes/${name}/stop`},
-  {command: 'restart', past: 'restarted', request: (name: string) => `POST /v1/processes/${name}/restart`},
-  {command: 'delete', past: 'deleted', request: (name: string) => `DELETE /v1/processes/${name}`},
+  {command: 'stop', flags: [], past: 'stopped', request: (name: string) => `POST /v1/processes/${name}/stop`},
+  {
+    command: 'restart',
+    flags: ['--no-wait'],
+    past: 'restarted',
+    request: (name: string) => `POST /v1/processes/${name}/restart`,
+  },
+  {command: 'delete', flags: [], past: 'deleted', request: (name: string) => `DELETE /v1/processes/${name}`},
 ]
 
 describe('tspm stop, restart and delete', () => {
@@ -25,9 +31,9 @@ describe('tspm stop, restart and delete', () => {
     stub.requests.length = 0
   })
 
-  for (const {command, past, request} of ACTIONS) {
+  for (const {command, flags, past, request} of ACTIONS) {
     test(`${command} web asks the supervisor and says what was ${past}`, async () => {
-      const run = await runTspm([command, 'web'], stub.home)
+      const run = await runTspm([command, 'web', ...flags], stub.home)
       assert.equal(run.exitCode, 0)
       assert.equal(run.stdout, `${past} web\n`)
       assert.equal(run.stderr, '')
@@ -35,13 +41,13 @@ describe('tspm stop, restart and delete', () => {
     })
 
     test(`${command} all names every process`, async () => {
-      const run = await runTspm([command, 'all'], stub.home)
+      const run = await runTspm([command, 'all', ...flags], stub.home)
       assert.equal(run.exitCode, 0)
       assert.equal(run.stdout, `${past} web, worker\n`)
     })
 
     test(`${command} --json prints the envelope with the names`, async () => {
-      const run = await runTspm([command, 'web', '--json'], stub.home)
+      const run = await runTspm([command, 'web', '--json', ...flags], stub.home)
       assert.equal(run.exitCode, 0)
       assert.deepEqual(envelope(run.stdout), {status: 0, result: {names: ['web']}, warnings: []})
       assert.equal(run.stderr, '')
@@ -83,6 +89,20 @@ describe('tspm stop, restart and delete', () => {
     assert.deepEqual(stub.calls, ['GET /v1/health', 'POST /v1/processes/a%25b/stop'])
     assert.match(run.stderr, /no process named "a%b"/)
   })
+})
+
+test('restart waits until the process is online again, and says so; a start that failed fails it', async (t) => {
+  const stub = await StubSupervisor.start()
+  t.after(() => stub.close())
+  const online = await runTspm(['restart', 'web'], stub.home)
+  assert.equal(online.exitCode, 0)
+  assert.equal(online.stdout, 'restarted web\nweb is online\n')
+  // The stub's worker: its latest start failed (it exited with a stop exit code).
+  const failed = await runTspm(['restart', 'worker', '--json'], stub.home)
+  assert.equal(failed.exitCode, 1)
+  const answer = envelope(failed.stdout)
+  assert.equal(answer.error?.code, 'not_ready')
+  assert.match(answer.error!.message, /^worker did not come online: exited with code 0 after 100 ms; not restarting/)
 })
 
 describe('tspm stop, restart and delete with no supervisor', () => {

@@ -7,7 +7,7 @@ import {existsSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {BIN, envelope, jsonResult, REPO_ROOT, TestHome, tempDir} from '../helpers/cli.js'
+import {BIN, envelope, jsonResult, REPO_ROOT, tempDir, TestHome} from '../helpers/cli.js'
 import {isRunning, processesWithEnv} from '../helpers/procfs.js'
 import {waitFor} from '../helpers/wait.js'
 
@@ -111,7 +111,7 @@ test('kill -9 of resurrect while it launches the saved apps, then resurrect: eac
     })
     // The supervisor is the resurrect process itself, or its child with the runtime flags.
     const supervisor = processesWithEnv('TSPM_HOME', home.home).find(
-      (found) => / resurrect$/.test(found.cmdline) && found.cmdline.includes('--jitless'),
+      (found) => found.cmdline.endsWith(' resurrect') && found.cmdline.includes('--jitless'),
     )
     process.kill(supervisor?.pid ?? first.child.pid!, 'SIGKILL')
     first.child.kill('SIGKILL')

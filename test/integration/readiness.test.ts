@@ -7,7 +7,7 @@ import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {BIN, envelope, jsonResult, REPO_ROOT, TestHome, tempDir} from '../helpers/cli.js'
+import {BIN, envelope, jsonResult, REPO_ROOT, tempDir, TestHome} from '../helpers/cli.js'
 import {freePort, portIsOpen} from '../helpers/net.js'
 import {waitFor} from '../helpers/wait.js'
 
@@ -105,7 +105,7 @@ test('every ready form: tcp, http, exec, log and notify pass; each times out wit
       app('by-tcp', tcpPort, `{tcp: "127.0.0.1:${tcpPort}"}`) +
       app('by-http', httpPort, `{http: "http://127.0.0.1:${httpPort}/healthz"}`) +
       app('by-exec', execPort, `{exec: [${probe}]}`) +
-      app('by-log', await freePort(), '{log: "listening on \\\\d+"}') +
+      app('by-log', await freePort(), String.raw`{log: "listening on \\d+"}`) +
       `  - name: by-notify\n    script: ${join(APPS, 'notifier.js')}\n    env: {DELAY_MS: 300, MARK: ${mark}}\n    ready: {notify: true}\n`,
   )
   const started = await home.run(['start', '-c', config])
@@ -113,6 +113,7 @@ test('every ready form: tcp, http, exec, log and notify pass; each times out wit
   for (const name of ['by-tcp', 'by-http', 'by-exec', 'by-log']) {
     assert.ok(markTime(mark, name, 'ready'), `${name} was listening when start returned`)
   }
+
   assert.ok(markTime(mark, 'by-notify', 'sent ready'), 'by-notify had said it was ready when start returned')
   for (const p of await list(home)) assert.deepEqual([p.name, p.status, p.ready?.ok], [p.name, 'online', true])
   assert.equal((await home.run(['kill'])).code, 0)

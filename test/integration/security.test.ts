@@ -20,7 +20,7 @@ import {
 import {join} from 'node:path'
 import {test, type TestContext} from 'node:test'
 
-import {jsonResult, REPO_ROOT, TestHome, tempDir} from '../helpers/cli.js'
+import {jsonResult, REPO_ROOT, tempDir, TestHome} from '../helpers/cli.js'
 import {needs} from '../helpers/needs.js'
 import {isRunning, processesWithEnv} from '../helpers/procfs.js'
 import {waitFor} from '../helpers/wait.js'
@@ -59,6 +59,7 @@ function listeningPorts(pid: number): number[] {
     const match = /^socket:\[(\d+)\]$/.exec(target)
     if (match) inodes.add(match[1]!)
   }
+
   const ports: number[] = []
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
@@ -67,6 +68,7 @@ function listeningPorts(pid: number): number[] {
       if (fields[3] === '0A' && inodes.has(fields[9]!)) ports.push(Number.parseInt(fields[1]!.split(':')[1]!, 16))
     }
   }
+
   return ports
 }
 
@@ -146,6 +148,7 @@ test('a home of another user is refused, as root too, and nothing of it is run',
       args.join(' '),
     )
   }
+
   assert.deepEqual(processesWithEnv('TSPM_HOME', home.home), [])
 })
 

@@ -392,8 +392,11 @@ export class ManagedProcess {
   /** The run passed its ready check (or has none): it is online, and its health checks begin. */
   private becomeReady(child: ChildProcess, message: string): void {
     if (child !== this.child || this.stopping) return
-    if (this.spec.ready) this.readyState = {ok: true, at: this.deps.clock.now(), message}
-    this.deps.launchThrottle?.ready(this.pid!)
+    // Without a ready check the throttle judges the start-up itself, from /proc.
+    if (this.spec.ready) {
+      this.readyState = {ok: true, at: this.deps.clock.now(), message}
+      this.deps.launchThrottle?.ready(this.pid!)
+    }
     this.setStatus('online')
     this.settle('ready', null)
     const {health} = this.spec

@@ -8,7 +8,7 @@ import {join} from 'node:path'
 import {check, run} from './exec.mjs'
 import {cpuSeconds, rssBytes} from './proc.mjs'
 import {median, sleep} from './stats.mjs'
-import {waitGone} from './tools.mjs'
+import {parseList, waitGone} from './tools.mjs'
 
 /** The tools in the order of this rep. */
 export function order(ctx, rep) {
@@ -80,7 +80,7 @@ export async function latency(ctx) {
       const command = commands[(i + j) % commands.length]
       const result = check(await command.go(), command.key)
       if (command.key.endsWith('.list')) {
-        const procs = JSON.parse(result.stdout.slice(result.stdout.search(/^\[/m)))
+        const procs = parseList(result.stdout)
         if (procs.length !== cfg.latencyApps)
           throw new Error(`${command.key} listed ${procs.length} apps, expected ${cfg.latencyApps}`)
       }

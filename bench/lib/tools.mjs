@@ -92,7 +92,7 @@ class Tool {
       }
     }
     try {
-      return {ok: true, ms: result.ms, procs: this.normalize(parseJsonArray(result.stdout))}
+      return {ok: true, ms: result.ms, procs: this.normalize(parseList(result.stdout))}
     } catch (error) {
       return {ok: false, ms: result.ms, procs: [], error: `unparsable list: ${error.message}`}
     }
@@ -292,15 +292,27 @@ export function snapshotTspm(dest) {
   return dest
 }
 
-/** The JSON array a list command printed (PM2 may print a banner before it when it spawns). */
-function parseJsonArray(text) {
+/**
+ * The process array a list command printed: PM2's bare array (possibly after a banner, when it
+ * spawns), or tspm's envelope `{status, result: [...], warnings}`.
+ */
+export function parseList(text) {
+  let value
   try {
-    return JSON.parse(text)
+    value = JSON.parse(text)
   } catch (error) {
-    const start = text.search(/^\[/m)
-    if (start < 0) throw error
-    return JSON.parse(text.slice(start))
+    // A banner line may itself start with `[` ("[PM2] Spawning ..."): try every line that could open the JSON.
+    for (const match of text.matchAll(/^[[{]/gm)) {
+      try {
+        value = JSON.parse(text.slice(match.index))
+        break
+      } catch {}
+    }
+    if (value === undefined) throw error
   }
+  if (Array.isArray(value)) return value
+  if (Array.isArray(value?.result)) return value.result
+  throw new Error(`no process array in ${text.trim().slice(0, 100)}`)
 }
 
 export function summarize(procs) {

@@ -4,8 +4,11 @@
 // Environment:
 //   BENCH_QUICK=1       a fast smoke run (fewer apps, less data, one rep): checks the bench, not the targets
 //   BENCH_REPS=N        repetitions of the repeated scenarios (default 3; medians are over these)
-//   BENCH_ONLY=a,b      run only some scenarios: latency, start, gap, resurrect, log, storm
+//   BENCH_ONLY=a,b      run only some scenarios: latency, start, gap, resurrect, log, storm, serve, serve-resurrect
 //   BENCH_STORM_APP=sh  crash storm with a shell app (`exit 1`) instead of the default Node app
+//   BENCH_TSPM_READY=0  the serve scenarios leave tspm's `ready: {tcp: PORT}` out (for a tspm without it)
+//   BENCH_SERVE_CLIENT=poll  the serve scenarios connect + GET every pending port every 10 ms (default: wait for
+//                       each app's datagram, then GET; polling by connect costs the apps CPU)
 //
 // Each tool runs in its own temp home (TSPM_HOME, PM2_HOME) with NODE_EXTRA_CA_CERTS unset, only
 // through its own CLI. Everything the bench starts carries a marker in its environment; at the
@@ -21,8 +24,9 @@ import {fileURLToPath} from 'node:url'
 import {findByEnv, signal} from './lib/proc.mjs'
 import {buildReport} from './lib/report.mjs'
 import * as scenarios from './lib/scenarios.mjs'
+import {CLIENT} from './lib/serve.mjs'
 import {MiB} from './lib/stats.mjs'
-import {makeTools, PM2_VERSION, snapshotTspm, TSPM_VERSION} from './lib/tools.mjs'
+import {makeTools, PM2_VERSION, snapshotTspm, TSPM_READY, TSPM_VERSION} from './lib/tools.mjs'
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url))
 
@@ -39,7 +43,7 @@ function intEnv(name, fallback) {
 
 const QUICK = process.env.BENCH_QUICK === '1'
 const REPS = intEnv('BENCH_REPS', QUICK ? 1 : 3)
-const ALL = ['latency', 'start', 'gap', 'resurrect', 'log', 'storm']
+const ALL = ['latency', 'start', 'gap', 'resurrect', 'log', 'storm', 'serve', 'serve-resurrect']
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((s) => s.trim()) : ALL
 for (const s of ONLY) {
   if (!ALL.includes(s)) {
@@ -66,6 +70,9 @@ const cfg = {
   stormSec: QUICK ? 5 : 15,
   stormReps: QUICK ? 1 : Math.min(REPS, 2),
   stormApp: process.env.BENCH_STORM_APP === 'sh' ? 'sh' : 'node',
+  serveApps: QUICK ? 10 : 50,
+  serveReady: TSPM_READY,
+  serveClient: CLIENT,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -93,6 +100,7 @@ const ctx = {
     crashSh: join(BENCH_DIR, 'apps', 'crash.sh'),
     crashStamp: join(BENCH_DIR, 'apps', 'crash-stamp.sh'),
     logger: join(BENCH_DIR, 'apps', 'logger.mjs'),
+    http: join(BENCH_DIR, 'apps', 'http.mjs'),
   },
 }
 // Both tools run the shell apps directly (interpreter none): they must be executable even where a
@@ -223,6 +231,26 @@ async function main() {
         () => scenarios.crashStorm(ctx, rep),
       )
       if (r) results.storm.push(r)
+    }
+  }
+
+  if (ONLY.includes('serve')) {
+    results.serve = []
+    for (let rep = 0; rep < REPS; rep++) {
+      const r = await step(`start ${cfg.serveApps} HTTP apps until every port answers (rep ${rep + 1}/${REPS})`, () =>
+        scenarios.serveStart(ctx, rep),
+      )
+      if (r) results.serve.push(r)
+    }
+  }
+  if (ONLY.includes('serve-resurrect')) {
+    results.serveResurrect = []
+    for (let rep = 0; rep < REPS; rep++) {
+      const r = await step(
+        `resurrect ${cfg.serveApps} HTTP apps after kill -9 until every port answers (rep ${rep + 1}/${REPS})`,
+        () => scenarios.serveResurrect(ctx, rep),
+      )
+      if (r) results.serveResurrect.push(r)
     }
   }
 

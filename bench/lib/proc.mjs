@@ -68,3 +68,31 @@ export function signal(pid, sig) {
     return false
   }
 }
+
+/** CPU ticks the whole machine spent busy so far (every core; /proc/stat minus idle and iowait). */
+export function machineBusyTicks() {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number)
+  return fields.reduce((sum, x) => sum + x, 0) - fields[3] - fields[4]
+}
+
+/** utime + stime of pid with those of its children it has waited for, in ticks (0 when it is gone). */
+function ticksWithChildren(pid) {
+  const fields = stat(pid)
+  return fields === undefined ? 0 : [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0)
+}
+
+/**
+ * CPU the rest of the machine uses while the bench measures: "elsewhere" is the machine's busy
+ * time minus the bench's own (this process with the CLIs it ran, and every process carrying the
+ * run's marker that is still alive at the end). A shared machine shows here, per rep.
+ */
+export function busyElsewhere(marker) {
+  const ours = () =>
+    ticksWithChildren('self') + findByEnv([marker]).reduce((sum, pid) => sum + ticksWithChildren(pid), 0)
+  const machine0 = machineBusyTicks()
+  const ours0 = ours()
+  return {
+    /** Seconds of CPU used elsewhere since the call. */
+    stop: () => Math.max(0, machineBusyTicks() - machine0 - (ours() - ours0)) / CLOCK_TICKS,
+  }
+}

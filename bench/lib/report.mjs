@@ -250,6 +250,63 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
     }
   }
 
+  // Until every port answers: start, and resurrect after kill -9 -------------------------------
+  const serve = (reps, title, k, how) => {
+    if (!reps?.length) return
+    const n = cfg.serveApps
+    const s = `${title} ${n} HTTP apps (until every port answers)`
+    const t = pick(reps, 'tspm', 'ms')
+    const p = pick(reps, 'pm2', 'ms')
+    const f = pick(reps, 'floor', 'ms')
+    const [tm, pm, fm] = [median(t), median(p), median(f)]
+    row(s, `${how}, median`, tm, pm, ms, relTarget(tm, pm, 0.5))
+    // Shares of the floor: its median from the same run, so a lucky fast floor rep does not decide.
+    const share = (x) => ratio(x, fm)
+    const shareText = (r, target) =>
+      Number.isFinite(r) && r.toFixed(2) === target.toFixed(2) ? `${r.toFixed(3)}x` : fmtRatio(r)
+    const okShare = share(tm) <= k
+    rows.push(
+      `| ${s} | … as a share of the floor (median / floor median) | ${shareText(share(tm), k)} | ${fmtRatio(share(pm))} | — | ≤ ${k}x floor | ${yes(okShare)} |`,
+    )
+    if (!okShare) failed.push(`${s}: ${fmtRatio(share(tm))} of the floor (target ≤ ${k}x)`)
+    const okWorst = max(t) <= 2 * fm
+    rows.push(
+      `| ${s} | worst rep (max), and its share of the floor median | ${ms(max(t))} (${shareText(share(max(t)), 2)}) | ${ms(max(p))} (${fmtRatio(share(max(p)))}) | ${fmtRatio(ratio(max(t), max(p)))} | ≤ 2x floor | ${yes(okWorst)} |`,
+    )
+    if (!okWorst) failed.push(`${s}: worst rep ${ms(max(t))}, ${fmtRatio(share(max(t)))} of the floor (target ≤ 2x)`)
+    rows.push(
+      `| ${s} | the floor: the same ${n} apps spawned together by the bench, no manager (one figure for both), median (max) | ${ms(fm)} (max ${ms(max(f))}) | ${ms(fm)} (max ${ms(max(f))}) | — | — | — |`,
+    )
+    for (const tool of ['tspm', 'pm2']) {
+      const bad = pick(reps, tool, 'liveApps').filter((x) => x !== n)
+      if (bad.length) notes.push(`${tool}: ${s}: live app processes ${bad.join(', ')} instead of ${n}`)
+      const offline = pick(reps, tool, 'listedOnline').filter((x) => x !== n)
+      if (offline.length) notes.push(`${tool}: ${s}: listed online afterwards ${offline.join(', ')} instead of ${n}`)
+    }
+    const perRep = (who, field, digits = 0) =>
+      pick(reps, who, field)
+        .map((x) => fmt(x, digits))
+        .join(', ')
+    details.push(
+      `${s}: ${reps.length} rep(s), order rotated among floor/tspm/PM2; ms per rep: floor ${perRep('floor', 'ms')}; tspm ${perRep('tspm', 'ms')}; PM2 ${perRep('pm2', 'ms')}. ` +
+        `First port to answer (median of reps): floor ${ms(median(pick(reps, 'floor', 'firstMs')))}, tspm ${ms(median(pick(reps, 'tspm', 'firstMs')))}, PM2 ${ms(median(pick(reps, 'pm2', 'firstMs')))}. ` +
+        `The client's own CPU per rep (ms): floor ${perRep('floor', 'clientCpuMs')}; tspm ${perRep('tspm', 'clientCpuMs')}; PM2 ${perRep('pm2', 'clientCpuMs')}. ` +
+        `CPU the rest of the machine used meanwhile (s; a shared machine shows here): floor ${perRep('floor', 'elsewhereCpu', 2)}; tspm ${perRep('tspm', 'elsewhereCpu', 2)}; PM2 ${perRep('pm2', 'elsewhereCpu', 2)}.` +
+        (reps.some((r) => r.tspm?.startCliMs !== undefined)
+          ? ` The start command's own time (ms): tspm ${perRep('tspm', 'startCliMs')}; PM2 ${perRep('pm2', 'startCliMs')}.`
+          : ''),
+    )
+  }
+  const serveHow = `client: ${cfg.serveClient === 'poll' ? 'connect + GET to every pending port every 10 ms' : "a GET as each app's listen datagram arrives (every port once a second anyway)"}; tspm apps ${cfg.serveReady ? 'with' : 'without'} \`ready: {tcp: PORT}\``
+  serve(results.serve, 'Start', 1.25, 'fresh home, no daemon: `start` until every port answers')
+  serve(
+    results.serveResurrect,
+    'Resurrect',
+    1.15,
+    'after SIGKILL of the daemon and every app: `resurrect` until every port answers',
+  )
+  if (results.serve?.length || results.serveResurrect?.length) details.push(`Serve scenarios: ${serveHow}.`)
+
   const head = [
     `# tspm vs PM2 ${cfg.quick ? '(QUICK smoke run: small sizes, not for the targets)' : ''}`.trim(),
     '',

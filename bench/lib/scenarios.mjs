@@ -6,9 +6,10 @@ import {closeSync, existsSync, openSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {check, run} from './exec.mjs'
-import {cpuSeconds, rssBytes} from './proc.mjs'
+import {busyElsewhere, cpuSeconds, rssBytes} from './proc.mjs'
+import {floorServe, freePorts, openClient} from './serve.mjs'
 import {median, sleep} from './stats.mjs'
-import {waitGone} from './tools.mjs'
+import {parseList, TSPM_READY, waitGone} from './tools.mjs'
 
 /** The tools in the order of this rep. */
 export function order(ctx, rep) {
@@ -80,7 +81,7 @@ export async function latency(ctx) {
       const command = commands[(i + j) % commands.length]
       const result = check(await command.go(), command.key)
       if (command.key.endsWith('.list')) {
-        const procs = JSON.parse(result.stdout.slice(result.stdout.search(/^\[/m)))
+        const procs = parseList(result.stdout)
         if (procs.length !== cfg.latencyApps)
           throw new Error(`${command.key} listed ${procs.length} apps, expected ${cfg.latencyApps}`)
       }
@@ -339,4 +340,153 @@ export async function crashStorm(ctx, rep) {
     await tool.shutdown(home)
   }
   return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Until every port answers: N tiny HTTP servers, each on its own port, timed from the command
+// until each port has answered a GET; the floor (the same apps spawned by the bench, no manager)
+// is measured in the same rep. The order rotates among floor/tspm/PM2 from rep to rep.
+
+function httpApps(ctx, ports, client) {
+  return ports.map((port, i) => ({
+    name: `web-${i}`,
+    script: ctx.apps.http,
+    args: client.appArgs(port),
+    readyTcp: port,
+    env: {BENCH_APP: '1'},
+  }))
+}
+
+function contestants(ctx, rep) {
+  const all = ['floor', ctx.tools.tspm, ctx.tools.pm2]
+  return all.map((_, i) => all[(rep + i) % all.length])
+}
+
+/** A start that fails on the `ready` key most likely meets a tspm that does not have it yet. */
+function checkStart(tool, result, what) {
+  if (tool.key === 'tspm' && TSPM_READY && result.code !== 0 && /\bready\b/.test(result.stderr + result.stdout))
+    what += ' (with `ready: {tcp}`; BENCH_TSPM_READY=0 leaves it out for a tspm without it)'
+  return check(result, what)
+}
+
+/** The client's wait, ended early with its error when `command` rejects (the start or resurrect failed). */
+async function servingUnless(client, ports, t0, command) {
+  const abort = new AbortController()
+  command.catch((error) => abort.abort(error))
+  return client.serve(ports, {t0, signal: abort.signal})
+}
+
+/** A promise that rejects should tspm's foreground resurrect end (it runs until its kill); off() drops it. */
+function earlyExit(child, home) {
+  let off
+  const promise = new Promise((_resolve, reject) => {
+    const early = (code, sig) =>
+      reject(
+        new Error(`tspm resurrect exited ${code ?? sig} before every port answered; see ${home.work}/resurrect.log`),
+      )
+    child.once('exit', early)
+    off = () => child.off('exit', early)
+  })
+  promise.catch(() => {})
+  return {promise, off}
+}
+
+function served(r) {
+  const sorted = [...r.perPort].sort((a, b) => a - b)
+  return {
+    ms: r.ms,
+    firstMs: sorted[0],
+    medianPortMs: median(sorted),
+    attempts: r.attempts,
+    clientCpuMs: r.clientCpuMs,
+    elsewhereCpu: r.elsewhereCpu,
+  }
+}
+
+async function floorRun(ctx, client) {
+  const ports = await freePorts(ctx.cfg.serveApps)
+  return served(await floorServe(ctx.apps.http, ports, ctx.baseEnv, client))
+}
+
+/** Runs fn(client) with a polling client opened before anything is timed, closed after. */
+async function withClient(ctx, fn) {
+  const client = await openClient(ctx.baseEnv)
+  try {
+    return await fn(client)
+  } finally {
+    client.close()
+  }
+}
+
+/** Fresh home, no daemon: the tool's start of N HTTP apps until every port answers. */
+export function serveStart(ctx, rep) {
+  return withClient(ctx, async (client) => {
+    const n = ctx.cfg.serveApps
+    const out = {}
+    for (const who of contestants(ctx, rep)) {
+      if (who === 'floor') {
+        out.floor = await floorRun(ctx, client)
+        continue
+      }
+      const tool = who
+      const home = tool.newHome(`serve-${rep}`)
+      const ports = await freePorts(n)
+      const file = tool.writeConfig(home, httpApps(ctx, ports, client))
+      const elsewhere = busyElsewhere(`BENCH_RUN=${ctx.runId}`)
+      const t0 = process.hrtime.bigint()
+      const startP = tool.cli(home, tool.startArgs(file))
+      const startOk = startP.then((result) => checkStart(tool, result, `${tool.label} start ${n}`))
+      const r = await servingUnless(client, ports, t0, startOk)
+      const elsewhereCpu = elsewhere.stop()
+      const started = await startOk
+      out[tool.key] = {...served({...r, elsewhereCpu}), startCliMs: started.ms, liveApps: tool.apps(home).length}
+      await tool.shutdown(home)
+    }
+    return out
+  })
+}
+
+/**
+ * Start N HTTP apps, save, then the crash of the machine: SIGKILL to the daemon and to every app.
+ * Timed: the tool's resurrect (tspm: `tspm resurrect` in the background, it is the supervisor in
+ * the foreground; PM2: `pm2 resurrect`) until every port answers.
+ */
+export function serveResurrect(ctx, rep) {
+  return withClient(ctx, async (client) => {
+    const n = ctx.cfg.serveApps
+    const out = {}
+    for (const who of contestants(ctx, rep)) {
+      if (who === 'floor') {
+        out.floor = await floorRun(ctx, client)
+        continue
+      }
+      const tool = who
+      const home = tool.newHome(`serve-resurrect-${rep}`)
+      const ports = await freePorts(n)
+      const file = tool.writeConfig(home, httpApps(ctx, ports, client))
+      checkStart(tool, await tool.cli(home, tool.startArgs(file)), `${tool.label} start ${n}`)
+      await client.serve(ports, {t0: process.hrtime.bigint()})
+      check(await tool.cli(home, ['save']), `${tool.label} save`)
+      await tool.killHard(home)
+      await sleep(500)
+      const elsewhere = busyElsewhere(`BENCH_RUN=${ctx.runId}`)
+      const t0 = process.hrtime.bigint()
+      // tspm's resurrect runs until its kill (a failure is its early exit); PM2's is a CLI that
+      // returns once it has launched the apps. Either runs while the client polls.
+      const exit = tool.key === 'tspm' ? earlyExit(await tool.resurrect(home), home) : undefined
+      const resurrected = exit ? exit.promise : tool.resurrect(home)
+      const r = await servingUnless(client, ports, t0, resurrected).finally(() => exit?.off())
+      const elsewhereCpu = elsewhere.stop()
+      if (!exit) await resurrected
+      await sleep(1000)
+      const listed = await tool.list(home)
+      out[tool.key] = {
+        ...served({...r, elsewhereCpu}),
+        liveApps: tool.apps(home).length,
+        listedOnline: listed.procs.filter((p) => p.status === 'online').length,
+      }
+      await tool.shutdown(home)
+    }
+    return out
+  })
 }

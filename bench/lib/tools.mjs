@@ -30,8 +30,17 @@ export const TSPM_VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 
  * An app as the bench describes it; each tool turns it into its own config:
  * {name, script, args?, interpreter? ('none' runs the script directly), env?, autorestart?,
  *  noDelay? (restart at once: no restart delay, no backoff), maxRestarts?, bigLogs? (no rotation
- *  before 1 GiB, so one file holds everything)}. Whatever is not given keeps the tool's default.
+ *  before 1 GiB, so one file holds everything), readyTcp? (the port the app serves on)}. Whatever
+ *  is not given keeps the tool's default.
  */
+
+/**
+ * tspm gets `ready: {tcp: PORT}` for an app with readyTcp (its readiness check, being built).
+ * BENCH_TSPM_READY=0 leaves the key out, for a tspm that does not know it yet (it rejects unknown
+ * keys). PM2 has no TCP readiness check (its wait_ready needs the app to send 'ready'): it gets
+ * the same apps without one.
+ */
+export const TSPM_READY = process.env.BENCH_TSPM_READY !== '0'
 
 /** The fields both tools name alike (PM2's ecosystem names, which tspm.yaml follows). */
 function sharedFields(app) {
@@ -92,7 +101,7 @@ class Tool {
       }
     }
     try {
-      return {ok: true, ms: result.ms, procs: this.normalize(parseJsonArray(result.stdout))}
+      return {ok: true, ms: result.ms, procs: this.normalize(parseList(result.stdout))}
     } catch (error) {
       return {ok: false, ms: result.ms, procs: [], error: `unparsable list: ${error.message}`}
     }
@@ -153,6 +162,22 @@ class Tool {
     return this.waitDaemonPid(home)
   }
 
+  /**
+   * The reboot without a goodbye: SIGKILL to the daemon, then to every process of this home (the
+   * apps), until none is left. The tool's home keeps its saved list and its stale pid and socket files.
+   */
+  async killHard(home, timeoutMs = 10_000) {
+    const daemon = this.daemonPid(home)
+    if (daemon) signal(daemon, 'SIGKILL')
+    const left = await waitGone(() => {
+      const pids = this.processes(home)
+      for (const pid of pids) signal(pid, 'SIGKILL')
+      return pids
+    }, timeoutMs)
+    if (left.length)
+      throw new Error(`${this.label}: ${left.length} process(es) still ran ${timeoutMs / 1000} s after SIGKILL`)
+  }
+
   /** Bytes in every file of the app's stdout log (rotated ones included). */
   logBytes(home, name) {
     const dir = join(home.dir, 'logs')
@@ -208,6 +233,7 @@ class Tspm extends Tool {
       const out = sharedFields(app)
       if (app.noDelay) Object.assign(out, {restart_delay: 0, exp_backoff_restart_delay: 0})
       if (app.bigLogs) out.max_log_size = '1G'
+      if (app.readyTcp !== undefined && TSPM_READY) out.ready = {tcp: app.readyTcp}
       return out
     })
     // JSON is YAML: tspm reads this as its tspm.yaml.
@@ -292,15 +318,27 @@ export function snapshotTspm(dest) {
   return dest
 }
 
-/** The JSON array a list command printed (PM2 may print a banner before it when it spawns). */
-function parseJsonArray(text) {
+/**
+ * The process array a list command printed: PM2's bare array (possibly after a banner, when it
+ * spawns), or tspm's envelope `{status, result: [...], warnings}`.
+ */
+export function parseList(text) {
+  let value
   try {
-    return JSON.parse(text)
+    value = JSON.parse(text)
   } catch (error) {
-    const start = text.search(/^\[/m)
-    if (start < 0) throw error
-    return JSON.parse(text.slice(start))
+    // A banner line may itself start with `[` ("[PM2] Spawning ..."): try every line that could open the JSON.
+    for (const match of text.matchAll(/^[[{]/gm)) {
+      try {
+        value = JSON.parse(text.slice(match.index))
+        break
+      } catch {}
+    }
+    if (value === undefined) throw error
   }
+  if (Array.isArray(value)) return value
+  if (Array.isArray(value?.result)) return value.result
+  throw new Error(`no process array in ${text.trim().slice(0, 100)}`)
 }
 
 export function summarize(procs) {

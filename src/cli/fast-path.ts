@@ -1,10 +1,11 @@
 /**
  * Commands that bin/run.js runs without oclif when typed exactly as in this table: loading oclif
  * costs more than the whole answer of `tspm list` (which people run often, in a watch loop), of
- * `tspm save` and of `tspm --version`, and `tspm resurrect` is the boot service's supervisor,
- * which should not carry the CLI framework for months. Anything else (`--help`, other flags) goes
- * through oclif and the command's class, which call the same service with the same Output, so
- * both ways print the same bytes (test/integration/cli-faces.test.ts).
+ * `tspm save` and of `tspm --version`; `tspm start -c FILE` starts its supervisor that much
+ * sooner; and `tspm resurrect` is the boot service's supervisor, which should not carry the CLI
+ * framework for months. Anything else (`--help`, other flags) goes through oclif and the
+ * command's class, which call the same service with the same Output, so both ways print the same
+ * bytes (test/integration/cli-faces.test.ts).
  */
 import {readFileSync} from 'node:fs'
 import {arch, platform, release} from 'node:os'
@@ -12,20 +13,31 @@ import {arch, platform, release} from 'node:os'
 import {checkHome, checkHomeIsPrivate, homePaths, resolveHome} from '../store/home.js'
 import {CommandOutput, jsonRequested, type Output} from './errors.js'
 
+/** A flag the fast path understands: `--name`, `--name VALUE`, `--name=VALUE`, `-c VALUE`. */
+interface FastFlag {
+  name: string
+  char?: string
+  takesValue?: true
+}
+
+type ParsedFlags = Record<string, string | true>
+
 interface FastCommand {
   /** The command and its aliases. */
   ids: string[]
-  /** The only flags that may follow for this path to be taken. */
-  flags: string[]
+  /** The only flags that may follow, each at most once, and no argument, for this path to be taken. */
+  flags: FastFlag[]
   /** Whether it acts on TSPM_HOME (and so checks it first, as TspmCommand.init does). */
   usesHome?: false
-  run(output: Output, flags: string[]): Promise<unknown>
+  run(output: Output, flags: ParsedFlags): Promise<unknown>
 }
+
+const JSON_FLAG: FastFlag = {name: 'json'}
 
 const FAST_COMMANDS: FastCommand[] = [
   {
     ids: ['list', 'ls'],
-    flags: ['--json'],
+    flags: [JSON_FLAG],
     async run(output) {
       const {listProcesses} = await import('../services/process-list.js')
       return listProcesses(homePaths(), output)
@@ -33,10 +45,20 @@ const FAST_COMMANDS: FastCommand[] = [
   },
   {
     ids: ['save'],
-    flags: ['--json', '--force'],
+    flags: [JSON_FLAG, {name: 'force'}],
     async run(output, flags) {
       const {saveProcessList} = await import('../services/save.js')
-      return saveProcessList(homePaths(), {force: flags.includes('--force')}, output)
+      return saveProcessList(homePaths(), {force: flags.force === true}, output)
+    },
+  },
+  {
+    // The config-file form; `tspm start SCRIPT ...` goes through oclif.
+    ids: ['start'],
+    flags: [JSON_FLAG, {name: 'config', char: 'c', takesValue: true}, {name: 'wait'}, {name: 'no-wait'}],
+    async run(output, flags) {
+      const {startProcesses} = await import('../services/start.js')
+      const config = typeof flags.config === 'string' ? flags.config : undefined
+      return startProcesses(homePaths(), {scriptArgs: [], config, wait: flags['no-wait'] !== true}, output)
     },
   },
   {
@@ -61,14 +83,42 @@ const FAST_COMMANDS: FastCommand[] = [
   },
 ]
 
+/** The flags of `rest` by name, or undefined for anything else (which oclif then parses and reports). */
+function parseFlags(rest: readonly string[], known: FastFlag[]): ParsedFlags | undefined {
+  const flags: ParsedFlags = {}
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!
+    const [written, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined]
+    const flag = known.find(
+      (candidate) =>
+        written === `--${candidate.name}` || (candidate.char !== undefined && written === `-${candidate.char}`),
+    )
+    if (!flag || flag.name in flags) return undefined
+    if (!flag.takesValue) {
+      if (inline !== undefined) return undefined
+      flags[flag.name] = true
+      continue
+    }
+
+    const value = inline ?? rest[++i]
+    if (value === undefined || (inline === undefined && value.startsWith('-'))) return undefined
+    flags[flag.name] = value
+  }
+
+  return flags
+}
+
 /** The fast command this argv asks for, ready to run; undefined sends it through oclif. */
 export function fastCommandFor(argv: readonly string[]): (() => Promise<void>) | undefined {
   const [id, ...rest] = argv
   const command = FAST_COMMANDS.find((candidate) => candidate.ids.includes(id))
-  if (!command || !rest.every((arg) => command.flags.includes(arg)) || new Set(rest).size !== rest.length)
-    return undefined
+  const flags = command && parseFlags(rest, command.flags)
+  if (!command || !flags || (flags.wait && flags['no-wait'])) return undefined
   // Commands without --json ignore TSPM_CONTENT_TYPE, as oclif does.
-  const json = command.flags.includes('--json') && jsonRequested(rest)
+  const json = command.flags.includes(JSON_FLAG) && jsonRequested(rest)
   return async () => {
     const output = new CommandOutput(json)
     try {
@@ -77,7 +127,7 @@ export function fastCommandFor(argv: readonly string[]): (() => Promise<void>) |
         checkHomeIsPrivate(homePaths())
       }
 
-      const result = await command.run(output, rest)
+      const result = await command.run(output, flags)
       if (result !== undefined) output.succeed(result)
     } catch (error) {
       process.exitCode = output.fail(error)

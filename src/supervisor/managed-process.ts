@@ -7,7 +7,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 import type {DesiredState, ProcessSnapshot, ProcessStatus, RestartReason, StartOutcomeState} from '../model/api.js'
 import type {ProcessSpec} from '../model/process-spec.js'
 import type {Clock} from './clock.js'
-import type {LaunchThrottle} from './launch-throttle.js'
+import type {Launch, LaunchThrottle} from './launch-throttle.js'
 
 import {readEnvFile} from '../config/dotenv.js'
 import {askGroupToStop, processGroupMembers, readProcStat, signalGroup} from '../os/proc.js'
@@ -38,7 +38,7 @@ export interface ManagedProcessDeps {
   /** Runs an automatic restart when the pacing of all restarts allows; returns a cancel function. */
   paceRestart?: (restart: () => void) => () => void
   /** Spreads the start-up of apps launched together (see LaunchThrottle). */
-  launchThrottle?: Pick<LaunchThrottle, 'admit' | 'forget' | 'ready'>
+  launchThrottle?: Pick<LaunchThrottle, 'admit' | 'cancel' | 'forget' | 'ready'>
   /** A start the user asked for was settled: it is online, or it failed. */
   onSettled?: () => void
 }
@@ -86,6 +86,8 @@ export class ManagedProcess {
   private healthState: ProcessSnapshot['health'] = null
   private lastRestartReason: null | RestartReason = null
   private startState: StartOutcomeState = {attempt: 0, outcome: 'none', message: null}
+  /** Its place in the queue for a start-up slot, while it waits there (status `queued`). */
+  private queued: Launch | undefined
   /** Why the current run is being stopped when it failed to become ready, for what follows the stop. */
   private failedStart: string | undefined
 
@@ -213,6 +215,11 @@ export class ManagedProcess {
 
     this.cancelPacedRestart?.()
     this.cancelPacedRestart = undefined
+    if (this.queued) {
+      this.deps.launchThrottle?.cancel(this.queued)
+      this.queued = undefined
+    }
+
     if (this.child && this.pid !== null) {
       this.stopping ??= this.stopGroup(this.child, this.pid)
       await this.stopping
@@ -256,12 +263,36 @@ export class ManagedProcess {
     }
   }
 
+  /** Spawns the app now, or queues it for a start-up slot (LaunchThrottle), spawned when its turn comes. */
   private launch(): void {
-    // Never a second copy: a process that has a child is running or being stopped.
-    if (this.child || this.closed) return
+    // Never a second copy: a process that has a child (or a place in the queue) runs or will.
+    if (this.child || this.queued || this.closed) return
+    const throttle = this.deps.launchThrottle
+    if (!throttle) {
+      this.spawnNow()
+      return
+    }
+
+    const launch: Launch = {
+      untilReady: Boolean(this.spec.ready),
+      spawn: () => {
+        this.queued = undefined
+        return this.spawnNow()
+      },
+    }
+    if (throttle.admit(launch)) return
+    this.queued = launch
+    this.statusDetail = 'waiting for a start-up slot'
+    this.setStatus('queued')
+  }
+
+  /** Spawns the app and wires it up; returns its pid (undefined: it could not be started). */
+  private spawnNow(): number | undefined {
+    if (this.child || this.closed || this.desired !== 'online') return undefined
     const {spec, deps} = this
+    this.statusDetail = null
     const env = this.environment()
-    if (!env) return
+    if (!env) return undefined
 
     const [command, args] = spec.interpreter
       ? [spec.interpreter, [spec.script, ...spec.args]]
@@ -273,7 +304,7 @@ export class ManagedProcess {
       this.fail(
         `${spec.name}: ready: {notify: true} works for Node apps (process.send('ready')), and ${command} is not Node; use a log, tcp, http or exec check`,
       )
-      return
+      return undefined
     }
 
     let child: ChildProcess
@@ -287,7 +318,7 @@ export class ManagedProcess {
       })
     } catch (error) {
       this.fail(`${spec.name}: cannot start ${command}: ${(error as Error).message}`)
-      return
+      return undefined
     }
 
     this.child = child
@@ -323,8 +354,15 @@ export class ManagedProcess {
 
     child.once('error', (error) => onEnd(null, null, error))
     child.once('exit', (code, signal) => onEnd(code, signal))
-    if (this.pid === null) return // spawn failed; 'error' follows
-    this.admitRun(child, this.pid, readiness)
+    if (this.pid === null) return undefined // spawn failed; 'error' follows
+    if (readiness) {
+      this.setStatus('starting')
+      readiness.start()
+    } else {
+      this.becomeReady(child, 'running (no ready check)')
+    }
+
+    return this.pid
   }
 
   /** App output to its log files (and to a log check); a Node app's messages to its notify check. */
@@ -342,31 +380,6 @@ export class ManagedProcess {
       child.on('message', (message) => readiness?.message(message))
       // An app that exits with its channel open must not make the supervisor fail a write to it.
       child.on('error', () => {})
-    }
-  }
-
-  /** Through the launch throttle: once the app runs, its ready check starts (or, without one, it is online). */
-  private admitRun(child: ChildProcess, pid: number, readiness: Readiness | undefined): void {
-    const onRun = () => {
-      if (child !== this.child || this.stopping) return
-      this.statusDetail = null
-      if (!readiness) {
-        this.becomeReady(child, 'running (no ready check)')
-        return
-      }
-
-      this.setStatus('starting')
-      readiness.start()
-    }
-
-    const {deps} = this
-    if (deps.launchThrottle) {
-      this.statusDetail = 'waiting for a start-up slot'
-      this.status = 'queued'
-      deps.launchThrottle.admit(pid, {untilReady: Boolean(readiness), onRun})
-      if (this.status === 'queued') deps.onChange()
-    } else {
-      onRun()
     }
   }
 
@@ -397,6 +410,7 @@ export class ManagedProcess {
       this.readyState = {ok: true, at: this.deps.clock.now(), message}
       this.deps.launchThrottle?.ready(this.pid!)
     }
+
     this.setStatus('online')
     this.settle('ready', null)
     const {health} = this.spec

@@ -4,7 +4,7 @@ import type {Clock} from './clock.js'
 import {type CheckResult, describeCheck, probe, type ProbeCheck, type ProbeContext} from './checks.js'
 
 /** The first probes come quickly (most apps are ready within tens of ms), then less often. */
-const FIRST_PROBE_MS = 20
+const FIRST_PROBE_MS = 10
 const MAX_PROBE_INTERVAL_MS = 500
 /** Longest a single probe may take, within what is left of the timeout. */
 const PROBE_TIMEOUT_MS = 1000

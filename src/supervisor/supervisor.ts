@@ -60,7 +60,6 @@ export class Supervisor {
       // One per core, and one more so no core idles while a slot changes hands.
       slots: availableParallelism() + 1,
       readStat: readProcStat,
-      signalGroup,
     })
   }
 

@@ -12,6 +12,8 @@ import {
   type ProcessInfo,
   type SavedProcess,
   type StartResponse,
+  type StartTarget,
+  type WaitResponse,
 } from '../model/api.js'
 import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {isRunning} from '../os/proc.js'
@@ -78,6 +80,11 @@ export class SupervisorClient {
         ? await this.call<ActionResponse>('DELETE', path)
         : await this.call<ActionResponse>('POST', `${path}/${action}`)
     return response.names
+  }
+
+  /** Answers once each start is settled (online, or failed); a long request, not a poll. */
+  waitSettled(targets: StartTarget[]): Promise<WaitResponse> {
+    return this.call('POST', 'wait', {targets})
   }
 
   saved(): Promise<SavedProcess[]> {

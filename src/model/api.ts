@@ -45,6 +45,21 @@ export interface StartResponse {
   results: Array<{attempt?: number; error?: string; name: string; outcome: StartOutcome}>
 }
 
+/** A start to wait for: the process, and the number of the start asked for (ProcessSnapshot.start). */
+export interface StartTarget {
+  name: string
+  attempt: number
+}
+
+/** POST /v1/wait: answered once each start asked for is settled (online, or failed). */
+export interface WaitRequest {
+  targets: StartTarget[]
+}
+
+export interface WaitResponse {
+  results: Array<{message: null | string; name: string; online: boolean}>
+}
+
 export interface ActionResponse {
   names: string[]
 }

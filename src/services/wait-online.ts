@@ -2,30 +2,23 @@ import {setTimeout as delay} from 'node:timers/promises'
 
 import type {Output} from '../cli/errors.js'
 import type {SupervisorClient} from '../client/supervisor-client.js'
-import type {ProcessInfo} from '../model/api.js'
+import type {ProcessInfo, StartTarget, WaitResponse} from '../model/api.js'
 
 import {TspmError} from '../model/exit-codes.js'
 
 const POLL_MS = 100
 
-/** A start to wait for: the process, and the number of the start asked for (ProcessSnapshot.start). */
-export interface StartTarget {
-  name: string
-  attempt: number
-}
+export type {StartTarget} from '../model/api.js'
 
-export interface Settled {
-  name: string
-  online: boolean
-  /** Why not, when it did not come online: the check that failed, the exit before it was ready... */
-  message: null | string
-}
+/** How a start ended: online, or not and why (the check that failed, an exit before it was ready...). */
+export type Settled = WaitResponse['results'][number]
 
 /**
  * Waits until each start asked for is settled: the process is online (its ready check passed), or
  * that start failed (not ready in time, exited first, waiting on a dependency that failed). On a
- * terminal it shows a live line per process on stderr; otherwise one line per process on stdout
- * as each settles. Fails naming every process that did not come online, and why.
+ * terminal it shows a live line per process on stderr (polling the table); otherwise it asks the
+ * supervisor once, which answers when all are settled, and prints one line per process. Fails
+ * naming every process that did not come online, and why.
  */
 export async function waitUntilOnline(
   client: SupervisorClient,
@@ -34,8 +27,7 @@ export async function waitUntilOnline(
 ): Promise<Settled[]> {
   if (targets.length === 0) return []
   const live = !output.json && Boolean(process.stderr.isTTY)
-  const watcher = new StartWatcher(client, targets)
-  const settled = live ? await showLive(watcher) : await reportLines(watcher, output)
+  const settled = live ? await showLive(new StartWatcher(client, targets)) : await reportLines(client, targets, output)
   const failed = settled.filter((entry) => !entry.online)
   if (failed.length > 0) {
     throw new TspmError(failed.map((entry) => `${entry.name} did not come online: ${entry.message}`).join('\n'), {
@@ -47,13 +39,11 @@ export async function waitUntilOnline(
   return settled
 }
 
-async function reportLines(watcher: StartWatcher, output: Output): Promise<Settled[]> {
-  const all = watcher.targets.map(async ({name}) => {
-    const entry = await watcher.settled(name)
-    if (entry.online) output.log(`${name} is online`)
-    return entry
-  })
-  return Promise.all(all)
+/** One request that the supervisor answers once all are settled, then one line per process. */
+async function reportLines(client: SupervisorClient, targets: StartTarget[], output: Output): Promise<Settled[]> {
+  const {results} = await client.waitSettled(targets)
+  for (const entry of results) if (entry.online) output.log(`${entry.name} is online`)
+  return results
 }
 
 /** Listr2's live task list on stderr: each process's status until it settles. */

@@ -1,6 +1,6 @@
 import type {Server} from 'node:net'
 
-import {API_PREFIX, type ApiErrorBody, type HealthResponse, type StartRequest} from '../model/api.js'
+import {API_PREFIX, type ApiErrorBody, type HealthResponse, type StartRequest, type WaitRequest} from '../model/api.js'
 import {createJsonServer, type JsonRequest, type JsonResponse} from './json-http-server.js'
 import {type Supervisor, UnknownProcessError} from './supervisor.js'
 
@@ -22,6 +22,7 @@ class ApiError extends Error {
  *   POST   /v1/processes/:name/stop|restart name or "all"
  *   DELETE /v1/processes/:name              name or "all"
  *   GET    /v1/saved                        what `save` writes
+ *   POST   /v1/wait                         {targets: [{name, attempt}]}: answers once each start is settled
  *   POST   /v1/shutdown                     stop every app, then the supervisor
  *   POST   /v1/shutdown?if_idle=1           the same, only while it manages no process (409 else)
  */
@@ -79,6 +80,12 @@ export function createApiServer(
         // Answer once every app is down; the supervisor leaves right after.
         await supervisor.shutdown()
         return {status: 200, body: {pid: process.pid}, after: () => shutdown()}
+      }
+
+      case 'POST wait': {
+        const body = parseJson(request.body) as WaitRequest
+        if (!Array.isArray(body?.targets)) throw new ApiError(400, 'bad_request', 'expected {"targets": [{"name": ..., "attempt": ...}]}')
+        return {status: 200, body: await supervisor.waitSettled(body.targets)}
       }
 
       default: {

@@ -31,8 +31,6 @@ export interface ManagedProcessDeps {
   baseEnv: NodeJS.ProcessEnv
   /** Called after every change of status, pid or counters. */
   onChange: () => void
-  /** Called right after a spawn, so the new pid is recorded at once, not on the next tick. */
-  onSpawn?: () => void
   /** The supervisor's own diagnostics. */
   log: (message: string) => void
   /** Runs an automatic restart when the pacing of all restarts allows; returns a cancel function. */
@@ -325,7 +323,6 @@ export class ManagedProcess {
     this.pid = child.pid ?? null
     this.startedAt = deps.clock.now()
     this.procStartTime = this.pid === null ? null : (readProcStat(this.pid)?.startTime ?? null)
-    if (this.pid !== null) deps.onSpawn?.()
     const readiness =
       spec.ready &&
       new Readiness(spec.ready, {

@@ -3,8 +3,12 @@ import type {Clock} from './clock.js'
 
 import {type CheckResult, describeCheck, probe, type ProbeCheck, type ProbeContext} from './checks.js'
 
-/** The first probes come quickly (most apps are ready within tens of ms), then less often. */
+/**
+ * Probes come every 10 ms for the first second (an app is most often ready within it, and the next
+ * app's start-up slot waits on this one being seen ready), then less and less often.
+ */
 const FIRST_PROBE_MS = 10
+const FAST_PROBES_FOR_MS = 1000
 const MAX_PROBE_INTERVAL_MS = 500
 /** Longest a single probe may take, within what is left of the timeout. */
 const PROBE_TIMEOUT_MS = 1000
@@ -84,7 +88,9 @@ export class Readiness {
       this.probeTimer = undefined
       this.probeOnce().catch(() => {})
     }, this.interval)
-    this.interval = Math.min(Math.round(this.interval * 1.5), MAX_PROBE_INTERVAL_MS)
+    if (this.deps.clock.now() - this.startedAt >= FAST_PROBES_FOR_MS) {
+      this.interval = Math.min(Math.round(this.interval * 1.5), MAX_PROBE_INTERVAL_MS)
+    }
   }
 
   private async probeOnce(): Promise<void> {

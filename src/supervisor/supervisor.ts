@@ -1,10 +1,10 @@
 import {availableParallelism} from 'node:os'
 
-import type {ProcessInfo, SavedProcess, StartResponse} from '../model/api.js'
+import type {ProcessInfo, SavedProcess, StartResponse, StartTarget, WaitResponse} from '../model/api.js'
 import type {ProcessSpec} from '../model/process-spec.js'
 import type {HomePaths} from '../store/home.js'
 
-import {CLOCK_TICKS_PER_SECOND, PAGE_SIZE, readProcStat, signalGroup} from '../os/proc.js'
+import {CLOCK_TICKS_PER_SECOND, PAGE_SIZE, readProcStat} from '../os/proc.js'
 import {findOrphans, stopOrphans} from '../store/orphans.js'
 import {STATUS_FORMAT_VERSION, type StatusFile, writeStatusFile} from '../store/status-file.js'
 import {type Clock, isoTimestamp} from './clock.js'
@@ -17,6 +17,7 @@ import {RestartPacer} from './restart-pacer.js'
 const RESTARTS_PER_WINDOW = 2 * availableParallelism()
 const RESTART_WINDOW_MS = 100
 const STATUS_RETRY_MS = 1000
+const STATUS_WRITE_INTERVAL_MS = 100
 
 export class UnknownProcessError extends Error {
   constructor(
@@ -46,7 +47,10 @@ export class Supervisor {
   private readonly processes = new Map<string, ManagedProcess>()
   private readonly cpuSamples = new Map<number, {ticks: number; at: number}>()
   private statusWriteScheduled = false
+  private lastStatusWrite = 0
   private dependencyCheckScheduled = false
+  /** Waiters of waitSettled(): each returns true (and is dropped) once it has answered. */
+  private readonly settleWaiters = new Set<() => boolean>()
   private statusWriteFailing = false
   private statusRetry: unknown
   private shuttingDown: Promise<void> | undefined
@@ -104,6 +108,38 @@ export class Supervisor {
     }
 
     return {results}
+  }
+
+  /**
+   * Resolves once each start asked for is settled: the process is online, or that start failed
+   * (see ProcessSnapshot.start). What `tspm start` waits for, without polling the table.
+   */
+  waitSettled(targets: StartTarget[]): Promise<WaitResponse> {
+    return new Promise((resolve) => {
+      const check = (): boolean => {
+        const results: WaitResponse['results'] = []
+        for (const {name, attempt} of targets) {
+          const managed = this.processes.get(name)
+          if (!managed) {
+            results.push({name, online: false, message: 'it was deleted meanwhile'})
+            continue
+          }
+
+          const {start} = managed.snapshot()
+          if (start.attempt < attempt || start.outcome === 'pending') return false
+          results.push({name, online: start.outcome === 'ready', message: start.message})
+        }
+
+        resolve({results})
+        return true
+      }
+
+      if (!check()) this.settleWaiters.add(check)
+    })
+  }
+
+  private answerSettleWaiters(): void {
+    for (const check of this.settleWaiters) if (check()) this.settleWaiters.delete(check)
   }
 
   /** Starts a process now, or makes it wait for what it depends on to be online. */
@@ -270,8 +306,9 @@ export class Supervisor {
       onChange: () => {
         this.scheduleStatusWrite()
         this.scheduleDependencyCheck()
+        this.answerSettleWaiters()
       },
-      onSpawn: () => this.writeStatus(),
+      onSettled: () => this.answerSettleWaiters(),
       paceRestart: (restart) => this.restartPacer.schedule(restart),
       launchThrottle: this.launchThrottle,
     })
@@ -287,16 +324,26 @@ export class Supervisor {
   }
 
   /** Changes within one tick are written once; status.json then mirrors the table. */
+  /**
+   * Changes are written out together, at most once per STATUS_WRITE_INTERVAL_MS: fifty apps
+   * starting change the table hundreds of times, and each write is a rename. Nothing depends on
+   * a write being sooner: every app carries its marker from its exec on (store/orphans.ts).
+   */
   private scheduleStatusWrite(): void {
     if (this.statusWriteScheduled) return
     this.statusWriteScheduled = true
-    setImmediate(() => {
+    const wait = Math.max(0, this.lastStatusWrite + STATUS_WRITE_INTERVAL_MS - Date.now())
+    const write = () => {
       this.statusWriteScheduled = false
       this.writeStatus()
-    })
+    }
+
+    if (wait === 0) setImmediate(write)
+    else setTimeout(write, wait)
   }
 
   writeStatus(): void {
+    this.lastStatusWrite = Date.now()
     const status: StatusFile = {
       version: STATUS_FORMAT_VERSION,
       supervisor_pid: process.pid,

@@ -52,7 +52,7 @@ export class StubSupervisor {
     this.health = {pid: process.pid, version: '0.0.0-stub', home, started_at: Date.now(), mode: 'daemon'}
     this.server = createJsonServer(async (request) => {
       this.requests.push({method: request.method, target: request.target, body: request.body.toString('utf8')})
-      return this.answer(request.method, request.target)
+      return this.answer(request.method, request.target, request.body.toString('utf8'))
     })
   }
 
@@ -78,7 +78,7 @@ export class StubSupervisor {
     rmSync(this.home, {recursive: true, force: true})
   }
 
-  private answer(method: string, target: string): JsonResponse {
+  private answer(method: string, target: string, body: string): JsonResponse {
     const [path] = target.split('?')
     const names = this.processes.map((entry) => entry.name)
     const action = /^\/v1\/processes\/([^/]+)(?:\/(stop|restart))?$/.exec(path)
@@ -104,6 +104,16 @@ export class StubSupervisor {
 
       case 'GET /v1/saved': {
         return {status: 200, body: this.saved}
+      }
+
+      case 'POST /v1/wait': {
+        // Each start as the canned table says it ended.
+        const {targets} = JSON.parse(body) as {targets: Array<{name: string}>}
+        const results = targets.map(({name}) => {
+          const {start} = this.processes.find((entry) => entry.name === name)!
+          return {name, online: start.outcome === 'ready', message: start.message}
+        })
+        return {status: 200, body: {results}}
       }
 
       case 'POST /v1/shutdown': {

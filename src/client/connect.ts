@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {closeSync, lstatSync, readFileSync, renameSync} from 'node:fs'
+import {closeSync, existsSync, lstatSync, readFileSync, renameSync} from 'node:fs'
 import {setTimeout as delay} from 'node:timers/promises'
 
 import {ExitCode, TspmError} from '../model/exit-codes.js'
@@ -30,9 +30,11 @@ export async function connectOrSpawn(paths: HomePaths): Promise<{client: Supervi
   const client = new SupervisorClient(paths)
   if (await client.health()) return {client, spawned: false}
 
-  // Only when nobody answers: the reader loads the schema library.
-  const {readStartupRecord} = await import('../store/startup-record.js')
-  const startup = readStartupRecord(paths)
+  // The reader loads the schema library: only when there is a record to read, as the
+  // supervisor's start waits on this.
+  const startup = existsSync(paths.startupFile)
+    ? (await import('../store/startup-record.js')).readStartupRecord(paths)
+    : undefined
   if (startup) {
     throw new TspmError(
       `tspm is installed as the ${startup.platform} service "${startup.service_name}" for TSPM_HOME=${paths.home}, and it is not running; ` +

@@ -38,6 +38,7 @@ function intEnv(name, fallback) {
     console.error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`)
     process.exit(2)
   }
+
   return n
 }
 
@@ -90,7 +91,7 @@ const ctx = {
   tmpRoot,
   baseEnv,
   homes: [],
-  note: (text) => {
+  note(text) {
     notes.push(text)
     console.error(`  note: ${text}`)
   },
@@ -116,6 +117,7 @@ function cleanupSync() {
     home.closed = true
     spawnSync(process.execPath, [home.tool.bin, 'kill'], {env: home.env, stdio: 'ignore', timeout: 30_000})
   }
+
   sweep()
   rmSync(tmpRoot, {recursive: true, force: true})
 }
@@ -168,7 +170,6 @@ async function step(name, fn) {
     failedSteps.push(name)
     // Whatever that step left running goes now, so the next step starts from a quiet machine.
     for (const home of ctx.homes) if (!home.closed) await home.tool.shutdown(home)
-    return undefined
   }
 }
 
@@ -196,6 +197,7 @@ async function main() {
       if (r) results.start.push(r)
     }
   }
+
   if (ONLY.includes('gap')) {
     results.gap = []
     for (let block = 0; block < cfg.gapBlocks; block++) {
@@ -205,6 +207,7 @@ async function main() {
       if (r) results.gap.push(r)
     }
   }
+
   if (ONLY.includes('resurrect')) {
     results.resurrect = []
     for (let rep = 0; rep < cfg.resurrectReps; rep++) {
@@ -214,6 +217,7 @@ async function main() {
       if (r) results.resurrect.push(r)
     }
   }
+
   if (ONLY.includes('log')) {
     results.log = []
     for (let rep = 0; rep < REPS; rep++) {
@@ -223,6 +227,7 @@ async function main() {
       if (r) results.log.push(r)
     }
   }
+
   if (ONLY.includes('storm')) {
     results.storm = []
     for (let rep = 0; rep < cfg.stormReps; rep++) {
@@ -243,6 +248,7 @@ async function main() {
       if (r) results.serve.push(r)
     }
   }
+
   if (ONLY.includes('serve-resurrect')) {
     results.serveResurrect = []
     for (let rep = 0; rep < REPS; rep++) {
@@ -288,4 +294,5 @@ try {
     cleanupSync()
   }
 }
+
 process.exit(exitCode)

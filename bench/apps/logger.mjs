@@ -38,4 +38,5 @@ function pump() {
     }
   }
 }
+
 pump()

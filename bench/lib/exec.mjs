@@ -16,6 +16,7 @@ export function run(cmd, args, {env, cwd, timeoutMs = 60_000, onSpawn} = {}) {
       resolve({code: null, signal: null, stdout: '', stderr: String(error), ms: 0, timedOut: false, error})
       return
     }
+
     onSpawn?.(child)
     const out = []
     const err = []
@@ -40,6 +41,7 @@ export function run(cmd, args, {env, cwd, timeoutMs = 60_000, onSpawn} = {}) {
         timedOut,
       })
     }
+
     child.once('error', (error) => {
       spawnError = error
       finish()
@@ -67,5 +69,6 @@ export function check(result, what) {
     const why = result.timedOut ? 'timed out' : `exit ${result.code ?? result.signal}`
     throw new Error(`${what}: ${why}\n${(result.stderr || result.stdout).trim().split('\n').slice(-15).join('\n')}`)
   }
+
   return result
 }

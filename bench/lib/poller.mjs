@@ -11,6 +11,7 @@ process.on('message', async (m) => {
     aborted.add(m.abort)
     return
   }
+
   try {
     const r = await pollPorts(m.ports, {t0: BigInt(m.t0), going: () => !aborted.has(m.id), hints})
     process.send({id: m.id, ...r})

@@ -8,9 +8,7 @@ function stat(pid) {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
     return text.slice(text.lastIndexOf(')') + 2).split(' ')
-  } catch {
-    return undefined
-  }
+  } catch {}
 }
 
 /** True while pid exists and is not a zombie. */
@@ -24,9 +22,7 @@ export function rssBytes(pid) {
   try {
     const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
     return match ? Number(match[1]) * 1024 : undefined
-  } catch {
-    return undefined
-  }
+  } catch {}
 }
 
 /** utime + stime of pid in seconds (its own threads; not its children's). */
@@ -57,6 +53,7 @@ export function findByEnv(vars) {
     const env = environ(pid)
     if (vars.every((v) => env.includes(v))) found.push(pid)
   }
+
   return found
 }
 

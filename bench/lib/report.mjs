@@ -28,11 +28,13 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
         : fmtRatio(r)
     rows.push(`| ${scenario} | ${metric} | ${show(t)} | ${show(p)} | ${shown} | ${target?.text ?? '—'} | ${yes(ok)} |`)
   }
+
   const relTarget = (t, p, k, op = '<=') => {
     const text = `${op === '<=' ? '≤' : '≥'} ${k}x`
     if (!Number.isFinite(t) || !Number.isFinite(p)) return {text, k, ok: false}
     return {text, k, ok: op === '<=' ? t <= k * p : t >= k * p}
   }
+
   const details = []
 
   // CLI latency -------------------------------------------------------------------------------
@@ -91,8 +93,9 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
     )
     for (const tool of ['tspm', 'pm2']) {
       const bad = pick(st, tool, 'liveApps').filter((x) => x !== n)
-      if (bad.length) notes.push(`${tool}: start ${n}: live app processes ${bad.join(', ')} instead of ${n}`)
+      if (bad.length > 0) notes.push(`${tool}: start ${n}: live app processes ${bad.join(', ')} instead of ${n}`)
     }
+
     details.push(
       `Start/RSS/CPU: ${st.length} rep(s); per rep tspm: start ${pick(st, 'tspm', 'startMs').map(fmt).join(', ')} ms, idle RSS ${pick(
         st,
@@ -168,8 +171,7 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
     const lg = results.log
     const total = cfg.logBytes
     const s = `Log throughput (${fmt(total / MiB)} MiB to stdout)`
-    const tput = (r) => (r ? r.bytes / MiB / (r.landedMs / 1000) : NaN)
-    const appTput = (r) => (r ? total / MiB / (r.appMs / 1000) : NaN)
+    const tput = (r) => (r ? r.bytes / MiB / (r.landedMs / 1000) : Number.NaN)
     const redirect = median(lg.map((r) => tput(r.redirect)))
     const t = median(lg.map((r) => tput(r.tspm)))
     const p = median(lg.map((r) => tput(r.pm2)))
@@ -190,8 +192,8 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
       median(lg.map((r) => r.pm2?.appMs)),
       ms,
     )
-    const lostT = max(lg.map((r) => r.tspm?.lost ?? NaN))
-    const lostP = max(lg.map((r) => r.pm2?.lost ?? NaN))
+    const lostT = max(lg.map((r) => r.tspm?.lost ?? Number.NaN))
+    const lostP = max(lg.map((r) => r.pm2?.lost ?? Number.NaN))
     const lostShow = (x) => (Number.isFinite(x) ? `${fmt(x)} B` : 'n/a')
     row(s, 'bytes lost (worst rep; negative: extra bytes)', lostT, lostP, lostShow, {
       text: '0',
@@ -205,7 +207,7 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
     })
     details.push(
       `Log throughput: ${lg.length} rep(s), order rotated among redirect/tspm/PM2; lines of 100 bytes, 100 lines per write; time from the app's process start to the moment the log holds every byte (file size polled every 5 ms). Per rep MiB/s: redirect ${lg.map((r) => fmt(tput(r.redirect))).join(', ')}; tspm ${lg.map((r) => fmt(tput(r.tspm))).join(', ')}; PM2 ${lg.map((r) => fmt(tput(r.pm2))).join(', ')}. ` +
-        `Peak RSS growth per rep: tspm ${lg.map((r) => fmt((r.tspm?.rssGrowth ?? NaN) / MiB, 1)).join(', ')} MiB; PM2 ${lg.map((r) => fmt((r.pm2?.rssGrowth ?? NaN) / MiB, 1)).join(', ')} MiB.`,
+        `Peak RSS growth per rep: tspm ${lg.map((r) => fmt((r.tspm?.rssGrowth ?? Number.NaN) / MiB, 1)).join(', ')} MiB; PM2 ${lg.map((r) => fmt((r.pm2?.rssGrowth ?? Number.NaN) / MiB, 1)).join(', ')} MiB.`,
     )
   }
 
@@ -279,10 +281,12 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
     )
     for (const tool of ['tspm', 'pm2']) {
       const bad = pick(reps, tool, 'liveApps').filter((x) => x !== n)
-      if (bad.length) notes.push(`${tool}: ${s}: live app processes ${bad.join(', ')} instead of ${n}`)
+      if (bad.length > 0) notes.push(`${tool}: ${s}: live app processes ${bad.join(', ')} instead of ${n}`)
       const offline = pick(reps, tool, 'listedOnline').filter((x) => x !== n)
-      if (offline.length) notes.push(`${tool}: ${s}: listed online afterwards ${offline.join(', ')} instead of ${n}`)
+      if (offline.length > 0)
+        notes.push(`${tool}: ${s}: listed online afterwards ${offline.join(', ')} instead of ${n}`)
     }
+
     const perRep = (who, field, digits = 0) =>
       pick(reps, who, field)
         .map((x) => fmt(x, digits))
@@ -297,6 +301,7 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
           : ''),
     )
   }
+
   const serveHow = `client: ${cfg.serveClient === 'poll' ? 'connect + GET to every pending port every 10 ms' : "a GET as each app's listen datagram arrives (every port once a second anyway)"}; tspm apps ${cfg.serveReady ? 'with' : 'without'} \`ready: {tcp: PORT}\``
   serve(results.serve, 'Start', 1.25, 'fresh home, no daemon: `start` until every port answers')
   serve(
@@ -322,7 +327,7 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
   ]
   const tail = [
     '',
-    failed.length ? `**Targets missed (${failed.length}):**` : '**Every target is met.**',
+    failed.length > 0 ? `**Targets missed (${failed.length}):**` : '**Every target is met.**',
     ...failed.map((f) => `- ${f}`),
     '',
     '<details><summary>How each figure was taken, raw per-rep figures</summary>',
@@ -331,6 +336,6 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
     '',
     '</details>',
   ]
-  if (notes.length) tail.push('', 'Notes from the run:', ...notes.map((n) => `- ${n}`))
+  if (notes.length > 0) tail.push('', 'Notes from the run:', ...notes.map((n) => `- ${n}`))
   return {markdown: [...head, ...rows, ...tail].join('\n') + '\n', failed}
 }

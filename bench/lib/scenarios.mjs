@@ -28,6 +28,7 @@ async function steadyRss(pid, samples = 5, everyMs = 200) {
     xs.push(rssBytes(pid))
     if (i < samples - 1) await sleep(everyMs)
   }
+
   return median(xs)
 }
 
@@ -64,6 +65,7 @@ export async function latency(ctx) {
     await tool.waitOnline(home, cfg.latencyApps, {t0: performance.now()})
     homes[tool.key] = home
   }
+
   await sleep(2000)
   const {tspm, pm2} = ctx.tools
   const commands = [
@@ -85,9 +87,11 @@ export async function latency(ctx) {
         if (procs.length !== cfg.latencyApps)
           throw new Error(`${command.key} listed ${procs.length} apps, expected ${cfg.latencyApps}`)
       }
+
       if (i >= warmup) times[command.key].push(result.ms)
     }
   }
+
   for (const tool of order(ctx, 0)) await tool.shutdown(homes[tool.key])
   return times
 }
@@ -103,6 +107,7 @@ export async function startAndIdle(ctx, rep) {
     out[tool.key] = {idleRss: await steadyRss(pid)}
     await tool.shutdown(home)
   }
+
   for (const tool of order(ctx, rep)) {
     const r = out[tool.key]
     const home = tool.newHome(`start-${rep}`)
@@ -120,6 +125,7 @@ export async function startAndIdle(ctx, rep) {
     r.idleCpu = cpuSeconds(pid) - cpu0
     await tool.shutdown(home)
   }
+
   return out
 }
 
@@ -148,6 +154,7 @@ export async function crashGap(ctx, block) {
       if (gaps.length >= want) break
       await sleep(100)
     }
+
     const final = await tool.list(home)
     await tool.shutdown(home)
     if (gaps.length < want) {
@@ -155,8 +162,10 @@ export async function crashGap(ctx, block) {
         `${tool.label}: only ${gaps.length} of ${want} restarts seen; last list: ${JSON.stringify(final.procs)}`,
       )
     }
+
     out[tool.key] = {gaps: gaps.slice(0, want)}
   }
+
   return out
 }
 
@@ -172,6 +181,7 @@ function parseGaps(file) {
       lastExit = undefined
     }
   }
+
   return gaps
 }
 
@@ -189,7 +199,7 @@ export async function saveResurrect(ctx, rep) {
     // The reboot: the tool's own kill stops every app and the daemon; nothing of it may be left.
     check(await tool.cli(home, ['kill'], 120_000), `${tool.label} kill`)
     const left = await waitGone(() => tool.processes(home), 30_000)
-    if (left.length) throw new Error(`${tool.label}: ${left.length} processes still ran 30 s after kill`)
+    if (left.length > 0) throw new Error(`${tool.label}: ${left.length} processes still ran 30 s after kill`)
     await sleep(500)
     const t0 = performance.now()
     await tool.resurrect(home)
@@ -207,6 +217,7 @@ export async function saveResurrect(ctx, rep) {
     }
     await tool.shutdown(home)
   }
+
   return out
 }
 
@@ -221,6 +232,7 @@ export async function logThroughput(ctx, rep) {
     const who = contestants[(rep + i) % contestants.length]
     out[who.key] = who.key === 'redirect' ? await logRedirect(ctx, rep, total) : await logUnder(ctx, who, rep, total)
   }
+
   return out
 }
 
@@ -234,7 +246,9 @@ async function logRedirect(ctx, rep, total) {
     stdio: ['ignore', fd, 'inherit'],
   })
   closeSync(fd)
-  const code = await new Promise((resolve) => child.once('exit', (c) => resolve(c)))
+  const code = await new Promise((resolve) => {
+    child.once('exit', resolve)
+  })
   const wallMs = performance.now() - t0
   if (code !== 0) throw new Error(`redirect run exited ${code}`)
   const {t0: a0, t1} = JSON.parse(readFileSync(stamp, 'utf8'))
@@ -268,14 +282,17 @@ async function logUnder(ctx, tool, rep, total) {
       landedAt = Date.now()
       break
     }
+
     if (bytes !== lastBytes) {
       lastBytes = bytes
       lastChange = Date.now()
     } else if (existsSync(stamp) && Date.now() - lastChange > 5000) {
       break // the app is done and nothing more arrives
     }
+
     await sleep(5)
   }
+
   const {peak, samples} = sampler.stop()
   check(await startP, `${tool.label} start logger`)
   for (let i = 0; i < 100 && !existsSync(stamp); i++) await sleep(100)
@@ -285,7 +302,7 @@ async function logUnder(ctx, tool, rep, total) {
   const r = {
     bytes,
     lost: total - bytes,
-    landedMs: landedAt === undefined ? NaN : Math.max(landedAt, t1) - a0,
+    landedMs: landedAt === undefined ? Number.NaN : Math.max(landedAt, t1) - a0,
     appMs: t1 - a0,
     baseRss,
     peakRss: peak,
@@ -318,6 +335,7 @@ export async function crashStorm(ctx, rep) {
       polls.push({ms: listed.ok ? listed.ms : Infinity, ok: listed.ok, error: listed.error})
       await sleep(250)
     }
+
     const cpu = cpuSeconds(pid) - cpu0
     const endRss = rssBytes(pid)
     const {peak} = sampler.stop()
@@ -339,6 +357,7 @@ export async function crashStorm(ctx, rep) {
     }
     await tool.shutdown(home)
   }
+
   return out
 }
 
@@ -428,6 +447,7 @@ export function serveStart(ctx, rep) {
         out.floor = await floorRun(ctx, client)
         continue
       }
+
       const tool = who
       const home = tool.newHome(`serve-${rep}`)
       const ports = await freePorts(n)
@@ -442,6 +462,7 @@ export function serveStart(ctx, rep) {
       out[tool.key] = {...served({...r, elsewhereCpu}), startCliMs: started.ms, liveApps: tool.apps(home).length}
       await tool.shutdown(home)
     }
+
     return out
   })
 }
@@ -460,6 +481,7 @@ export function serveResurrect(ctx, rep) {
         out.floor = await floorRun(ctx, client)
         continue
       }
+
       const tool = who
       const home = tool.newHome(`serve-resurrect-${rep}`)
       const ports = await freePorts(n)
@@ -487,6 +509,7 @@ export function serveResurrect(ctx, rep) {
       }
       await tool.shutdown(home)
     }
+
     return out
   })
 }

@@ -44,6 +44,7 @@ export async function freePorts(count) {
   try {
     low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low
   } catch {}
+
   const ports = []
   // A random start, so two runs side by side are unlikely to race for the same ports.
   let port = 10_000 + Math.floor(Math.random() * Math.max(1, low - 10_000 - 4 * count))
@@ -51,6 +52,7 @@ export async function freePorts(count) {
     if (await canListen(port)) ports.push(port)
     port++
   }
+
   if (ports.length < count) throw new Error(`found only ${ports.length} free ports below ${low}`)
   return ports
 }
@@ -72,6 +74,7 @@ function tryGet(port) {
       socket.destroy()
       resolve(ok)
     }
+
     socket.setTimeout(ATTEMPT_TIMEOUT_MS, () => done(false))
     socket.once('error', () => done(false))
     socket.once('connect', () => socket.write(`GET / HTTP/1.1\r\nHost: ${HOST}:${port}\r\nConnection: close\r\n\r\n`))
@@ -102,7 +105,9 @@ export async function pollPorts(ports, {t0, deadlineMs = DEADLINE_MS, going = ()
   const perPort = await Promise.all(
     ports.map(async (port) => {
       let hinted = !hints
-      const unhook = hints?.(port, t0, () => (hinted = true))
+      const unhook = hints?.(port, t0, () => {
+        hinted = true
+      })
       try {
         while (msSince(t0) < deadlineMs && going()) {
           if (!hinted) await hints.wait(port, SAFETY_EVERY_MS)
@@ -110,6 +115,7 @@ export async function pollPorts(ports, {t0, deadlineMs = DEADLINE_MS, going = ()
           if (await tryGet(port)) return msSince(t0)
           if (hinted) await pause(POLL_EVERY_MS)
         }
+
         return Infinity
       } finally {
         unhook?.()
@@ -123,6 +129,7 @@ export async function pollPorts(ports, {t0, deadlineMs = DEADLINE_MS, going = ()
       `${missing.length} of ${ports.length} ports did not answer within ${deadlineMs / 1000} s (${missing.slice(0, 5).join(', ')} ...)`,
     )
   }
+
   return {ms: Math.max(...perPort), perPort, attempts, clientCpuMs: (cpu.user + cpu.system) / 1000}
 }
 
@@ -157,6 +164,7 @@ export async function udpHints() {
     if (lastSeen.get(port) >= t0) onHint()
     return () => hooks.delete(port)
   }
+
   hints.wait = (port, ms) =>
     new Promise((resolve) => {
       const hook = hooks.get(port)
@@ -165,6 +173,7 @@ export async function udpHints() {
         hook?.wakers.delete(done)
         resolve()
       }
+
       const timer = setTimeout(done, ms)
       hook?.wakers.add(done)
     })
@@ -198,21 +207,25 @@ export async function openClient(env) {
           child.off('exit', onExit)
           abort?.removeEventListener('abort', onAbort)
         }
+
         const onMessage = (m) => {
           if (m.id !== id) return
           finish()
           if (m.error) reject(new Error(m.error))
           else resolve(m)
         }
+
         const onExit = (code, sig) => {
           finish()
           reject(new Error(`the client exited ${code ?? sig}`))
         }
+
         const onAbort = () => {
           finish()
           child.send({abort: id})
           reject(abort.reason)
         }
+
         child.on('message', onMessage)
         child.once('exit', onExit)
         abort?.addEventListener('abort', onAbort, {once: true})
@@ -247,12 +260,15 @@ export async function floorServe(script, ports, env, client) {
       child.once('error', () => {})
       children.push(child)
     }
+
     return {...(await served), elsewhereCpu: elsewhere.stop()}
   } finally {
     await Promise.all(
       children.map((child) => {
         if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
-        const gone = new Promise((resolve) => child.once('exit', resolve))
+        const gone = new Promise((resolve) => {
+          child.once('exit', resolve)
+        })
         // Its own group: whatever the app started goes too.
         if (!signal(-child.pid, 'SIGKILL')) signal(child.pid, 'SIGKILL')
         return gone

@@ -2,7 +2,7 @@
 
 export function median(values) {
   const xs = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
-  if (xs.length === 0) return NaN
+  if (xs.length === 0) return Number.NaN
   const mid = xs.length >> 1
   return xs.length % 2 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2
 }
@@ -10,11 +10,11 @@ export function median(values) {
 /** Nearest-rank percentile (p in 0..100): a value that was actually observed. */
 export function percentile(values, p) {
   const xs = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
-  if (xs.length === 0) return NaN
+  if (xs.length === 0) return Number.NaN
   return xs[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))]
 }
 
-export const max = (values) => (values.length ? Math.max(...values) : NaN)
+export const max = (values) => (values.length > 0 ? Math.max(...values) : Number.NaN)
 
 export const MiB = 1024 * 1024
 
@@ -25,8 +25,8 @@ export function fmt(x, digits = 0) {
 }
 
 export function ratio(a, b) {
-  if (!Number.isFinite(a) || !Number.isFinite(b)) return NaN
-  if (b === 0) return a === 0 ? NaN : Infinity
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return Number.NaN
+  if (b === 0) return a === 0 ? Number.NaN : Infinity
   return a / b
 }
 
@@ -36,4 +36,7 @@ export function fmtRatio(r) {
   return `${r.toFixed(2)}x`
 }
 
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+export const sleep = (ms) =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms)
+  })

@@ -3,14 +3,16 @@
 import {spawn} from 'node:child_process'
 import {
   closeSync,
+  // Stable since Node 22.3 and present, unchanged, in the Node 20 we support.
+  // eslint-disable-next-line n/no-unsupported-features/node-builtins
   cpSync,
   existsSync,
   mkdirSync,
-  symlinkSync,
   openSync,
   readdirSync,
   readFileSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs'
 import {createRequire} from 'node:module'
@@ -100,6 +102,7 @@ class Tool {
         error: result.timedOut ? 'timed out' : (result.stderr || result.stdout).trim().slice(-300),
       }
     }
+
     try {
       return {ok: true, ms: result.ms, procs: this.normalize(parseList(result.stdout))}
     } catch (error) {
@@ -116,6 +119,7 @@ class Tool {
       if (last.ok && want(last.procs)) return {ms: performance.now() - t0, procs: last.procs}
       await sleep(10)
     }
+
     throw new Error(
       `${this.label}: ${what} not reached within ${deadlineMs / 1000} s; last list: ${last?.ok ? summarize(last.procs) : last?.error}`,
     )
@@ -132,9 +136,7 @@ class Tool {
     try {
       const pid = Number(readFileSync(join(home.dir, this.pidFile), 'utf8').trim().split(/\s+/)[0])
       return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined
-    } catch {
-      return undefined
-    }
+    } catch {}
   }
 
   async waitDaemonPid(home, timeoutMs = 15_000) {
@@ -144,12 +146,13 @@ class Tool {
       if (pid) return pid
       await sleep(20)
     }
+
     throw new Error(`${this.label}: no live daemon pid in ${join(home.dir, this.pidFile)}`)
   }
 
   /** A daemon that runs no app: started with one idle app, which is then deleted (both tools alike). */
   async idleDaemon(home) {
-    const idle = this.ctx.apps.idle
+    const {idle} = this.ctx.apps
     check(await this.start(home, [{name: 'anchor', script: idle, env: {BENCH_APP: '1'}}]), `${this.label} start anchor`)
     await this.waitOnline(home, 1, {t0: performance.now(), deadlineMs: 30_000})
     check(await this.cli(home, ['delete', 'anchor']), `${this.label} delete anchor`)
@@ -174,7 +177,7 @@ class Tool {
       for (const pid of pids) signal(pid, 'SIGKILL')
       return pids
     }, timeoutMs)
-    if (left.length)
+    if (left.length > 0)
       throw new Error(`${this.label}: ${left.length} process(es) still ran ${timeoutMs / 1000} s after SIGKILL`)
   }
 
@@ -188,11 +191,13 @@ class Tool {
     } catch {
       return 0
     }
+
     for (const f of files) {
       try {
         total += statSync(join(dir, f)).size
       } catch {}
     }
+
     return total
   }
 
@@ -211,7 +216,7 @@ class Tool {
     if (home.foreground) await waitExit(home.foreground, 15_000)
     const left = await waitGone(() => this.processes(home), 10_000)
     for (const pid of left) signal(pid, 'SIGKILL')
-    if (left.length)
+    if (left.length > 0)
       this.ctx.note(`${this.label}: ${left.length} process(es) of ${home.dir} still ran 10 s after \`kill\`; SIGKILLed`)
     return left
   }
@@ -314,6 +319,7 @@ export function snapshotTspm(dest) {
   for (const entry of ['bin', 'dist', 'package.json', 'oclif.manifest.json']) {
     if (existsSync(join(ROOT, entry))) cpSync(join(ROOT, entry), join(dest, entry), {recursive: true})
   }
+
   symlinkSync(join(ROOT, 'node_modules'), join(dest, 'node_modules'), 'dir')
   return dest
 }
@@ -334,8 +340,10 @@ export function parseList(text) {
         break
       } catch {}
     }
+
     if (value === undefined) throw error
   }
+
   if (Array.isArray(value)) return value
   if (Array.isArray(value?.result)) return value.result
   throw new Error(`no process array in ${text.trim().slice(0, 100)}`)
@@ -355,6 +363,7 @@ export async function waitGone(pidsFn, timeoutMs) {
     await sleep(50)
     left = pidsFn()
   }
+
   return left
 }
 

@@ -64,66 +64,67 @@ export function probe(check: ProbeCheck, context: ProbeContext, timeoutMs: numbe
   }
 }
 
-function probeTcp(host: string, port: number, timeoutMs: number): Promise<CheckResult> {
+/**
+ * The first of an attempt's result and its deadline. `attempt` starts the work, reports through
+ * `done` (only the first report counts) and returns how to abandon it when the deadline comes.
+ */
+function firstWithin(
+  timeoutMs: number,
+  lateMessage: string,
+  attempt: (done: (result: CheckResult) => void) => () => void,
+): Promise<CheckResult> {
   return new Promise((resolve) => {
-    const socket = connect({host, port})
+    let settled = false
     const done = (result: CheckResult) => {
+      if (settled) return
+      settled = true
       clearTimeout(timer)
-      socket.destroy()
       resolve(result)
     }
 
-    const timer = setTimeout(() => done({ok: false, message: `no answer within ${timeoutMs} ms`}), timeoutMs)
-    socket.once('connect', () => done({ok: true, message: 'accepted'}))
+    const timer = setTimeout(() => {
+      abandon()
+      done({ok: false, message: lateMessage})
+    }, timeoutMs)
+    const abandon = attempt(done)
+  })
+}
+
+function probeTcp(host: string, port: number, timeoutMs: number): Promise<CheckResult> {
+  return firstWithin(timeoutMs, `no answer within ${timeoutMs} ms`, (done) => {
+    const socket = connect({host, port})
+    socket.once('connect', () => {
+      socket.destroy()
+      done({ok: true, message: 'accepted'})
+    })
     socket.once('error', (error: NodeJS.ErrnoException) => done({ok: false, message: error.code ?? error.message}))
+    return () => socket.destroy()
   })
 }
 
 async function probeHttp(url: string, timeoutMs: number): Promise<CheckResult> {
   const {request} = url.startsWith('https:') ? await import('node:https') : await import('node:http')
-  return new Promise((resolve) => {
-    let settled = false
-    const done = (result: CheckResult) => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      resolve(result)
-    }
-
+  return firstWithin(timeoutMs, `no answer within ${timeoutMs} ms`, (done) => {
     const outgoing = request(url, {method: 'GET', headers: {'user-agent': 'tspm-check'}}, (response) => {
       const status = response.statusCode ?? 0
       response.resume()
       done({ok: status >= 200 && status < 400, message: `HTTP ${status}`})
     })
-    const timer = setTimeout(() => {
-      outgoing.destroy()
-      done({ok: false, message: `no answer within ${timeoutMs} ms`})
-    }, timeoutMs)
     outgoing.once('error', (error: NodeJS.ErrnoException) => done({ok: false, message: error.code ?? error.message}))
     outgoing.end()
+    return () => outgoing.destroy()
   })
 }
 
 function probeExec(argv: string[], context: ProbeContext, timeoutMs: number): Promise<CheckResult> {
-  return new Promise((resolve) => {
-    let settled = false
-    const done = (result: CheckResult) => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      resolve(result)
-    }
-
+  return firstWithin(timeoutMs, `did not finish within ${timeoutMs} ms`, (done) => {
     const child = spawn(argv[0]!, argv.slice(1), {cwd: context.cwd, env: context.env, stdio: 'ignore'})
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      done({ok: false, message: `did not finish within ${timeoutMs} ms`})
-    }, timeoutMs)
     child.once('error', (error: NodeJS.ErrnoException) =>
       done({ok: false, message: `cannot run ${argv[0]}: ${error.code ?? error.message}`}),
     )
     child.once('exit', (code, signal) =>
       done({ok: code === 0, message: signal ? `killed by ${signal}` : `exit code ${code}`}),
     )
+    return () => child.kill('SIGKILL')
   })
 }

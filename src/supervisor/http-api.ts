@@ -84,7 +84,8 @@ export function createApiServer(
 
       case 'POST wait': {
         const body = parseJson(request.body) as WaitRequest
-        if (!Array.isArray(body?.targets)) throw new ApiError(400, 'bad_request', 'expected {"targets": [{"name": ..., "attempt": ...}]}')
+        if (!Array.isArray(body?.targets))
+          throw new ApiError(400, 'bad_request', 'expected {"targets": [{"name": ..., "attempt": ...}]}')
         return {status: 200, body: await supervisor.waitSettled(body.targets)}
       }
 

@@ -61,8 +61,9 @@ export class Supervisor {
     this.restartPacer = new RestartPacer(deps.clock, RESTARTS_PER_WINDOW, RESTART_WINDOW_MS)
     this.launchThrottle = new LaunchThrottle({
       clock: deps.clock,
-      // One per core, and one more so no core idles while a slot changes hands.
-      slots: availableParallelism() + 1,
+      // Two per core: a starting app spends part of its start-up waiting (disk, its own listen),
+      // and one more so no core idles while a slot changes hands.
+      slots: 2 * availableParallelism() + 1,
       readStat: readProcStat,
     })
   }

@@ -106,6 +106,10 @@ export class StubSupervisor {
         return {status: 200, body: this.saved}
       }
 
+      case 'POST /v1/shutdown': {
+        return {status: 200, body: {pid: this.shutdownPid}, after: () => this.stopListening()}
+      }
+
       case 'POST /v1/wait': {
         // Each start as the canned table says it ended.
         const {targets} = JSON.parse(body) as {targets: Array<{name: string}>}
@@ -114,10 +118,6 @@ export class StubSupervisor {
           return {name, online: start.outcome === 'ready', message: start.message}
         })
         return {status: 200, body: {results}}
-      }
-
-      case 'POST /v1/shutdown': {
-        return {status: 200, body: {pid: this.shutdownPid}, after: () => this.stopListening()}
       }
 
       default: {

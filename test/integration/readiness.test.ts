@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {once} from 'node:events'
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
@@ -282,4 +282,34 @@ test('depends_on: a cycle, an unknown name and a self-dependency are config erro
   assert.match(refused.stderr, /tspm\.yaml:4:18 processes\[0\]\.depends_on\[0\]: a cannot depend on itself/)
   assert.match(refused.stderr, /tspm\.yaml:4:21 processes\[0\]\.depends_on\[1\]: no process named "ghost" in this file/)
   assert.equal(existsSync(home.paths.socket), false, 'no supervisor was started')
+})
+
+test('the README example (examples/db-api): api starts only once db answers, and serves', async (t) => {
+  const home = TestHome.forTest(t)
+  const example = join(REPO_ROOT, 'examples', 'db-api')
+  const dir = tempDir()
+  for (const file of ['db.js', 'api.js']) copyFileSync(join(example, file), join(dir, file))
+  // The example as shipped, on ports free here, with a trace file both apps append to.
+  const [dbPort, apiPort] = [await freePort(), await freePort()]
+  const trace = join(dir, 'trace')
+  const yaml = readFileSync(join(example, 'tspm.yaml'), 'utf8')
+    .replaceAll('15432', String(dbPort))
+    .replaceAll('3001', String(apiPort))
+    .replaceAll('env: {', `env: {TRACE_FILE: ${trace}, `)
+  writeFileSync(join(dir, 'tspm.yaml'), yaml)
+
+  const started = await home.run(['start', '-c', join(dir, 'tspm.yaml')])
+  assert.equal(started.code, 0, started.stderr)
+  assert.match(started.stdout, /db is online\napi is online/)
+  assert.deepEqual(readFileSync(trace, 'utf8').trim().split('\n'), ['db ready', 'api first line'])
+  const response = await fetch(`http://127.0.0.1:${apiPort}/healthz`)
+  assert.equal(response.status, 200)
+  const listed = await list(home)
+  assert.deepEqual(
+    listed.map((p) => [p.name, p.status, p.restarts]),
+    [
+      ['db', 'online', 0],
+      ['api', 'online', 0],
+    ],
+  )
 })

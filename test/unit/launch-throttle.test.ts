@@ -11,7 +11,6 @@ class FakeApps {
   readonly state = new Map<number, {cpuTicks: number; state: string}>()
   /** The pids in the order they were spawned. */
   readonly spawned: number[] = []
-
   readStat = (pid: number): ProcStat | undefined => {
     const app = this.state.get(pid)
     return (

@@ -7,7 +7,11 @@ const loadMs = Number(process.env.DB_LOAD_MS ?? 1500)
 
 console.log(`db: loading (${loadMs} ms)`)
 setTimeout(() => {
-  const server = createServer((socket) => socket.end('ok\n'))
+  const server = createServer((socket) => {
+    // A ready check connects and hangs up at once; its reset is no reason to go down.
+    socket.on('error', () => {})
+    socket.end('ok\n')
+  })
   server.listen(port, '127.0.0.1', () => {
     console.log(`db: accepting connections on 127.0.0.1:${port}`)
     // Lets a test compare this moment with api's first line.

@@ -15,7 +15,7 @@ const STARTUP_MAX_MS = 1000
 
 export interface LaunchThrottleDeps {
   clock: Clock
-  /** Apps that may start up at the same time (about one per core). */
+  /** Apps that may start up at the same time (about two per core). */
   slots: number
   readStat: (pid: number) => ProcStat | undefined
 }
@@ -29,7 +29,7 @@ export interface Launch {
 }
 
 /**
- * Lets only about one app per core start up at a time. A Node app burns about 40 ms of CPU before
+ * Lets only about two apps per core start up at a time. A Node app burns about 40 ms of CPU before
  * it waits for work; fifty launched at once (`tspm start`, a resurrect after boot) each take a
  * fair share of the CPU at the same time, so they all finish starting late, together, and the
  * supervisor and every `tspm` command starve meanwhile. Here an app that finds the slots full is

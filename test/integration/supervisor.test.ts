@@ -144,13 +144,18 @@ test('stop frees the port and leaves no grandchild; files are private; status.js
   assert.equal(statSync(home.home).mode & 0o777, 0o700)
   assert.equal(statSync(home.paths.socket).mode & 0o777, 0o600)
   assert.equal(statSync(home.paths.statusFile).mode & 0o777, 0o600)
-  const status = JSON.parse(readFileSync(home.paths.statusFile, 'utf8')) as {
-    processes: Array<{name: string; status: string}>
+  // status.json follows the table within its write interval (100 ms).
+  const table = (await list(home)).map((p) => `${p.name}:${p.status}`).sort()
+  const fileRows = () => {
+    const status = JSON.parse(readFileSync(home.paths.statusFile, 'utf8')) as {
+      processes: Array<{name: string; status: string}>
+    }
+    return status.processes.map((p) => `${p.name}:${p.status}`).sort()
   }
-  assert.deepEqual(
-    status.processes.map((p) => `${p.name}:${p.status}`).sort(),
-    (await list(home)).map((p) => `${p.name}:${p.status}`).sort(),
-  )
+
+  await waitFor(() => JSON.stringify(fileRows()) === JSON.stringify(table), {
+    what: `status.json to read ${table.join(', ')}`,
+  })
 })
 
 test('kill: every app and the supervisor are gone, checked in /proc, and the socket is removed', async (t) => {
@@ -239,7 +244,7 @@ test('a crash-looping app ends errored and stays down', async (t) => {
   assert.match(restarted.stdout, /restarted crasher/)
 })
 
-test('many apps started at once: about one per core starts up at a time, the rest are queued unspawned; all come up once, and a stop cancels those still queued', async (t) => {
+test('many apps started at once: about two per core start up at a time, the rest are queued unspawned; all come up once, and a stop cancels those still queued', async (t) => {
   const home = TestHome.forTest(t)
   const dir = tempDir()
   const count = 6 * availableParallelism()
@@ -266,8 +271,8 @@ test('many apps started at once: about one per core starts up at a time, the res
     'a queued app is not spawned yet',
   )
   assert.ok(
-    started.filter((p) => p.pid !== null).length <= availableParallelism() + 1,
-    'at most one per core, and one more, run at first',
+    started.filter((p) => p.pid !== null).length <= 2 * availableParallelism() + 1,
+    'at most two per core, and one more, run at first',
   )
   // Each is spawned in its turn: all end up online, each spawned once, never restarted.
   const settled = await waitFor(

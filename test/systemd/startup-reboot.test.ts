@@ -382,8 +382,8 @@ test(
     assert.match(again.stderr, /replaces the existing \/etc\/systemd\/system\/tspm-odd\.service/)
     assert.equal(await isActive(machine, 'tspm-odd'), 'active')
     // A new supervisor restores its saved list through a short-lived `tspm resurrect` client of
-    // its own (TSPM_RESTORE_INTO), which shares its command line until it exits.
-    let supervisors = (await tspmProcesses(machine)).supervisors
+    // its own (TSPM_RESTORE_INTO), also `... run.js resurrect`, until that client exits.
+    let {supervisors} = await tspmProcesses(machine)
     if (supervisors.length !== 1) t.diagnostic(`right after the reinstall: ${JSON.stringify(supervisors)}`)
     await waitFor(
       async () => {

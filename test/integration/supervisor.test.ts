@@ -247,7 +247,8 @@ test('a crash-looping app ends errored and stays down', async (t) => {
 test('many apps started at once: about two per core start up at a time, the rest are queued unspawned; all come up once, and a stop cancels those still queued', async (t) => {
   const home = TestHome.forTest(t)
   const dir = tempDir()
-  const count = 6 * availableParallelism()
+  // Four times the slots (two per core, and one more), so some are still queued at the first look.
+  const count = 4 * (2 * availableParallelism() + 1)
   const names = Array.from({length: count}, (_, i) => `busy${i}`)
   const config = writeConfig(
     dir,
@@ -270,10 +271,9 @@ test('many apps started at once: about two per core start up at a time, the rest
     queued.map(() => null),
     'a queued app is not spawned yet',
   )
-  assert.ok(
-    started.filter((p) => p.pid !== null).length <= 2 * availableParallelism() + 1,
-    'at most two per core, and one more, run at first',
-  )
+  // How many hold a slot at once is exact in test/unit/launch-throttle.test.ts: from outside, an
+  // app that has used its start-up CPU has left its slot while still busy, so no count is exact here.
+
   // Each is spawned in its turn: all end up online, each spawned once, never restarted.
   const settled = await waitFor(
     async () => {

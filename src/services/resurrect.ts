@@ -5,7 +5,7 @@ import type {HealthResponse} from '../model/api.js'
 import type {HomePaths} from '../store/home.js'
 
 import {SupervisorClient} from '../client/supervisor-client.js'
-import {ExitCode} from '../model/exit-codes.js'
+import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {hasSupervisorFlags, resurrectCommand} from '../model/supervisor-runtime.js'
 
 export interface ResurrectResult {
@@ -26,6 +26,15 @@ export async function resurrect(paths: HomePaths, output: Output): Promise<Resur
   const client = new SupervisorClient(paths)
   const health = await client.health()
   if (health) return restoreInto(client, health, paths, output)
+  // The client a foreground supervisor runs to restore its own list: that supervisor is gone
+  // (killed meanwhile), and starting another in its place would race the next boot's.
+  if (process.env.TSPM_RESTORE_INTO) {
+    throw new TspmError(
+      `the supervisor (pid ${process.env.TSPM_RESTORE_INTO}) that asked for the saved list does not answer on ${paths.socket}`,
+      {exit: ExitCode.notRunning, code: 'not_running'},
+    )
+  }
+
   if (hasSupervisorFlags()) {
     const {runSupervisorProcess} = await import('../supervisor/main.js')
     return runSupervisorProcess({paths, mode: 'foreground', restore: true})

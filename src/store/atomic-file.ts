@@ -1,4 +1,14 @@
-import {closeSync, fchmodSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync} from 'node:fs'
+import {
+  closeSync,
+  fchmodSync,
+  fchownSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 
 import {isAlive} from '../os/proc.js'
@@ -6,15 +16,21 @@ import {isAlive} from '../os/proc.js'
 /**
  * Replaces `path` as a whole or not at all: the bytes go to a temp file beside it, which is
  * renamed over the target. `durable` adds the fsyncs that make the new content survive a power
- * cut (file before rename, folder after).
+ * cut (file before rename, folder after). `owner` (root writing a user's file) is set before the
+ * rename, so the file never appears under the wrong owner, even for a moment.
  */
-export function writeFileAtomic(path: string, data: string, options: {mode?: number; durable?: boolean} = {}): void {
-  const {mode = 0o600, durable = false} = options
+export function writeFileAtomic(
+  path: string,
+  data: string,
+  options: {durable?: boolean; mode?: number; owner?: {gid: number; uid: number}} = {},
+): void {
+  const {mode = 0o600, durable = false, owner} = options
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`)
   const fd = openSync(temp, 'wx', mode)
   try {
     // Exactly `mode`, whatever the umask: 0600 stays private, a 0644 unit stays readable.
     fchmodSync(fd, mode)
+    if (owner) fchownSync(fd, owner.uid, owner.gid)
     const bytes = Buffer.from(data)
     let offset = 0
     while (offset < bytes.length) offset += writeSync(fd, bytes, offset)

@@ -2,7 +2,7 @@
  * $TSPM_HOME/startup/startup.json: what `tspm startup` installed, so that `unstartup` can remove
  * it and `tspm start` can say how to start the service. This module is its only reader and writer.
  */
-import {chownSync, existsSync, mkdirSync, readFileSync, rmSync} from 'node:fs'
+import {chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync} from 'node:fs'
 import {z} from 'zod'
 
 import type {HomePaths} from './home.js'
@@ -59,15 +59,31 @@ export function readStartupRecord(paths: HomePaths): StartupRecord | undefined {
   return result.data
 }
 
-/** Writes startup.json 0600 (in a 0700 folder), both owned by the service's user. */
+/**
+ * Writes startup.json 0600 (in a 0700 folder), both owned by the service's user. Root writes them
+ * under that owner from the start (the folder is made beside and renamed in): the user's own
+ * supervisor and CLI check the home meanwhile and would refuse a folder or file of root's.
+ */
 export function writeStartupRecord(paths: HomePaths, record: StartupRecord, owner: {uid: number; gid: number}): void {
-  const created = !existsSync(paths.startupDir)
-  mkdirSync(paths.startupDir, {recursive: true, mode: 0o700})
-  writeFileAtomic(paths.startupFile, JSON.stringify(record, null, 2) + '\n', {mode: 0o600, durable: true})
-  if (process.getuid?.() === 0) {
-    if (created) chownSync(paths.startupDir, owner.uid, owner.gid)
-    chownSync(paths.startupFile, owner.uid, owner.gid)
+  const asRoot = process.getuid?.() === 0
+  if (!existsSync(paths.startupDir)) {
+    const temp = `${paths.startupDir}.${process.pid}.tmp`
+    mkdirSync(temp, {mode: 0o700})
+    try {
+      if (asRoot) chownSync(temp, owner.uid, owner.gid)
+      renameSync(temp, paths.startupDir)
+    } catch (error) {
+      rmSync(temp, {force: true, recursive: true})
+      // Made meanwhile by another install: that one is used.
+      if (!existsSync(paths.startupDir)) throw error
+    }
   }
+
+  writeFileAtomic(paths.startupFile, JSON.stringify(record, null, 2) + '\n', {
+    mode: 0o600,
+    durable: true,
+    ...(asRoot ? {owner} : {}),
+  })
 }
 
 export function removeStartupRecord(paths: HomePaths): void {

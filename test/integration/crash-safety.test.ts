@@ -120,6 +120,13 @@ test('kill -9 of resurrect while it launches the saved apps, then resurrect: eac
     const second = resurrect(home)
     await waitFor(async () => (await list(home)).filter((p) => p.status === 'online').length === names.length, {
       what: `all apps online after the resurrect that followed a kill at app ${moment}`,
+    }).catch((error: Error) => {
+      // What the supervisors said, and what runs, for whoever reads the failure.
+      const log = existsSync(home.paths.supervisorLog)
+        ? readFileSync(home.paths.supervisorLog, 'utf8')
+        : '(no tspm.log)'
+      const running = processesWithEnv('TSPM_HOME', home.home).map((found) => `${found.pid} ${found.cmdline}`)
+      throw new Error(`${error.message}\ntspm.log:\n${log}\nrunning:\n${running.join('\n')}`)
     })
     for (const name of names)
       assert.equal(copiesOf(home, name).length, 1, `${name} runs once (killed at app ${moment})`)

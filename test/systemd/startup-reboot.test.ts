@@ -362,6 +362,12 @@ test(
     const verify = await machine.exec(['systemd-analyze', 'verify', unitFile])
     assert.equal(verify.stderr, '')
     const mainPid = (await machine.execOk(['systemctl', 'show', '--property=MainPID', '--value', 'tspm-odd'])).trim()
+    if (mainPid === '0') {
+      const status = await machine.exec(['systemctl', 'status', 'tspm-odd', '--no-pager', '--full', '--lines=40'])
+      const log = await machine.exec(['cat', `${oddHome}/tspm.log`])
+      assert.fail(`tspm-odd has no main process right after startup:\n${status.stdout}\n${log.stdout}`)
+    }
+
     const environ = (await machine.execOk(['cat', `/proc/${mainPid}/environ`])).split('\0')
     assert.ok(environ.includes(`TSPM_HOME=${oddHome}`), environ.join('\n'))
     assert.ok(

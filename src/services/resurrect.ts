@@ -1,12 +1,21 @@
 import {spawn} from 'node:child_process'
+import {setTimeout as delay} from 'node:timers/promises'
 
 import type {Output} from '../cli/errors.js'
 import type {HealthResponse} from '../model/api.js'
+import type {LoadedDump} from '../store/dump.js'
 import type {HomePaths} from '../store/home.js'
 
 import {SupervisorClient} from '../client/supervisor-client.js'
 import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {hasSupervisorFlags, resurrectCommand} from '../model/supervisor-runtime.js'
+import {isAlive} from '../os/proc.js'
+
+/** How long the restore client waits for its supervisor to answer, and how often it asks. */
+const OWN_SUPERVISOR_TIMEOUT_MS = 60_000
+const OWN_SUPERVISOR_POLL_MS = 5
+/** Tells the supervisor child of a bare `tspm resurrect` that its parent restores the saved list. */
+const RESTORED_BY_PARENT = 'TSPM_RESTORED_BY_PARENT'
 
 export interface ResurrectResult {
   /** The supervisor the saved list went to. */
@@ -24,37 +33,64 @@ export interface ResurrectResult {
  */
 export async function resurrect(paths: HomePaths, output: Output): Promise<ResurrectResult> {
   const client = new SupervisorClient(paths)
+  const restoreFor = Number(process.env.TSPM_RESTORE_INTO)
+  if (restoreFor > 0) return restoreForOwnSupervisor(client, restoreFor, paths, output)
   const health = await client.health()
-  if (health) return restoreInto(client, health, paths, output)
-  // The client a foreground supervisor runs to restore its own list: that supervisor is gone
-  // (killed meanwhile), and starting another in its place would race the next boot's.
-  if (process.env.TSPM_RESTORE_INTO) {
-    throw new TspmError(
-      `the supervisor (pid ${process.env.TSPM_RESTORE_INTO}) that asked for the saved list does not answer on ${paths.socket}`,
-      {exit: ExitCode.notRunning, code: 'not_running'},
-    )
-  }
-
+  if (health)
+    return restoreInto({client, ownSupervisor: false, paths}, health, await readSavedList(paths, output), output)
   if (hasSupervisorFlags()) {
+    // Started by runWithSupervisorFlags, which brings the saved list back itself.
+    const restore = process.env[RESTORED_BY_PARENT] !== '1'
+    delete process.env[RESTORED_BY_PARENT]
     const {runSupervisorProcess} = await import('../supervisor/main.js')
-    return runSupervisorProcess({paths, mode: 'foreground', restore: true})
+    return runSupervisorProcess({paths, mode: 'foreground', restore})
   }
 
-  process.exitCode = await runWithSupervisorFlags(paths)
+  process.exitCode = await runWithSupervisorFlags(paths, output)
   return {pid: 0, started: [], already_running: []}
 }
 
-async function restoreInto(
-  client: SupervisorClient,
-  health: HealthResponse,
-  paths: HomePaths,
-  output: Output,
-): Promise<ResurrectResult> {
+async function readSavedList(paths: HomePaths, output: Output): Promise<LoadedDump> {
   const {loadDump} = await import('../store/dump.js')
   const saved = await loadDump(paths)
   for (const warning of saved.warnings) output.warn(warning)
-  // Run by a foreground supervisor of its own at its start (supervisor/main.ts), or by a user.
-  const ownSupervisor = process.env.TSPM_RESTORE_INTO === String(health.pid)
+  return saved
+}
+
+/**
+ * The client a foreground supervisor starts, first thing, to bring back its saved list: it reads
+ * the list while that supervisor boots, then waits for it (that pid, not another supervisor) to
+ * answer. It never starts a supervisor: if its own dies first, it fails.
+ */
+async function restoreForOwnSupervisor(
+  client: SupervisorClient,
+  supervisorPid: number,
+  paths: HomePaths,
+  output: Output,
+): Promise<ResurrectResult> {
+  const saved = await readSavedList(paths, output)
+  const deadline = Date.now() + OWN_SUPERVISOR_TIMEOUT_MS
+  for (;;) {
+    const health = await client.health().catch(() => null)
+    if (health?.pid === supervisorPid) return restoreInto({client, ownSupervisor: true, paths}, health, saved, output)
+    if (!isAlive(supervisorPid) || Date.now() > deadline) {
+      throw new TspmError(
+        `the supervisor (pid ${supervisorPid}) that asked for the saved list does not answer on ${paths.socket}`,
+        {exit: ExitCode.notRunning, code: 'not_running'},
+      )
+    }
+
+    await delay(OWN_SUPERVISOR_POLL_MS)
+  }
+}
+
+/** `ownSupervisor`: the supervisor was started to restore this list (boot service, bare resurrect). */
+async function restoreInto(
+  {client, ownSupervisor, paths}: {client: SupervisorClient; ownSupervisor: boolean; paths: HomePaths},
+  health: HealthResponse,
+  saved: LoadedDump,
+  output: Output,
+): Promise<ResurrectResult> {
   if (saved.source === 'none') {
     output.note(
       `no saved list at ${paths.dumpFile}: ${ownSupervisor ? 'running with no processes' : 'nothing to bring back'} (save one with \`tspm save\`)`,
@@ -82,18 +118,46 @@ async function restoreInto(
   return {pid: health.pid, started, already_running: running}
 }
 
-/** The supervisor in a child with the runtime flags, in the foreground; resolves with its exit code. */
-function runWithSupervisorFlags(paths: HomePaths): Promise<number> {
+/**
+ * The supervisor in a child with the runtime flags, in the foreground; resolves with its exit
+ * code. This process, already booted, reads the saved list while the child boots and hands it
+ * over once the child answers; if that fails, the child is stopped, as a supervisor that could
+ * not restore its own list stops.
+ */
+async function runWithSupervisorFlags(paths: HomePaths, output: Output): Promise<number> {
   const [runtime, ...args] = resurrectCommand()
-  const child = spawn(runtime, args, {stdio: 'inherit', env: {...process.env, TSPM_HOME: paths.home}})
-  const forward = (signal: NodeJS.Signals) => child.kill(signal)
+  const child = spawn(runtime, args, {
+    stdio: 'inherit',
+    env: {...process.env, TSPM_HOME: paths.home, [RESTORED_BY_PARENT]: '1'},
+  })
+  let stopAsked = false
+  const forward = (signal: NodeJS.Signals) => {
+    if (signal !== 'SIGHUP' && signal !== 'SIGUSR2') stopAsked = true
+    child.kill(signal)
+  }
+
   const signals = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR2'] as const
   for (const signal of signals) process.on(signal, forward)
-  return new Promise((resolve) => {
+  const exited = new Promise<number>((resolve) => {
     child.once('error', () => resolve(ExitCode.failure))
     child.once('exit', (code, signal) => {
       for (const name of signals) process.off(name, forward)
       resolve(code ?? (signal === 'SIGTERM' || signal === 'SIGINT' ? ExitCode.ok : ExitCode.failure))
     })
   })
+  if (child.pid === undefined) return exited
+  let restoreFailure: number | undefined
+  try {
+    await restoreForOwnSupervisor(new SupervisorClient(paths), child.pid, paths, output)
+  } catch (error) {
+    // Stopped by a signal while it booted: that is no failure to restore.
+    if (stopAsked) return exited
+    const {errorText, exitCodeOf} = await import('../cli/errors.js')
+    process.stderr.write(errorText(error) + '\n')
+    restoreFailure = exitCodeOf(error)
+    child.kill('SIGTERM')
+  }
+
+  const code = await exited
+  return restoreFailure ?? code
 }

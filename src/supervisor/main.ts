@@ -40,11 +40,15 @@ export async function runSupervisorProcess(options: SupervisorProcessOptions): P
   process.on('unhandledRejection', (reason) =>
     timestamped(`internal error, kept running: ${(reason as Error)?.stack ?? String(reason)}`),
   )
+  // The client that brings back the saved list boots and reads it while this supervisor boots;
+  // it waits for this pid to answer.
+  const restored = options.restore ? restoreSavedList(paths) : undefined
   let running
   try {
     running = await runSupervisor({paths, mode})
   } catch (error) {
     timestamped(`supervisor failed to start: ${(error as Error).message}`)
+    restored?.cancel()
     // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- the supervisor's own process ends here
     process.exit(error instanceof TspmError ? error.exitCode : ExitCode.failure)
   }
@@ -63,8 +67,8 @@ export async function runSupervisorProcess(options: SupervisorProcessOptions): P
     running.supervisor.reopenLogs()
   })
 
-  if (options.restore) {
-    const code = await restoreSavedList(paths)
+  if (restored) {
+    const code = await restored.exitCode
     if (code !== ExitCode.ok) {
       timestamped(`the saved list could not be brought back (exit ${code}); stopping`)
       exitCode = code
@@ -78,16 +82,17 @@ export async function runSupervisorProcess(options: SupervisorProcessOptions): P
 }
 
 /** `tspm resurrect` as a client of this supervisor; its output joins the supervisor's. */
-function restoreSavedList(paths: HomePaths): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [TSPM_ENTRY, 'resurrect'], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: {...process.env, TSPM_HOME: paths.home, TSPM_RESTORE_INTO: String(process.pid)},
-    })
+function restoreSavedList(paths: HomePaths): {cancel: () => void; exitCode: Promise<number>} {
+  const child = spawn(process.execPath, [TSPM_ENTRY, 'resurrect'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {...process.env, TSPM_HOME: paths.home, TSPM_RESTORE_INTO: String(process.pid)},
+  })
+  const exitCode = new Promise<number>((resolve) => {
     child.once('error', (error) => {
       timestamped(`cannot run ${TSPM_ENTRY} resurrect: ${error.message}`)
       resolve(ExitCode.failure)
     })
     child.once('exit', (code, signal) => resolve(code ?? (signal ? ExitCode.failure : ExitCode.ok)))
   })
+  return {cancel: () => child.kill('SIGKILL'), exitCode}
 }

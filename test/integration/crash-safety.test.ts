@@ -136,6 +136,24 @@ test('kill -9 of resurrect while it launches the saved apps, then resurrect: eac
   }
 })
 
+test('the client a supervisor starts to restore its list never starts a supervisor when that one is gone', async (t) => {
+  const home = TestHome.forTest(t)
+  assert.equal((await home.run(['start', '-c', config(['solo'])])).code, 0)
+  assert.equal((await home.run(['save'])).code, 0)
+  assert.equal((await home.run(['kill'])).code, 0)
+  // A pid that no longer runs: the client's supervisor died before it answered.
+  const gone = spawn(process.execPath, ['-e', '0'])
+  await once(gone, 'exit')
+  const restore = await home.run(['resurrect'], {env: {TSPM_RESTORE_INTO: String(gone.pid)}})
+  assert.equal(restore.code, 3, restore.stderr)
+  assert.match(
+    restore.stderr,
+    new RegExp(`the supervisor \\(pid ${gone.pid}\\) that asked for the saved list does not answer`),
+  )
+  assert.equal(existsSync(home.paths.socket), false, 'no supervisor was started')
+  assert.deepEqual(copiesOf(home, 'solo'), [], 'and nothing runs')
+})
+
 for (const statusFile of ['kept', 'deleted'] as const) {
   test(`kill -9 of the supervisor (status.json ${statusFile}): list shows the orphans and exits 3, kill leaves nothing`, async (t) => {
     const home = TestHome.forTest(t)

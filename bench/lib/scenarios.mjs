@@ -437,10 +437,12 @@ async function withClient(ctx, fn) {
   }
 }
 
-/** Fresh home, no daemon: the tool's start of N HTTP apps until every port answers. */
-export function serveStart(ctx, rep) {
+/**
+ * Each contestant of this rep, in its turn: the floor, or a tool in a fresh home with N HTTP apps
+ * in its config, timed by `run`; the tool is shut down after.
+ */
+function eachServeContestant(ctx, rep, tag, run) {
   return withClient(ctx, async (client) => {
-    const n = ctx.cfg.serveApps
     const out = {}
     for (const who of contestants(ctx, rep)) {
       if (who === 'floor') {
@@ -448,22 +450,29 @@ export function serveStart(ctx, rep) {
         continue
       }
 
-      const tool = who
-      const home = tool.newHome(`serve-${rep}`)
-      const ports = await freePorts(n)
-      const file = tool.writeConfig(home, httpApps(ctx, ports, client))
-      const elsewhere = busyElsewhere(`BENCH_RUN=${ctx.runId}`)
-      const t0 = process.hrtime.bigint()
-      const startP = tool.cli(home, tool.startArgs(file))
-      const startOk = startP.then((result) => checkStart(tool, result, `${tool.label} start ${n}`))
-      const r = await servingUnless(client, ports, t0, startOk)
-      const elsewhereCpu = elsewhere.stop()
-      const started = await startOk
-      out[tool.key] = {...served({...r, elsewhereCpu}), startCliMs: started.ms, liveApps: tool.apps(home).length}
-      await tool.shutdown(home)
+      const home = who.newHome(`${tag}-${rep}`)
+      const ports = await freePorts(ctx.cfg.serveApps)
+      const file = who.writeConfig(home, httpApps(ctx, ports, client))
+      out[who.key] = await run({client, file, home, ports, tool: who})
+      await who.shutdown(home)
     }
 
     return out
+  })
+}
+
+/** Fresh home, no daemon: the tool's start of N HTTP apps until every port answers. */
+export function serveStart(ctx, rep) {
+  const n = ctx.cfg.serveApps
+  return eachServeContestant(ctx, rep, 'serve', async ({client, file, home, ports, tool}) => {
+    const elsewhere = busyElsewhere(`BENCH_RUN=${ctx.runId}`)
+    const t0 = process.hrtime.bigint()
+    const startP = tool.cli(home, tool.startArgs(file))
+    const startOk = startP.then((result) => checkStart(tool, result, `${tool.label} start ${n}`))
+    const r = await servingUnless(client, ports, t0, startOk)
+    const elsewhereCpu = elsewhere.stop()
+    const started = await startOk
+    return {...served({...r, elsewhereCpu}), startCliMs: started.ms, liveApps: tool.apps(home).length}
   })
 }
 
@@ -473,43 +482,28 @@ export function serveStart(ctx, rep) {
  * the foreground; PM2: `pm2 resurrect`) until every port answers.
  */
 export function serveResurrect(ctx, rep) {
-  return withClient(ctx, async (client) => {
-    const n = ctx.cfg.serveApps
-    const out = {}
-    for (const who of contestants(ctx, rep)) {
-      if (who === 'floor') {
-        out.floor = await floorRun(ctx, client)
-        continue
-      }
-
-      const tool = who
-      const home = tool.newHome(`serve-resurrect-${rep}`)
-      const ports = await freePorts(n)
-      const file = tool.writeConfig(home, httpApps(ctx, ports, client))
-      checkStart(tool, await tool.cli(home, tool.startArgs(file)), `${tool.label} start ${n}`)
-      await client.serve(ports, {t0: process.hrtime.bigint()})
-      check(await tool.cli(home, ['save']), `${tool.label} save`)
-      await tool.killHard(home)
-      await sleep(500)
-      const elsewhere = busyElsewhere(`BENCH_RUN=${ctx.runId}`)
-      const t0 = process.hrtime.bigint()
-      // tspm's resurrect runs until its kill (a failure is its early exit); PM2's is a CLI that
-      // returns once it has launched the apps. Either runs while the client polls.
-      const exit = tool.key === 'tspm' ? earlyExit(await tool.resurrect(home), home) : undefined
-      const resurrected = exit ? exit.promise : tool.resurrect(home)
-      const r = await servingUnless(client, ports, t0, resurrected).finally(() => exit?.off())
-      const elsewhereCpu = elsewhere.stop()
-      if (!exit) await resurrected
-      await sleep(1000)
-      const listed = await tool.list(home)
-      out[tool.key] = {
-        ...served({...r, elsewhereCpu}),
-        liveApps: tool.apps(home).length,
-        listedOnline: listed.procs.filter((p) => p.status === 'online').length,
-      }
-      await tool.shutdown(home)
+  const n = ctx.cfg.serveApps
+  return eachServeContestant(ctx, rep, 'serve-resurrect', async ({client, file, home, ports, tool}) => {
+    checkStart(tool, await tool.cli(home, tool.startArgs(file)), `${tool.label} start ${n}`)
+    await client.serve(ports, {t0: process.hrtime.bigint()})
+    check(await tool.cli(home, ['save']), `${tool.label} save`)
+    await tool.killHard(home)
+    await sleep(500)
+    const elsewhere = busyElsewhere(`BENCH_RUN=${ctx.runId}`)
+    const t0 = process.hrtime.bigint()
+    // tspm's resurrect runs until its kill (a failure is its early exit); PM2's is a CLI that
+    // returns once it has launched the apps. Either runs while the client polls.
+    const exit = tool.key === 'tspm' ? earlyExit(await tool.resurrect(home), home) : undefined
+    const resurrected = exit ? exit.promise : tool.resurrect(home)
+    const r = await servingUnless(client, ports, t0, resurrected).finally(() => exit?.off())
+    const elsewhereCpu = elsewhere.stop()
+    if (!exit) await resurrected
+    await sleep(1000)
+    const listed = await tool.list(home)
+    return {
+      ...served({...r, elsewhereCpu}),
+      liveApps: tool.apps(home).length,
+      listedOnline: listed.procs.filter((p) => p.status === 'online').length,
     }
-
-    return out
   })
 }

@@ -46,7 +46,7 @@ export async function resurrect(paths: HomePaths, output: Output): Promise<Resur
     return runSupervisorProcess({paths, mode: 'foreground', restore})
   }
 
-  process.exitCode = await runWithSupervisorFlags(paths, output)
+  process.exitCode = await runWithSupervisorFlags(client, paths, output)
   return {pid: 0, started: [], already_running: []}
 }
 
@@ -121,10 +121,10 @@ async function restoreInto(
 /**
  * The supervisor in a child with the runtime flags, in the foreground; resolves with its exit
  * code. This process, already booted, reads the saved list while the child boots and hands it
- * over once the child answers; if that fails, the child is stopped, as a supervisor that could
- * not restore its own list stops.
+ * over once the child answers; if that fails, the child is stopped (as a supervisor that could
+ * not restore its own list stops) and the error is this command's.
  */
-async function runWithSupervisorFlags(paths: HomePaths, output: Output): Promise<number> {
+async function runWithSupervisorFlags(client: SupervisorClient, paths: HomePaths, output: Output): Promise<number> {
   const [runtime, ...args] = resurrectCommand()
   const child = spawn(runtime, args, {
     stdio: 'inherit',
@@ -146,18 +146,15 @@ async function runWithSupervisorFlags(paths: HomePaths, output: Output): Promise
     })
   })
   if (child.pid === undefined) return exited
-  let restoreFailure: number | undefined
   try {
-    await restoreForOwnSupervisor(new SupervisorClient(paths), child.pid, paths, output)
+    await restoreForOwnSupervisor(client, child.pid, paths, output)
   } catch (error) {
     // Stopped by a signal while it booted: that is no failure to restore.
     if (stopAsked) return exited
-    const {errorText, exitCodeOf} = await import('../cli/errors.js')
-    process.stderr.write(errorText(error) + '\n')
-    restoreFailure = exitCodeOf(error)
     child.kill('SIGTERM')
+    await exited
+    throw error
   }
 
-  const code = await exited
-  return restoreFailure ?? code
+  return exited
 }

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -87,6 +88,13 @@ export class TestHome {
 
   run(args: string[], options: Omit<RunOptions, 'home'> = {}): Promise<CliResult> {
     return runCli(args, {...options, home: this.home})
+  }
+
+  /** The processes `tspm list --json` shows; fails the test when list does not exit 0. */
+  async list<T>(): Promise<T[]> {
+    const result = await this.run(['list', '--json'])
+    assert.equal(result.code, 0, result.stderr)
+    return jsonResult<T[]>(result.stdout)
   }
 
   async cleanup(): Promise<void> {

@@ -7,7 +7,7 @@ import {existsSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {BIN, envelope, jsonResult, REPO_ROOT, tempDir, TestHome} from '../helpers/cli.js'
+import {BIN, envelope, REPO_ROOT, tempDir, TestHome} from '../helpers/cli.js'
 import {isRunning, processesWithEnv} from '../helpers/procfs.js'
 import {waitFor} from '../helpers/wait.js'
 
@@ -17,12 +17,6 @@ interface Listed {
   name: string
   pid: null | number
   status: string
-}
-
-async function list(home: TestHome): Promise<Listed[]> {
-  const result = await home.run(['list', '--json'])
-  assert.equal(result.code, 0, result.stderr)
-  return jsonResult<Listed[]>(result.stdout)
 }
 
 /** Live processes started as app `name` of this home (its marker in their environment). */
@@ -59,7 +53,7 @@ test('tspm.pid holds the bare pid: `kill $(cat tspm.pid)` stops the supervisor g
   const text = readFileSync(home.paths.pidFile, 'utf8')
   assert.match(text, /^\d+\n$/)
   const pid = Number(text)
-  const [app] = await list(home)
+  const [app] = await home.list<Listed>()
   process.kill(pid, 'SIGTERM')
   await waitFor(() => !isRunning(pid) && !isRunning(app!.pid!), {what: 'the supervisor and its app to stop'})
   assert.throws(() => statSync(home.paths.pidFile), /ENOENT/, 'the pid file goes with it')
@@ -70,7 +64,7 @@ test('ten parallel restarts of one app leave exactly one copy of it, tracked', a
   assert.equal((await home.run(['start', join(APPS, 'idle.js'), '--name', 'web'])).code, 0)
   const results = await Promise.all(Array.from({length: 10}, () => home.run(['restart', 'web'])))
   for (const result of results) assert.equal(result.code, 0, result.stderr)
-  const [web] = await list(home)
+  const [web] = await home.list<Listed>()
   assert.equal(web!.status, 'online')
   assert.deepEqual(copiesOf(home, 'web'), [web!.pid], 'one copy runs, and it is the one tspm lists')
   assert.equal((await home.run(['kill'])).code, 0)
@@ -118,9 +112,12 @@ test('kill -9 of resurrect while it launches the saved apps, then resurrect: eac
     await first.exited
 
     const second = resurrect(home)
-    await waitFor(async () => (await list(home)).filter((p) => p.status === 'online').length === names.length, {
-      what: `all apps online after the resurrect that followed a kill at app ${moment}`,
-    }).catch((error: Error) => {
+    await waitFor(
+      async () => (await home.list<Listed>()).filter((p) => p.status === 'online').length === names.length,
+      {
+        what: `all apps online after the resurrect that followed a kill at app ${moment}`,
+      },
+    ).catch((error: Error) => {
       // What the supervisors said, and what runs, for whoever reads the failure.
       const log = existsSync(home.paths.supervisorLog)
         ? readFileSync(home.paths.supervisorLog, 'utf8')
@@ -158,7 +155,7 @@ for (const statusFile of ['kept', 'deleted'] as const) {
   test(`kill -9 of the supervisor (status.json ${statusFile}): list shows the orphans and exits 3, kill leaves nothing`, async (t) => {
     const home = TestHome.forTest(t)
     assert.equal((await home.run(['start', '-c', config(['one', 'two'])])).code, 0)
-    const before = await list(home)
+    const before = await home.list<Listed>()
     process.kill(supervisorPid(home), 'SIGKILL')
     await waitFor(() => !isRunning(supervisorPid(home)), {what: 'the supervisor to die'})
     if (statusFile === 'deleted') rmSync(home.paths.statusFile)
@@ -202,7 +199,7 @@ test('a deleted socket comes back, and the supervisor answers again', async (t) 
     what: 'the socket to be bound again',
   })
   assert.deepEqual(
-    (await list(home)).map((p) => p.name),
+    (await home.list<Listed>()).map((p) => p.name),
     ['idle'],
   )
 })

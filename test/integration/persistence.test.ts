@@ -5,7 +5,7 @@ import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {BIN, jsonResult, REPO_ROOT, tempDir, TestHome} from '../helpers/cli.js'
+import {BIN, REPO_ROOT, tempDir, TestHome} from '../helpers/cli.js'
 import {isRunning, processesWithEnv, procStartTime} from '../helpers/procfs.js'
 import {waitFor} from '../helpers/wait.js'
 
@@ -28,12 +28,6 @@ interface Dump {
     env: Record<string, string>
     env_file?: string
   }>
-}
-
-async function list(home: TestHome): Promise<Listed[]> {
-  const result = await home.run(['list', '--json'])
-  assert.equal(result.code, 0, result.stderr)
-  return jsonResult<Listed[]>(result.stdout)
 }
 
 function readDump(file: string): Dump {
@@ -65,7 +59,7 @@ async function waitForNames(home: TestHome, expected: Array<[string, string]>): 
       .join(',')
   return waitFor(
     async () => {
-      const listed = await list(home)
+      const listed = await home.list<Listed>()
       return key(listed.map((p) => [p.name, p.status])) === key(expected) ? listed : undefined
     },
     {what: `the list to be ${key(expected)}`, timeoutMs: 20_000},
@@ -171,7 +165,7 @@ test('kill -9 of the supervisor, then resurrect: each saved process runs once, o
   )
   assert.equal((await home.run(['start', '-c', join(dir, 'tspm.yaml')])).code, 0)
   assert.equal((await home.run(['save'])).code, 0)
-  const before = await list(home)
+  const before = await home.list<Listed>()
   const supervisorPid = Number(readFileSync(home.paths.pidFile, 'utf8'))
 
   // An unrelated process, whose pid status.json will claim with another start time.
@@ -219,7 +213,7 @@ test('resurrect next to a running supervisor starts only the saved names that ar
   )
   assert.equal((await home.run(['start', '-c', join(dir, 'tspm.yaml')])).code, 0)
   assert.equal((await home.run(['save'])).code, 0)
-  const aPid = (await list(home)).find((p) => p.name === 'a')!.pid
+  const aPid = (await home.list<Listed>()).find((p) => p.name === 'a')!.pid
   assert.equal((await home.run(['delete', 'b'])).code, 0)
 
   const result = await home.run(['resurrect'])
@@ -347,7 +341,7 @@ test('kill -9 of `tspm save` at random moments never leaves a broken or mixed du
     // Alternate the list, so every save has something new to write.
     if (round % 2 === 0) assert.equal((await home.run(['start', '-c', join(dir, 'extra.yaml')])).code, 0)
     else assert.equal((await home.run(['delete', 'extra'])).code, 0)
-    const current = (await list(home)).map((p) => p.name).join(',')
+    const current = (await home.list<Listed>()).map((p) => p.name).join(',')
 
     const save = spawn(process.execPath, [BIN, 'save'], {env, stdio: 'ignore'})
     const exited = once(save, 'exit').then(([code]) => code as null | number)
@@ -376,11 +370,11 @@ test('two TSPM_HOMEs run two independent supervisors side by side', async (t) =>
   assert.equal((await prod.run(['start', join(APPS, 'idle.js'), '--name', 'prod-app'])).code, 0)
   assert.equal((await staging.run(['start', join(APPS, 'idle.js'), '--name', 'staging-app'])).code, 0)
   assert.deepEqual(
-    (await list(prod)).map((p) => p.name),
+    (await prod.list<Listed>()).map((p) => p.name),
     ['prod-app'],
   )
   assert.deepEqual(
-    (await list(staging)).map((p) => p.name),
+    (await staging.list<Listed>()).map((p) => p.name),
     ['staging-app'],
   )
   assert.equal((await prod.run(['save'])).code, 0)
@@ -400,7 +394,7 @@ test('two TSPM_HOMEs run two independent supervisors side by side', async (t) =>
 
   assert.equal((await prod.run(['kill'])).code, 0)
   assert.deepEqual(
-    (await list(staging)).map((p) => [p.name, p.status]),
+    (await staging.list<Listed>()).map((p) => [p.name, p.status]),
     [['staging-app', 'online']],
   )
 })

@@ -7,7 +7,7 @@ import {copyFileSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {BIN, envelope, jsonResult, REPO_ROOT, tempDir, TestHome} from '../helpers/cli.js'
+import {BIN, envelope, REPO_ROOT, tempDir, TestHome} from '../helpers/cli.js'
 import {freePort, portIsOpen} from '../helpers/net.js'
 import {waitFor} from '../helpers/wait.js'
 
@@ -25,14 +25,8 @@ interface Listed {
   health: null | {failures: number; message: string; ok: boolean}
 }
 
-async function list(home: TestHome): Promise<Listed[]> {
-  const result = await home.run(['list', '--json'])
-  assert.equal(result.code, 0, result.stderr)
-  return jsonResult<Listed[]>(result.stdout)
-}
-
 async function find(home: TestHome, name: string): Promise<Listed> {
-  return (await list(home)).find((p) => p.name === name)!
+  return (await home.list<Listed>()).find((p) => p.name === name)!
 }
 
 function writeConfig(yaml: string): string {
@@ -115,7 +109,7 @@ test('every ready form: tcp, http, exec, log and notify pass; each times out wit
   }
 
   assert.ok(markTime(mark, 'by-notify', 'sent ready'), 'by-notify had said it was ready when start returned')
-  for (const p of await list(home)) assert.deepEqual([p.name, p.status, p.ready?.ok], [p.name, 'online', true])
+  for (const p of await home.list<Listed>()) assert.deepEqual([p.name, p.status, p.ready?.ok], [p.name, 'online', true])
   assert.equal((await home.run(['kill'])).code, 0)
 
   // None of them ever gets ready: each start fails after its timeout, named with its check.
@@ -221,7 +215,7 @@ test('depends_on: api starts only once db is ready, in start and after kill -9 a
 
   // The boot path: saved, supervisor and apps killed, resurrect brings them back in order.
   assert.equal((await home.run(['save'])).code, 0)
-  const pids = (await list(home)).map((p) => p.pid!)
+  const pids = (await home.list<Listed>()).map((p) => p.pid!)
   process.kill(Number(readFileSync(home.paths.pidFile, 'utf8')), 'SIGKILL')
   for (const pid of pids) process.kill(pid, 'SIGKILL')
   writeFileSync(mark, '')
@@ -231,7 +225,7 @@ test('depends_on: api starts only once db is ready, in start and after kill -9 a
   t.after(() => resurrect.kill('SIGKILL'))
   await waitFor(() => markTime(mark, 'api', 'first-line'), {what: "api's first line after resurrect"})
   assert.ok(markTime(mark, 'api', 'first-line')! >= markTime(mark, 'db', 'ready')!, 'after resurrect too')
-  await waitFor(async () => (await list(home)).every((p) => p.status === 'online'), {what: 'both online'})
+  await waitFor(async () => (await home.list<Listed>()).every((p) => p.status === 'online'), {what: 'both online'})
 
   // stop all: api (the dependent) has stopped before db gets its stop signal.
   assert.equal((await home.run(['stop', 'all'])).code, 0)
@@ -304,7 +298,7 @@ test('the README example (examples/db-api): api starts only once db answers, and
   assert.deepEqual(readFileSync(trace, 'utf8').trim().split('\n'), ['db ready', 'api first line'])
   const response = await fetch(`http://127.0.0.1:${apiPort}/healthz`)
   assert.equal(response.status, 200)
-  const listed = await list(home)
+  const listed = await home.list<Listed>()
   assert.deepEqual(
     listed.map((p) => [p.name, p.status, p.restarts]),
     [

@@ -20,7 +20,7 @@ import {
 import {join} from 'node:path'
 import {test, type TestContext} from 'node:test'
 
-import {jsonResult, REPO_ROOT, tempDir, TestHome} from '../helpers/cli.js'
+import {REPO_ROOT, tempDir, TestHome} from '../helpers/cli.js'
 import {needs} from '../helpers/needs.js'
 import {isRunning, processesWithEnv} from '../helpers/procfs.js'
 import {waitFor} from '../helpers/wait.js'
@@ -34,12 +34,6 @@ interface Listed {
   pid: null | number
   status: string
   log_bytes_dropped: number
-}
-
-async function list(home: TestHome): Promise<Listed[]> {
-  const result = await home.run(['list', '--json'])
-  assert.equal(result.code, 0, result.stderr)
-  return jsonResult<Listed[]>(result.stdout)
 }
 
 function supervisorPid(home: TestHome): number {
@@ -82,7 +76,7 @@ test('SIGUSR1 opens no debugger: the supervisor says so, listens on no port, and
   })
   assert.deepEqual(listeningPorts(pid), [], 'the supervisor listens on no TCP port (the inspector would be 9229)')
   assert.ok(isRunning(pid))
-  assert.equal((await list(home))[0]?.status, 'online')
+  assert.equal((await home.list<Listed>())[0]?.status, 'online')
 })
 
 test('SIGUSR2 reopens the log files (for logrotate): new output goes to a new file of the same name', async (t) => {
@@ -192,9 +186,11 @@ test("a planted symbolic link at an app's log is never written through; the app 
     supervisorLog(home),
     new RegExp(`beats: cannot open ${home.paths.logsDir}/beats-out\\.log: .*symbolic link`),
   )
-  await waitFor(async () => (await list(home))[0]!.log_bytes_dropped > 0, {what: 'the dropped output to be counted'})
+  await waitFor(async () => (await home.list<Listed>())[0]!.log_bytes_dropped > 0, {
+    what: 'the dropped output to be counted',
+  })
   assert.equal(readFileSync(victim, 'utf8'), 'precious\n', 'the link target is untouched')
-  assert.equal((await list(home))[0]!.status, 'online')
+  assert.equal((await home.list<Listed>())[0]!.status, 'online')
 })
 
 test('a symbolic link at tspm.log is refused before a supervisor starts, and its target is untouched', async (t) => {
@@ -236,7 +232,7 @@ test('a full disk: the supervisor keeps answering, counts the dropped output, an
 
   const dropped = await waitFor(
     async () => {
-      const [flood] = await list(home)
+      const [flood] = await home.list<Listed>()
       return flood!.status === 'online' && flood!.log_bytes_dropped > 0 ? flood!.log_bytes_dropped : undefined
     },
     {what: 'list to answer, with the dropped output counted'},
@@ -244,7 +240,7 @@ test('a full disk: the supervisor keeps answering, counts the dropped output, an
   assert.ok(dropped > 0)
   // A change while status.json cannot be written: it is retried, so it never stays stale.
   assert.equal((await home.run(['restart', 'flood'])).code, 0)
-  const restarted = (await list(home))[0]!.pid
+  const restarted = (await home.list<Listed>())[0]!.pid
 
   rmSync(ballast)
   await waitFor(

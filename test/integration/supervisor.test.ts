@@ -6,7 +6,7 @@ import {availableParallelism} from 'node:os'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {BIN, envelope, jsonResult, REPO_ROOT, tempDir, TestHome} from '../helpers/cli.js'
+import {BIN, envelope, REPO_ROOT, tempDir, TestHome} from '../helpers/cli.js'
 import {freePort, portIsOpen} from '../helpers/net.js'
 import {isRunning, processesWithEnv, procState} from '../helpers/procfs.js'
 import {waitFor} from '../helpers/wait.js'
@@ -24,22 +24,19 @@ interface Listed {
   memory: number
 }
 
-async function list(home: TestHome): Promise<Listed[]> {
-  const result = await home.run(['list', '--json'])
-  assert.equal(result.code, 0, result.stderr)
-  return jsonResult<Listed[]>(result.stdout)
-}
-
 async function waitForStatus(
   home: TestHome,
   name: string,
   status: string,
   extra: (p: Listed) => boolean = () => true,
 ): Promise<Listed> {
-  return waitFor(async () => (await list(home)).find((p) => p.name === name && p.status === status && extra(p)), {
-    what: `${name} to be ${status}`,
-    timeoutMs: 20_000,
-  })
+  return waitFor(
+    async () => (await home.list<Listed>()).find((p) => p.name === name && p.status === status && extra(p)),
+    {
+      what: `${name} to be ${status}`,
+      timeoutMs: 20_000,
+    },
+  )
 }
 
 function writeConfig(dir: string, yaml: string): string {
@@ -87,7 +84,7 @@ test('start: real processes online, in the table, and a second start of the same
   assert.equal(again.code, 0, again.stderr)
   assert.match(again.stdout, /web is already running/)
   assert.deepEqual(
-    (await list(home)).map((p) => [p.name, p.pid === null ? null : 'pid']),
+    (await home.list<Listed>()).map((p) => [p.name, p.pid === null ? null : 'pid']),
     [
       ['web', 'pid'],
       ['ticker', 'pid'],
@@ -129,7 +126,7 @@ test('logs shows both streams, one stream bare, and --follow prints what comes a
 
 test('stop frees the port and leaves no grandchild; files are private; status.json mirrors the table', async (t) => {
   const {home, forkPort} = await startTrio(t)
-  const forker = (await list(home)).find((p) => p.name === 'forker')!
+  const forker = (await home.list<Listed>()).find((p) => p.name === 'forker')!
   const grandchildPid = Number(
     /grandchild (\d+)/.exec(readFileSync(join(home.paths.logsDir, 'forker-out.log'), 'utf8'))![1],
   )
@@ -139,13 +136,13 @@ test('stop frees the port and leaves no grandchild; files are private; status.js
   assert.equal(await portIsOpen(forkPort), false, 'the port is free once stop returns')
   assert.equal(isRunning(grandchildPid), false, 'the grandchild is gone')
   assert.equal(isRunning(forker.pid!), false)
-  assert.equal((await list(home)).find((p) => p.name === 'forker')?.status, 'stopped')
+  assert.equal((await home.list<Listed>()).find((p) => p.name === 'forker')?.status, 'stopped')
 
   assert.equal(statSync(home.home).mode & 0o777, 0o700)
   assert.equal(statSync(home.paths.socket).mode & 0o777, 0o600)
   assert.equal(statSync(home.paths.statusFile).mode & 0o777, 0o600)
   // status.json follows the table within its write interval (100 ms).
-  const table = (await list(home)).map((p) => `${p.name}:${p.status}`).sort()
+  const table = (await home.list<Listed>()).map((p) => `${p.name}:${p.status}`).sort()
   const fileRows = () => {
     const status = JSON.parse(readFileSync(home.paths.statusFile, 'utf8')) as {
       processes: Array<{name: string; status: string}>
@@ -263,7 +260,7 @@ test('many apps started at once: about two per core start up at a time, the rest
 
   // --no-wait: look while they start; `tspm start` would wait until every one runs.
   assert.equal((await home.run(['start', '-c', config, '--no-wait'])).code, 0)
-  const started = await list(home)
+  const started = await home.list<Listed>()
   const queued = started.filter((p) => p.status === 'queued')
   assert.ok(queued.length > 0, 'the apps beyond the slots wait for their turn')
   assert.deepEqual(
@@ -277,7 +274,7 @@ test('many apps started at once: about two per core start up at a time, the rest
   // Each is spawned in its turn: all end up online, each spawned once, never restarted.
   const settled = await waitFor(
     async () => {
-      const now = await list(home)
+      const now = await home.list<Listed>()
       return now.every((p) => p.status === 'online') ? now : undefined
     },
     {what: `all ${count} apps online`, timeoutMs: 60_000},
@@ -294,12 +291,12 @@ test('many apps started at once: about two per core start up at a time, the rest
   assert.equal((await home.run(['delete', 'all'])).code, 0)
   assert.equal((await home.run(['start', '-c', config, '--no-wait'])).code, 0)
   assert.ok(
-    (await list(home)).some((p) => p.status === 'queued'),
+    (await home.list<Listed>()).some((p) => p.status === 'queued'),
     'some apps wait for their turn',
   )
   const stopped = await home.run(['stop', 'all'])
   assert.equal(stopped.code, 0, stopped.stderr)
-  const after = await list(home)
+  const after = await home.list<Listed>()
   assert.deepEqual(
     after.map((p) => p.status),
     names.map(() => 'stopped'),
@@ -371,7 +368,7 @@ test('bad input: clear messages, non-zero exits, nothing changed', async (t) => 
   // An unknown name: exit 1, names what exists, changes nothing.
   const good = writeConfig(dir, `processes:\n  - name: good\n    script: ${join(APPS, 'idle.js')}\n`)
   assert.equal((await home.run(['start', '-c', good])).code, 0)
-  const before = await list(home)
+  const before = await home.list<Listed>()
   const unknown = await home.run(['stop', 'nosuch'])
   assert.equal(unknown.code, 1)
   assert.match(unknown.stderr, /no process named "nosuch"; known: good/)
@@ -379,7 +376,7 @@ test('bad input: clear messages, non-zero exits, nothing changed', async (t) => 
   assert.equal(unknownJson.code, 1)
   assert.equal(envelope(unknownJson.stdout).error?.code, 'unknown_process')
   assert.deepEqual(
-    (await list(home)).map((p) => [p.name, p.pid, p.status]),
+    (await home.list<Listed>()).map((p) => [p.name, p.pid, p.status]),
     before.map((p) => [p.name, p.pid, p.status]),
   )
 
@@ -392,8 +389,8 @@ test('bad input: clear messages, non-zero exits, nothing changed', async (t) => 
   assert.equal(partial.code, 1)
   assert.match(partial.stderr, new RegExp(`needs-env: env_file ${join(dir, 'missing.env')}: no such file`))
   assert.match(partial.stdout, /started fine/)
-  assert.equal((await list(home)).find((p) => p.name === 'fine')?.status, 'online')
-  assert.equal((await list(home)).find((p) => p.name === 'needs-env')?.status, 'errored')
+  assert.equal((await home.list<Listed>()).find((p) => p.name === 'fine')?.status, 'online')
+  assert.equal((await home.list<Listed>()).find((p) => p.name === 'needs-env')?.status, 'errored')
 
   // A script that does not exist fails that process only, with a clear message.
   const gone = await home.run(['start', join(dir, 'missing.sh'), '--name', 'ghost'])
@@ -423,6 +420,6 @@ test('one supervisor per TSPM_HOME; a stale socket is replaced', async (t) => {
   assert.ok(statSync(home.paths.socket).isSocket(), 'the dead supervisor left its socket')
   const restarted = await home.run(['start', join(APPS, 'idle.js'), '--name', 'idle2'])
   assert.equal(restarted.code, 0, restarted.stderr)
-  const names = (await list(home)).map((p) => p.name)
+  const names = (await home.list<Listed>()).map((p) => p.name)
   assert.deepEqual(names, ['idle2'])
 })

@@ -8,7 +8,7 @@ import {TspmCommand} from './base-command.js'
 export abstract class ProcessActionCommand extends TspmCommand {
   static override enableJsonFlag = true
   static override args = {
-    name: Args.string({description: 'Name of the process, or "all".', required: true}),
+    name: Args.string({description: 'Name of the process, one of its instances (web:2), or "all".', required: true}),
   }
 
   protected abstract readonly action: ProcessAction

@@ -10,6 +10,7 @@ import {
   type ApiErrorBody,
   type HealthResponse,
   type ProcessInfo,
+  type ReloadResponse,
   type SavedProcess,
   type StartResponse,
   type StartTarget,
@@ -79,6 +80,18 @@ export class SupervisorClient {
       action === 'delete'
         ? await this.call<ActionResponse>('DELETE', path)
         : await this.call<ActionResponse>('POST', `${path}/${action}`)
+    return response.names
+  }
+
+  /** Answers once every instance is reloaded, or a new one failed (ReloadResponse says which). */
+  reload(target: string, specs?: SavedProcess['spec'][]): Promise<ReloadResponse> {
+    return this.call('POST', `processes/${encodeURIComponent(target)}/reload`, specs ? {specs} : {})
+  }
+
+  async scale(target: string, instances: number): Promise<string[]> {
+    const response = await this.call<ActionResponse>('POST', `processes/${encodeURIComponent(target)}/scale`, {
+      instances,
+    })
     return response.names
   }
 

@@ -1,10 +1,10 @@
 import {constants as osConstants} from 'node:os'
 import {z} from 'zod'
 
-import type {ProcessSpec} from '../model/process-spec.js'
-
 import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE, RESERVED_NAME_MESSAGE, RESERVED_PROCESS_NAME} from '../model/names.js'
+import {ENV_NAME_PATTERN, type ProcessSpec} from '../model/process-spec.js'
 import {healthCheck, readyCheck} from './checks.js'
+import {listenAddresses} from './listen.js'
 import {splitArgs} from './split-args.js'
 import {describeValue, parseDuration, parseSize} from './units.js'
 
@@ -152,6 +152,12 @@ const dependsOn: Convert<string[]> = (value, report) => {
   return names as string[]
 }
 
+/** A whole number of copies, or "max": one per core. */
+const instances: Convert<'max' | number> = (value) => (value === 'max' ? 'max' : integer(1, 1024)(value, () => {}))
+
+const envName: Convert<string> = (value) =>
+  typeof value === 'string' && ENV_NAME_PATTERN.test(value) ? value : undefined
+
 export const PROCESS_SHAPE = {
   name: required(PROCESS_NAME_RULE, name),
   script: required('the path of a script or a command to run', text),
@@ -175,6 +181,9 @@ export const PROCESS_SHAPE = {
   ready: optional('a map with one check: tcp, http, exec, log or notify (and timeout)', readyCheck),
   health: optional('a map with one check: tcp, http or exec (and interval, timeout, failures)', healthCheck),
   depends_on: optional('the name of a process of this file, or a list of them', dependsOn),
+  instances: optional('a whole number from 1 to 1024, or "max" (one per core)', instances),
+  increment_var: optional('the name of a variable of env, such as PORT', envName),
+  listen: optional('a port, "host:port", a socket path, or a list of them', listenAddresses),
 } satisfies Record<Exclude<keyof ProcessSpec, 'config_file'>, unknown>
 
 /** PM2's names for a readiness check: `wait_ready: true` and `listen_timeout` mean `ready: {notify: true, timeout}`. */

@@ -14,6 +14,7 @@ import {completeSpec, type ProcessSpec, type ProcessSpecInput} from '../model/pr
 import {READY_DEFAULTS} from './checks.js'
 import {dependencyProblems} from './dependencies.js'
 import {configSchema, PROCESS_KEYS, type ProcessEntry} from './fields.js'
+import {instanceProblems} from './instances.js'
 import {findNode, formatPath, numberSource, type Path, positionOf} from './positions.js'
 import {ConfigError, type ConfigProblem, wholeInputError} from './problems.js'
 import {nameFromScript, resolveInterpreter, resolveScript} from './script-resolution.js'
@@ -142,6 +143,9 @@ function checkAcrossEntries(entries: ProcessEntry[], doc: Document, at: At): voi
         'listen_timeout is the timeout of wait_ready: true; add wait_ready: true, or use ready: {..., timeout}',
       )
     }
+
+    for (const problem of instanceProblems(entry))
+      at(['processes', index, problem.key], keyAt(problem.key), problem.message)
   }
 }
 
@@ -177,6 +181,11 @@ function resolveEntry(
       settings.env &&
       Object.fromEntries(Object.entries(settings.env).map(([key, value]) => [key, original(['env', key], value)])),
     env_file: settings.env_file === undefined ? undefined : resolve(baseDir, settings.env_file),
+    listen: settings.listen?.map((address) => ({
+      ...address,
+      ...(address.kind === 'unix' ? {path: resolve(baseDir, address.path)} : {}),
+      name: address.name ?? settings.name,
+    })),
     config_file: configPath,
   })
 }

@@ -6,7 +6,6 @@ const PM2_ONLY_KEYS = new Set([
   'error_file',
   'exec_mode',
   'ignore_watch',
-  'instances',
   'interpreter_args',
   'log_date_format',
   'log_file',

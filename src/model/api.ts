@@ -41,14 +41,28 @@ export interface StartRequest {
 export type StartOutcome = 'already-running' | 'failed' | 'started' | 'stopped'
 
 export interface StartResponse {
-  /** `attempt`: the number of the start asked for, as ProcessSnapshot.start shows it (what `tspm start` waits for). */
-  results: Array<{attempt?: number; error?: string; name: string; outcome: StartOutcome}>
+  /** `targets`: the start of each instance, what `tspm start` waits for. */
+  results: Array<{error?: string; name: string; outcome: StartOutcome; targets?: StartTarget[]}>
 }
 
-/** A start to wait for: the process, and the number of the start asked for (ProcessSnapshot.start). */
+/** A start to wait for: the process (its id: `web`, or `web:2`), and the number of the start asked for (ProcessSnapshot.start). */
 export interface StartTarget {
   name: string
   attempt: number
+}
+
+/** POST /v1/processes/:name/reload: with `specs`, the apps they name take these definitions. */
+export interface ReloadRequest {
+  specs?: ProcessSpec[]
+}
+
+export interface ReloadResponse {
+  results: Array<{message: string; name: string; outcome: 'failed' | 'reloaded' | 'restarted' | 'started'}>
+}
+
+/** POST /v1/processes/:name/scale */
+export interface ScaleRequest {
+  instances: number
 }
 
 /** POST /v1/wait: answered once each start asked for is settled (online, or failed). */
@@ -60,6 +74,7 @@ export interface WaitResponse {
   results: Array<{message: null | string; name: string; online: boolean}>
 }
 
+/** The processes acted on, by id (`web`, or `web:0`, `web:1`... for an app of several instances). */
 export interface ActionResponse {
   names: string[]
 }

@@ -45,6 +45,24 @@ export const healthSchema = z.discriminatedUnion('kind', [
   execCheck.extend({interval: milliseconds, timeout: milliseconds, failures: z.number().int().min(1)}),
 ])
 
+/**
+ * A socket tspm opens once and hands to every instance (systemd's socket activation: fds 3, 4, ...
+ * with LISTEN_FDS, LISTEN_FDNAMES and LISTEN_PID). `host` absent: every address, IPv6 and IPv4.
+ */
+const tcpListen = z.strictObject({kind: z.literal('tcp'), host: z.string().min(1).optional(), port, name: z.string()})
+/** A Unix socket at `path`, created with `mode` (0660 unless configured). */
+const unixListen = z.strictObject({
+  kind: z.literal('unix'),
+  path: absolutePath,
+  mode: z.number().int().min(0).max(0o777),
+  name: z.string(),
+})
+export const listenSchema = z.discriminatedUnion('kind', [tcpListen, unixListen])
+export type ListenAddress = z.output<typeof listenSchema>
+
+/** A name PM2's increment_var may set: an environment variable name. */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/
+
 export type ReadyCheck = z.output<typeof readySchema>
 export type HealthCheck = z.output<typeof healthSchema>
 
@@ -86,6 +104,12 @@ export const processSpecSchema = z.strictObject({
   health: healthSchema.optional(),
   /** Processes of the same home that must be online before this one starts (and stop after it). */
   depends_on: z.array(z.string().regex(PROCESS_NAME_PATTERN)).default(() => []),
+  /** How many copies run: a number, or `max` (one per core, counted when it starts). */
+  instances: z.union([z.number().int().min(1).max(1024), z.literal('max')]).default(1),
+  /** PM2's increment_var: this variable of env gets the instance number added (PORT=3000: 3000, 3001...). */
+  increment_var: z.string().regex(ENV_NAME_PATTERN).optional(),
+  /** Sockets tspm binds and passes to every instance, kept open across restarts and reloads. */
+  listen: z.array(listenSchema).default(() => []),
   /** Absolute path of the config file the process came from, if any. */
   config_file: absolutePath.optional(),
 })

@@ -21,13 +21,17 @@ export const PROCESS_STATUSES = [
   'errored',
   'orphan',
 ] as const
-export const RESTART_REASONS = ['crash', 'health', 'manual', 'memory', 'cron', 'watch'] as const
+export const RESTART_REASONS = ['crash', 'health', 'manual', 'reload', 'memory', 'cron', 'watch'] as const
 
 const checkState = z.object({ok: z.boolean(), at: z.number(), message: z.string()})
 export const DESIRED_STATES = ['online', 'stopped'] as const
 
 export const processSnapshotSchema = z.object({
   name: z.string(),
+  /** Which copy of the app (0 to instances - 1); `name:instance` names it in commands. */
+  instance: z.number().int().nonnegative(),
+  /** How commands name it: the name, or `name:instance` while the app runs several instances. */
+  id: z.string(),
   status: z.enum(PROCESS_STATUSES),
   /** What the user wants: `save` records it, resurrect brings it back. */
   desired: z.enum(DESIRED_STATES),

@@ -1,4 +1,4 @@
-import {closeSync, existsSync, openSync, readSync, statSync} from 'node:fs'
+import {closeSync, existsSync, openSync, readdirSync, readSync, statSync} from 'node:fs'
 
 import type {Output} from '../cli/errors.js'
 
@@ -20,33 +20,35 @@ export interface LogsRequest {
  * or SIGTERM.
  */
 export async function showLogs(paths: HomePaths, request: LogsRequest, output: Output): Promise<{files: string[]}> {
-  if (!PROCESS_NAME_PATTERN.test(request.name)) {
-    throw new TspmError(`"${request.name}" is not a process name (${PROCESS_NAME_RULE})`, {
-      exit: ExitCode.usage,
-      code: 'usage',
-    })
-  }
-
-  const logs = logFilePaths(paths.logsDir, request.name)
-  const streams = request.stream ? [logs[request.stream]] : [logs.out, logs.err]
-  const files = streams.filter((file) => existsSync(file))
-  if (files.length === 0) {
+  const [name, only] = splitTarget(request.name)
+  const logs = instanceLogs(paths.logsDir, name, only).flatMap(({instance, files}) =>
+    (request.stream ? [request.stream] : (['out', 'err'] as const)).map((stream) => ({
+      instance,
+      stream,
+      file: files[stream],
+    })),
+  )
+  const found = logs.filter((log) => existsSync(log.file))
+  if (found.length === 0) {
     throw new TspmError(`no logs for "${request.name}" in ${paths.logsDir}; see \`tspm list\` for the names`, {
       code: 'unknown_process',
     })
   }
 
-  const headed = streams.length > 1
-  for (const file of files) {
+  const headed = logs.length > 1
+  const severalInstances = new Set(found.map((log) => log.instance)).size > 1
+  for (const {file} of found) {
     if (headed) output.log(`==> ${file} <==`)
     for (const line of tailLines(file, request.lines)) output.log(line)
   }
 
+  const files = found.map((log) => log.file)
   if (!request.follow) return {files}
 
-  const stops = files.map((file) =>
-    followFile(file, (text) => process.stdout.write(headed ? prefixLines(text, file) : text)),
-  )
+  const stops = found.map(({file, instance, stream}) => {
+    const tag = `${severalInstances ? `${name}:${instance} ` : ''}${stream} | `
+    return followFile(file, (text) => process.stdout.write(headed ? text.replaceAll(/^(?=.)/gm, tag) : text))
+  })
   await new Promise<void>((resolve) => {
     const finish = () => {
       for (const stop of stops) stop()
@@ -59,9 +61,37 @@ export async function showLogs(paths: HomePaths, request: LogsRequest, output: O
   return {files}
 }
 
-function prefixLines(text: string, file: string): string {
-  const tag = file.endsWith('-err.log') ? 'err | ' : 'out | '
-  return text.replaceAll(/^(?=.)/gm, tag)
+/** `web` or `web:2`, checked: the app's name and the one instance asked for, if any. */
+function splitTarget(target: string): [string, number | undefined] {
+  const match = /^(.+):(\d+)$/.exec(target)
+  const name = match ? match[1]! : target
+  if (!PROCESS_NAME_PATTERN.test(name)) {
+    throw new TspmError(`"${target}" is not a process name (${PROCESS_NAME_RULE}, or name:N for one instance)`, {
+      exit: ExitCode.usage,
+      code: 'usage',
+    })
+  }
+
+  return [name, match ? Number(match[2]) : undefined]
+}
+
+/** The log files of an app's instances that exist (instance 0's always listed), or of one instance. */
+function instanceLogs(
+  logsDir: string,
+  name: string,
+  only: number | undefined,
+): Array<{files: {err: string; out: string}; instance: number}> {
+  if (only !== undefined) return [{instance: only, files: logFilePaths(logsDir, name, only)}]
+  const pattern = new RegExp(`^${name.replaceAll(/[.]/g, String.raw`\.`)}-(?:out|err)-(\\d+)\\.log$`)
+  const numbers = new Set([0])
+  for (const entry of existsSync(logsDir) ? readdirSync(logsDir, {withFileTypes: true}) : []) {
+    const match = pattern.exec(entry.name)
+    if (match && entry.isFile()) numbers.add(Number(match[1]))
+  }
+
+  return [...numbers]
+    .sort((a, b) => a - b)
+    .map((instance) => ({instance, files: logFilePaths(logsDir, name, instance)}))
 }
 
 const CHUNK = 64 * 1024

@@ -19,7 +19,7 @@ export async function actOnProcesses(
   output.log(names.length > 0 ? `${PAST_TENSE[action]} ${names.join(', ')}` : 'no processes')
   if (action !== 'restart' || !wait) return {names}
   // A restart is a start: wait for each to be online again, as `tspm start` does.
-  const current = new Map((await client.list()).map((info) => [info.name, info.start.attempt]))
+  const current = new Map((await client.list()).map((info) => [info.id, info.start.attempt]))
   const targets = names.flatMap((name) => (current.has(name) ? [{name, attempt: current.get(name)!}] : []))
   return {names, settled: await waitUntilOnline(client, targets, output)}
 }

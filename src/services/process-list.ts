@@ -52,6 +52,8 @@ function orphanInfo(orphan: Orphan): ProcessInfo {
   const memory = orphan.pids.reduce((total, pid) => total + (readProcStat(pid)?.rssPages ?? 0) * PAGE_SIZE, 0)
   return {
     name: orphan.name,
+    instance: orphan.instance,
+    id: orphan.instance === 0 ? orphan.name : `${orphan.name}:${orphan.instance}`,
     status: 'orphan',
     desired: 'online',
     pid: orphan.pgid,

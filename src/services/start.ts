@@ -59,9 +59,7 @@ export async function startProcesses(
   }
 
   if (!input.wait) return response
-  const targets = response.results.flatMap((result) =>
-    result.outcome === 'started' && result.attempt !== undefined ? [{name: result.name, attempt: result.attempt}] : [],
-  )
+  const targets = response.results.flatMap((result) => (result.outcome === 'started' ? (result.targets ?? []) : []))
   return {...response, settled: await waitUntilOnline(client, targets, output)}
 }
 

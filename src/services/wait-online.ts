@@ -124,7 +124,7 @@ class StartWatcher {
     this.polling ??= this.client
       .list()
       .then((processes) => {
-        this.latest = new Map(processes.map((info) => [info.name, info]))
+        this.latest = new Map(processes.map((info) => [info.id, info]))
       })
       .finally(() => {
         this.polling = undefined

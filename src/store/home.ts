@@ -40,8 +40,14 @@ export function homePaths(home: string = resolveHome()): HomePaths {
   }
 }
 
-export function logFilePaths(logsDir: string, name: string): {out: string; err: string} {
-  return {out: join(logsDir, `${name}-out.log`), err: join(logsDir, `${name}-err.log`)}
+/**
+ * An app's log files: `web-out.log` and `web-err.log`, and for its instance N (from 1 on, as PM2
+ * numbers them) `web-out-N.log`: one file per instance, so every line is the instance's own and
+ * plain files stay plain. No other app's file can have such a name: none ends in `-out-N.log`.
+ */
+export function logFilePaths(logsDir: string, name: string, instance = 0): {out: string; err: string} {
+  const suffix = instance === 0 ? '' : `-${instance}`
+  return {out: join(logsDir, `${name}-out${suffix}.log`), err: join(logsDir, `${name}-err${suffix}.log`)}
 }
 
 /**

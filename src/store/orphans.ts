@@ -16,6 +16,8 @@ import {readStatusFile} from './status-file.js'
 /** The environment variables that mark a process as an app of one home. */
 export const APP_HOME_MARKER = 'TSPM_HOME'
 export const APP_NAME_MARKER = 'TSPM_APP'
+/** Which instance of its app a process is (0 for an app of one instance). */
+export const APP_INSTANCE_MARKER = 'TSPM_INSTANCE'
 
 const DEFAULT_STOP = {stop_signal: 'SIGTERM' as NodeJS.Signals, kill_timeout: 1600}
 const POLL_MS = 50
@@ -23,6 +25,8 @@ const POLL_MS = 50
 /** One process group an app left running. */
 export interface Orphan {
   name: string
+  /** Which instance of its app it is (0 when not known). */
+  instance: number
   /** The group's id: the pid of the app's first process. */
   pgid: number
   /** The pids seen in that group. */
@@ -36,7 +40,7 @@ export function findOrphans(paths: HomePaths, exclude: readonly number[] = [proc
   const status = readStatusFile(paths)
   const policy = new Map(status?.processes.map((entry) => [entry.name, entry]) ?? [])
   const orphans = new Map<number, Orphan>()
-  const add = (name: string, pgid: number, pid: number) => {
+  const add = (name: string, instance: number, pgid: number, pid: number) => {
     const known = orphans.get(pgid)
     if (known) {
       if (!known.pids.includes(pid)) known.pids.push(pid)
@@ -44,7 +48,7 @@ export function findOrphans(paths: HomePaths, exclude: readonly number[] = [proc
     }
 
     const {stop_signal, kill_timeout} = policy.get(name) ?? DEFAULT_STOP
-    orphans.set(pgid, {name, pgid, pids: [pid], stop_signal, kill_timeout})
+    orphans.set(pgid, {name, instance, pgid, pids: [pid], stop_signal, kill_timeout})
   }
 
   const groups = scanProcessGroups()
@@ -54,18 +58,26 @@ export function findOrphans(paths: HomePaths, exclude: readonly number[] = [proc
     // While any member of a group lives, the kernel does not hand its id out as a new pid, so a
     // group without its leader is still the app's own.
     const ours = leader ? leader.state !== 'Z' && leader.startTime === entry.proc_start_time : groups.has(entry.pid)
-    if (ours && !exclude.includes(entry.pid)) add(entry.name, entry.pid, entry.pid)
+    if (ours && !exclude.includes(entry.pid)) add(entry.name, entry.instance, entry.pid, entry.pid)
   }
 
-  const uid = process.geteuid?.() ?? 0
-  for (const stat of processesOfUser(uid)) {
+  for (const marked of markedProcesses(paths.home, exclude)) add(marked.name, marked.instance, marked.pgrp, marked.pid)
+
+  return [...orphans.values()]
+}
+
+/** Our processes whose environment marks them as apps of `home` (set at their exec, whatever happened since). */
+function markedProcesses(home: string, exclude: readonly number[]) {
+  const found: Array<{instance: number; name: string; pgrp: number; pid: number}> = []
+  for (const stat of processesOfUser(process.geteuid?.() ?? 0)) {
     if (exclude.includes(stat.pid)) continue
     const environ = readEnviron(stat.pid)
     const name = environ?.get(APP_NAME_MARKER)
-    if (name !== undefined && environ!.get(APP_HOME_MARKER) === paths.home) add(name, stat.pgrp, stat.pid)
+    if (name === undefined || environ!.get(APP_HOME_MARKER) !== home) continue
+    found.push({name, instance: Number(environ!.get(APP_INSTANCE_MARKER)) || 0, pgrp: stat.pgrp, pid: stat.pid})
   }
 
-  return [...orphans.values()]
+  return found
 }
 
 /**

@@ -1,8 +1,16 @@
 import type {Server} from 'node:net'
 
-import {API_PREFIX, type ApiErrorBody, type HealthResponse, type StartRequest, type WaitRequest} from '../model/api.js'
+import {
+  API_PREFIX,
+  type ApiErrorBody,
+  type HealthResponse,
+  type ReloadRequest,
+  type ScaleRequest,
+  type StartRequest,
+  type WaitRequest,
+} from '../model/api.js'
 import {createJsonServer, type JsonRequest, type JsonResponse} from './json-http-server.js'
-import {type Supervisor, UnknownProcessError} from './supervisor.js'
+import {NotForInstanceError, type Supervisor, UnknownProcessError} from './supervisor.js'
 
 class ApiError extends Error {
   constructor(
@@ -19,7 +27,9 @@ class ApiError extends Error {
  *   GET    /v1/health                       who answers
  *   GET    /v1/processes                    the table
  *   POST   /v1/processes                    start {processes: [{spec, desired}]}
- *   POST   /v1/processes/:name/stop|restart name or "all"
+ *   POST   /v1/processes/:name/stop|restart name, one instance (web:2), or "all"
+ *   POST   /v1/processes/:name/reload       {specs?}: new instances rolled in, one at a time
+ *   POST   /v1/processes/:name/scale        {instances: N}
  *   DELETE /v1/processes/:name              name or "all"
  *   GET    /v1/saved                        what `save` writes
  *   POST   /v1/wait                         {targets: [{name, attempt}]}: answers once each start is settled
@@ -31,6 +41,49 @@ export function createApiServer(
   health: () => HealthResponse,
   shutdown: () => Promise<void>,
 ): Server {
+  type Handler = (name: string, request: JsonRequest, query: URLSearchParams) => JsonResponse | Promise<JsonResponse>
+  const ok = (body: unknown): JsonResponse => ({status: 200, body})
+  const routes: Record<string, Handler> = {
+    'DELETE processes/:name': async (name) => ok({names: await supervisor.delete(name)}),
+    'GET health': () => ok(health()),
+    'GET processes': () => ok(supervisor.list()),
+    'GET saved': () => ok(supervisor.saved()),
+    async 'POST processes'(_name, request) {
+      const body = parseJson(request.body) as StartRequest
+      if (!Array.isArray(body?.processes)) throw new ApiError(400, 'bad_request', 'expected {"processes": [...]}')
+      return ok(await supervisor.start(body.processes))
+    },
+    async 'POST processes/:name/reload'(name, request) {
+      const body = (request.body.length === 0 ? {} : parseJson(request.body)) as ReloadRequest
+      if (body?.specs !== undefined && !Array.isArray(body.specs))
+        throw new ApiError(400, 'bad_request', 'expected {"specs": [...]}')
+      return ok({results: await supervisor.reload(name, body.specs)})
+    },
+    'POST processes/:name/restart': async (name) => ok({names: await supervisor.restart(name)}),
+    async 'POST processes/:name/scale'(name, request) {
+      const body = parseJson(request.body) as ScaleRequest
+      if (!Number.isSafeInteger(body?.instances) || body.instances < 1 || body.instances > 1024)
+        throw new ApiError(400, 'bad_request', 'expected {"instances": N} with N from 1 to 1024')
+      return ok({names: await supervisor.scale(name, body.instances)})
+    },
+    'POST processes/:name/stop': async (name) => ok({names: await supervisor.stop(name)}),
+    async 'POST shutdown'(_name, _request, query) {
+      if (query.get('if_idle') === '1' && supervisor.size > 0) {
+        throw new ApiError(409, 'busy', `the supervisor manages ${supervisor.size} process(es); not stopped`)
+      }
+
+      // Answer once every app is down; the supervisor leaves right after.
+      await supervisor.shutdown()
+      return {status: 200, body: {pid: process.pid}, after: () => shutdown()}
+    },
+    async 'POST wait'(_name, request) {
+      const body = parseJson(request.body) as WaitRequest
+      if (!Array.isArray(body?.targets))
+        throw new ApiError(400, 'bad_request', 'expected {"targets": [{"name": ..., "attempt": ...}]}')
+      return ok(await supervisor.waitSettled(body.targets))
+    },
+  }
+
   const route = async (request: JsonRequest): Promise<JsonResponse> => {
     const {pathname, searchParams} = new URL(request.target, 'http://tspm')
     if (!pathname.startsWith(`${API_PREFIX}/`))
@@ -41,58 +94,9 @@ export function createApiServer(
       .map(decodePart)
     // Anything past processes/:name/action names no endpoint (and must not act as the action).
     const key = `${request.method} ${parts[0]}${parts.length > 1 ? '/:name' : ''}${parts.length > 2 ? `/${parts[2]}` : ''}${parts.length > 3 ? '/...' : ''}`
-    switch (key) {
-      case 'DELETE processes/:name': {
-        return {status: 200, body: {names: await supervisor.delete(parts[1])}}
-      }
-
-      case 'GET health': {
-        return {status: 200, body: health()}
-      }
-
-      case 'GET processes': {
-        return {status: 200, body: supervisor.list()}
-      }
-
-      case 'GET saved': {
-        return {status: 200, body: supervisor.saved()}
-      }
-
-      case 'POST processes': {
-        const body = parseJson(request.body) as StartRequest
-        if (!Array.isArray(body?.processes)) throw new ApiError(400, 'bad_request', 'expected {"processes": [...]}')
-        return {status: 200, body: await supervisor.start(body.processes)}
-      }
-
-      case 'POST processes/:name/restart': {
-        return {status: 200, body: {names: await supervisor.restart(parts[1])}}
-      }
-
-      case 'POST processes/:name/stop': {
-        return {status: 200, body: {names: await supervisor.stop(parts[1])}}
-      }
-
-      case 'POST shutdown': {
-        if (searchParams.get('if_idle') === '1' && supervisor.size > 0) {
-          throw new ApiError(409, 'busy', `the supervisor manages ${supervisor.size} process(es); not stopped`)
-        }
-
-        // Answer once every app is down; the supervisor leaves right after.
-        await supervisor.shutdown()
-        return {status: 200, body: {pid: process.pid}, after: () => shutdown()}
-      }
-
-      case 'POST wait': {
-        const body = parseJson(request.body) as WaitRequest
-        if (!Array.isArray(body?.targets))
-          throw new ApiError(400, 'bad_request', 'expected {"targets": [{"name": ..., "attempt": ...}]}')
-        return {status: 200, body: await supervisor.waitSettled(body.targets)}
-      }
-
-      default: {
-        throw new ApiError(404, 'not_found', `no such endpoint: ${request.method} ${pathname}`)
-      }
-    }
+    const handler = Object.hasOwn(routes, key) ? routes[key] : undefined
+    if (!handler) throw new ApiError(404, 'not_found', `no such endpoint: ${request.method} ${pathname}`)
+    return handler(parts[1]!, request, searchParams)
   }
 
   return createJsonServer((request) =>
@@ -102,7 +106,9 @@ export function createApiServer(
           ? error
           : error instanceof UnknownProcessError
             ? new ApiError(404, 'unknown_process', error.message)
-            : new ApiError(500, 'internal', error.message)
+            : error instanceof NotForInstanceError
+              ? new ApiError(400, 'usage', error.message)
+              : new ApiError(500, 'internal', error.message)
       const body: ApiErrorBody = {error: {code: apiError.code, message: apiError.message}}
       return {status: apiError.status, body}
     }),

@@ -12,7 +12,7 @@ import type {Launch, LaunchThrottle} from './launch-throttle.js'
 import {readEnvFile} from '../config/dotenv.js'
 import {askGroupToStop, processGroupMembers, readProcStat, signalGroup} from '../os/proc.js'
 import {logFilePaths} from '../store/home.js'
-import {APP_HOME_MARKER, APP_NAME_MARKER} from '../store/orphans.js'
+import {APP_HOME_MARKER, APP_INSTANCE_MARKER, APP_NAME_MARKER} from '../store/orphans.js'
 import {HealthMonitor} from './health-monitor.js'
 import {noteOutputBytes, noteProcessExit} from './memory.js'
 import {Readiness} from './readiness.js'
@@ -39,7 +39,21 @@ export interface ManagedProcessDeps {
   launchThrottle?: Pick<LaunchThrottle, 'admit' | 'cancel' | 'forget' | 'ready'>
   /** A start the user asked for was settled: it is online, or it failed. */
   onSettled?: () => void
+  /** The sockets its app holds (listen:), passed to every run as fds 3, 4, ... (see spawnNow). */
+  listenSockets?: () => ListenFds | undefined
 }
+
+/** Open listening sockets: their fds in the supervisor and their names for LISTEN_FDNAMES. */
+export interface ListenFds {
+  fds: number[]
+  names: string[]
+}
+
+/**
+ * Sets LISTEN_PID to the app's own pid, which only the new process knows, then becomes the app:
+ * a fixed script, never a user's string; the app's argv follows as "$0" "$@".
+ */
+export const LISTEN_PID_WRAPPER = ['/bin/sh', '-c', 'LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"'] as const
 
 const GROUP_POLL_MS = 50
 
@@ -88,25 +102,65 @@ export class ManagedProcess {
   private queued: Launch | undefined
   /** Why the current run is being stopped when it failed to become ready, for what follows the stop. */
   private failedStart: string | undefined
+  private readonly settledWaiters: Array<() => boolean> = []
+  /** How commands and messages name it: `web`, or `web:2` for one of several instances. */
+  id: string
 
   constructor(
     public spec: ProcessSpec,
     private readonly deps: ManagedProcessDeps,
+    /** Which copy of its app it is (TSPM_INSTANCE). */
+    readonly instance = 0,
   ) {
+    this.id = spec.name
     this.policy = new RestartPolicy(spec)
-    const paths = logFilePaths(deps.logsDir, spec.name)
+    const paths = logFilePaths(deps.logsDir, spec.name, instance)
     this.logs = {
       out: new RotatingLog(paths.out, spec.max_log_size, spec.log_files, (message) =>
-        deps.log(`${spec.name}: ${message}`),
+        deps.log(`${this.id}: ${message}`),
       ),
       err: new RotatingLog(paths.err, spec.max_log_size, spec.log_files, (message) =>
-        deps.log(`${spec.name}: ${message}`),
+        deps.log(`${this.id}: ${message}`),
       ),
     }
   }
 
   get name(): string {
     return this.spec.name
+  }
+
+  /** Its pid while it runs. */
+  get runningPid(): null | number {
+    return this.pid
+  }
+
+  /**
+   * Resolves once the start asked for most recently is settled: true when it came online. What a
+   * reload waits for before it stops the instance this one replaces.
+   */
+  settled(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.startState.outcome === 'pending') return false
+        resolve(this.startState.outcome === 'ready')
+        return true
+      }
+
+      if (!check()) this.settledWaiters.push(check)
+    })
+  }
+
+  /** A reload's new instance takes over the count of restarts of the one it replaces. */
+  takeOver(previous: ManagedProcess): void {
+    this.restarts = previous.restarts + 1
+    this.lastRestartReason = 'reload'
+  }
+
+  /** A start that cannot begin (its app's sockets could not be opened): errored, with why. */
+  failStart(message: string): void {
+    if (this.startState.outcome !== 'pending') this.newStartAttempt()
+    this.desired = 'online'
+    this.fail(message)
   }
 
   /** True while the process runs, waits to run, or is about to run again. */
@@ -244,6 +298,8 @@ export class ManagedProcess {
   snapshot(): ProcessSnapshot {
     return {
       name: this.name,
+      instance: this.instance,
+      id: this.id,
       status: this.status,
       desired: this.desired,
       pid: this.pid,
@@ -292,15 +348,16 @@ export class ManagedProcess {
     const env = this.environment()
     if (!env) return undefined
 
-    const [command, args] = spec.interpreter
-      ? [spec.interpreter, [spec.script, ...spec.args]]
-      : [spec.script, spec.args]
-    // Node apps get an IPC channel, as PM2 gives them: process.send('ready') works, and an app
-    // written for PM2 that calls process.send does not crash.
-    const ipc = isNode(command)
-    if (spec.ready?.kind === 'notify' && !ipc) {
+    const sockets = deps.listenSockets?.()
+    if (spec.listen.length > 0 && !sockets) {
+      this.fail(`${this.id}: its listen sockets are not open`)
+      return undefined
+    }
+
+    const launch = commandLine(spec, env, sockets)
+    if (spec.ready?.kind === 'notify' && !launch.ipc) {
       this.fail(
-        `${spec.name}: ready: {notify: true} works for Node apps (process.send('ready')), and ${command} is not Node; use a log, tcp, http or exec check`,
+        `${this.id}: ready: {notify: true} works for Node apps (process.send('ready')), and ${launch.command} is not Node; use a log, tcp, http or exec check`,
       )
       return undefined
     }
@@ -308,14 +365,14 @@ export class ManagedProcess {
     let child: ChildProcess
     try {
       // detached: the app leads its own session and process group, so stop reaches its children.
-      child = deps.spawn(command, args, {
+      child = deps.spawn(launch.program, launch.argv, {
         cwd: spec.cwd,
-        env,
+        env: launch.env,
         detached: true,
-        stdio: ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+        stdio: launch.stdio,
       })
     } catch (error) {
-      this.fail(`${spec.name}: cannot start ${command}: ${(error as Error).message}`)
+      this.fail(`${this.id}: cannot start ${launch.command}: ${(error as Error).message}`)
       return undefined
     }
 
@@ -332,7 +389,7 @@ export class ManagedProcess {
         onTimeout: (message) => this.failToStart(child, message),
       })
     this.readiness = readiness
-    this.wireOutput(child, readiness, ipc)
+    this.wireOutput(child, readiness, launch.ipc)
 
     let ended = false
     const onEnd = (code: null | number, signal: NodeJS.Signals | null, error?: Error) => {
@@ -342,7 +399,7 @@ export class ManagedProcess {
       if (error && child === this.child) {
         // Not found or not executable: trying again would fail the same way.
         this.child = undefined
-        this.fail(`${spec.name}: cannot start ${command}: ${error.message}`)
+        this.fail(`${this.id}: cannot start ${launch.command}: ${error.message}`)
         return
       }
 
@@ -392,9 +449,12 @@ export class ManagedProcess {
         // list` when none answers) finds it through /proc whatever happened to status.json.
         [APP_HOME_MARKER]: deps.home,
         [APP_NAME_MARKER]: spec.name,
+        // Which copy it is, by tspm's name and by PM2's (NODE_APP_INSTANCE).
+        [APP_INSTANCE_MARKER]: String(this.instance),
+        NODE_APP_INSTANCE: String(this.instance),
       }
     } catch (error) {
-      this.fail(`${spec.name}: ${(error as Error).message}`)
+      this.fail(`${this.id}: ${(error as Error).message}`)
       return undefined
     }
   }
@@ -421,7 +481,7 @@ export class ManagedProcess {
       },
       onUnhealthy: (why) => {
         if (child !== this.child) return
-        this.lastError = `${this.name}: ${why}; restarted`
+        this.lastError = `${this.id}: ${why}; restarted`
         this.deps.log(this.lastError)
         this.restart('health').catch(() => {})
       },
@@ -432,7 +492,7 @@ export class ManagedProcess {
   /** Not ready in time: that start failed, counted like a crash; the run is stopped gracefully first. */
   private failToStart(child: ChildProcess, message: string): void {
     if (child !== this.child || this.stopping || this.pid === null) return
-    this.lastError = `${this.name}: ${message}`
+    this.lastError = `${this.id}: ${message}`
     this.readyState = {ok: false, at: this.deps.clock.now(), message}
     this.deps.log(this.lastError)
     this.deps.launchThrottle?.ready(this.pid)
@@ -450,6 +510,7 @@ export class ManagedProcess {
     // Only the start that was asked for is settled, once: a crash later on is no start failing.
     if (this.startState.outcome !== 'pending') return
     this.startState = {...this.startState, outcome, message}
+    for (const [i, check] of [...this.settledWaiters.entries()].reverse()) if (check()) this.settledWaiters.splice(i, 1)
     this.deps.onSettled?.()
   }
 
@@ -482,10 +543,7 @@ export class ManagedProcess {
     this.child = undefined
     this.pid = null
     this.procStartTime = null
-    this.afterRun(
-      `${this.name} exited with ${how} after ${uptimeMs} ms`,
-      this.policy.onExit({uptimeMs, exitCode: code}),
-    )
+    this.afterRun(`${this.id} exited with ${how} after ${uptimeMs} ms`, this.policy.onExit({uptimeMs, exitCode: code}))
   }
 
   /** What follows a run that ended on its own (or failed to become ready): the policy's decision. */
@@ -493,7 +551,7 @@ export class ManagedProcess {
     const {clock} = this.deps
     switch (decision.action) {
       case 'errored': {
-        this.lastError = `${this.name} crashed ${decision.unstableRuns} times in a row, each within min_uptime (${this.spec.min_uptime} ms); restart it by hand`
+        this.lastError = `${this.id} crashed ${decision.unstableRuns} times in a row, each within min_uptime (${this.spec.min_uptime} ms); restart it by hand`
         this.deps.log(this.lastError)
         this.settle('failed', this.lastError)
         this.setStatus('errored')
@@ -557,7 +615,7 @@ export class ManagedProcess {
     this.failedStart = undefined
     // Stopped because it was not ready in time, and nobody asked to stop it meanwhile: a crash.
     if (failedStart !== undefined && this.desired === 'online' && !this.closed) {
-      this.afterRun(`${this.name} was stopped: ${failedStart}`, this.policy.onExit({uptimeMs: 0, exitCode: null}))
+      this.afterRun(`${this.id} was stopped: ${failedStart}`, this.policy.onExit({uptimeMs: 0, exitCode: null}))
       return
     }
 
@@ -577,6 +635,33 @@ export class ManagedProcess {
   private setStatus(status: ProcessStatus): void {
     this.status = status
     this.deps.onChange()
+  }
+}
+
+/**
+ * What to spawn for a run: the interpreter (or the script) with its arguments; with sockets, the
+ * LISTEN_PID wrapper in front, the sockets as fds 3, 4, ... (systemd's order) and the IPC channel
+ * after them. Node apps get an IPC channel, as PM2 gives them: process.send('ready') works, and
+ * an app written for PM2 that calls process.send does not crash.
+ */
+function commandLine(spec: ProcessSpec, env: NodeJS.ProcessEnv, sockets: ListenFds | undefined) {
+  const [command, args] = spec.interpreter ? [spec.interpreter, [spec.script, ...spec.args]] : [spec.script, spec.args]
+  const ipc = isNode(command)
+  const stdio: SpawnOptions['stdio'] = [
+    'ignore',
+    'pipe',
+    'pipe',
+    ...(sockets?.fds ?? []),
+    ...(ipc ? ['ipc' as const] : []),
+  ]
+  if (!sockets) return {command, ipc, program: command, argv: args, env, stdio}
+  return {
+    command,
+    ipc,
+    program: LISTEN_PID_WRAPPER[0],
+    argv: [...LISTEN_PID_WRAPPER.slice(1), command, ...args],
+    env: {...env, LISTEN_FDS: String(sockets.fds.length), LISTEN_FDNAMES: sockets.names.join(':')},
+    stdio,
   }
 }
 

@@ -7,6 +7,7 @@ import type {HomePaths} from '../store/home.js'
 import {CLOCK_TICKS_PER_SECOND, PAGE_SIZE, readProcStat} from '../os/proc.js'
 import {findOrphans, stopOrphans} from '../store/orphans.js'
 import {STATUS_FORMAT_VERSION, type StatusFile, writeStatusFile} from '../store/status-file.js'
+import {App, type ReloadResult} from './app.js'
 import {type Clock, isoTimestamp} from './clock.js'
 import {blockers, type DependencyView, stopWaves, waitingDetail} from './dependencies.js'
 import {LaunchThrottle} from './launch-throttle.js'
@@ -34,6 +35,21 @@ export class UnknownProcessError extends Error {
   }
 }
 
+/** `web:5` when web has fewer instances. */
+export class UnknownInstanceError extends UnknownProcessError {
+  constructor(app: App, number: number) {
+    super(`${app.name}:${number}`, [])
+    const count = app.instances.length
+    this.message = `${app.name} has no instance ${number}: it runs ${count} (${count === 1 ? `${app.name}:0` : `${app.name}:0 to ${app.name}:${count - 1}`})`
+  }
+}
+
+/** An operation that takes an app, given one instance (`delete web:2`). */
+export class NotForInstanceError extends Error {}
+
+/** `web:2`: one instance of an app; digits after the last ":" (no process name holds a ":"). */
+const INSTANCE_TARGET = /^(.+):(\d+)$/
+
 export interface SupervisorDeps {
   paths: HomePaths
   clock: Clock
@@ -44,7 +60,7 @@ export interface SupervisorDeps {
 
 /** The process table of one TSPM_HOME and the operations the control API offers on it. */
 export class Supervisor {
-  private readonly processes = new Map<string, ManagedProcess>()
+  private readonly apps = new Map<string, App>()
   private readonly cpuSamples = new Map<number, {ticks: number; at: number}>()
   private statusWriteScheduled = false
   private lastStatusWrite = 0
@@ -72,39 +88,42 @@ export class Supervisor {
   async start(entries: SavedProcess[]): Promise<StartResponse> {
     if (this.shuttingDown) throw new Error('the supervisor is shutting down; start again once it has stopped')
     const results: StartResponse['results'] = []
-    const toStart: Array<{managed: ManagedProcess; spec: ProcessSpec}> = []
+    const toStart: Array<{app: App; spec: ProcessSpec}> = []
     for (const {spec, desired} of entries) {
-      const existing = this.processes.get(spec.name)
+      const existing = this.apps.get(spec.name)
       if (existing?.isActive || existing?.status === 'stopping') {
         results.push({name: spec.name, outcome: 'already-running'})
         continue
       }
 
-      const managed = existing ?? this.add(spec)
-      managed.spec = spec
+      const app = existing ?? this.add(spec)
+      app.define(spec)
       if (desired === 'stopped') {
         results.push({name: spec.name, outcome: 'stopped'})
         continue
       }
 
-      toStart.push({managed, spec})
+      toStart.push({app, spec})
       results.push({name: spec.name, outcome: 'started'})
     }
 
+    // Every socket bound before anything starts, as systemd's sockets come before its services.
+    await Promise.all(toStart.map(({app}) => app.openSockets()))
     // All of them known first, so depends_on within one start sees its dependencies.
-    for (const {managed, spec} of toStart) this.startOrWait(managed, spec)
+    for (const {app, spec} of toStart) this.startOrWait(app, spec)
 
     // Spawn failures (missing script, no permission) are reported on the next tick.
     await new Promise((resolve) => {
       setImmediate(resolve)
     })
     for (const result of results) {
-      const managed = this.processes.get(result.name)!
+      const app = this.apps.get(result.name)!
       if (result.outcome !== 'started') continue
-      result.attempt = managed.startAttempt
-      if (managed.status === 'errored') {
+      result.targets = app.instances.map((member) => ({name: member.id, attempt: member.startAttempt}))
+      const failed = app.instances.find((member) => member.status === 'errored')
+      if (failed) {
         result.outcome = 'failed'
-        result.error = managed.snapshot().last_error ?? 'failed to start'
+        result.error = failed.snapshot().last_error ?? 'failed to start'
       }
     }
 
@@ -120,7 +139,7 @@ export class Supervisor {
       const check = (): boolean => {
         const results: WaitResponse['results'] = []
         for (const {name, attempt} of targets) {
-          const managed = this.processes.get(name)
+          const managed = this.memberById(name)
           if (!managed) {
             results.push({name, online: false, message: 'it was deleted meanwhile'})
             continue
@@ -143,90 +162,140 @@ export class Supervisor {
     for (const check of this.settleWaiters) if (check()) this.settleWaiters.delete(check)
   }
 
-  /** Starts a process now, or makes it wait for what it depends on to be online. */
-  private startOrWait(managed: ManagedProcess, spec: ProcessSpec = managed.spec): void {
-    const blocked = blockers(managed.name, this.dependencyViews())
-    if (blocked.waitingFor.length === 0) managed.start(spec)
-    else managed.wait(waitingDetail(blocked), spec)
+  /** Starts an app now, or makes it wait for what it depends on to be online. */
+  private startOrWait(app: App, spec: ProcessSpec = app.spec): void {
+    const blocked = blockers(app.name, this.dependencyViews())
+    if (blocked.waitingFor.length === 0) app.start(spec)
+    else app.wait(waitingDetail(blocked), spec)
   }
 
   private dependencyViews(): Map<string, DependencyView> {
     return new Map(
-      [...this.processes.values()].map((managed) => [
-        managed.name,
-        {
-          status: managed.status,
-          startFailed: managed.snapshot().start.outcome === 'failed',
-          dependsOn: managed.spec.depends_on,
-        },
+      [...this.apps.values()].map((app) => [
+        app.name,
+        {status: app.status, startFailed: app.startFailed, dependsOn: app.spec.depends_on},
       ]),
     )
   }
 
+  /** The instance a wait target or a command names: `web` (an app of one instance) or `web:2`. */
+  private memberById(id: string): ManagedProcess | undefined {
+    for (const app of this.apps.values()) {
+      const found = app.instances.find((member) => member.id === id)
+      if (found) return found
+    }
+
+    return undefined
+  }
+
   /** After any change: the waiting processes whose dependencies are all online start now. */
   private scheduleDependencyCheck(): void {
-    if (this.dependencyCheckScheduled || ![...this.processes.values()].some((managed) => managed.status === 'waiting'))
-      return
+    if (this.dependencyCheckScheduled || ![...this.apps.values()].some((app) => app.status === 'waiting')) return
     this.dependencyCheckScheduled = true
     setImmediate(() => {
       this.dependencyCheckScheduled = false
       const views = this.dependencyViews()
-      for (const managed of this.processes.values()) {
-        if (managed.status !== 'waiting') continue
-        const blocked = blockers(managed.name, views)
-        if (blocked.waitingFor.length === 0) managed.start()
-        else managed.waitingOn(waitingDetail(blocked), blocked.problems.length > 0)
+      for (const app of this.apps.values()) {
+        if (app.status !== 'waiting') continue
+        const blocked = blockers(app.name, views)
+        if (blocked.waitingFor.length === 0) app.start()
+        else app.waitingOn(waitingDetail(blocked), blocked.problems.length > 0)
       }
     })
   }
 
+  /** Stops an app (all its instances, then its sockets) or one instance; returns the ids stopped. */
   async stop(target: string): Promise<string[]> {
     const selected = this.select(target)
-    await this.inStopOrder(selected, (managed) => managed.stop())
-    return selected.map((managed) => managed.name)
+    if (selected.instance) {
+      await selected.instance.stop()
+      selected.apps[0]!.releaseIfIdle()
+      return [selected.instance.id]
+    }
+
+    await this.inStopOrder(selected.apps, (app) => app.stop())
+    return idsOf(selected.apps)
   }
 
   /** Many at once: all are stopped (dependents first), then started again in dependency order. */
   async restart(target: string): Promise<string[]> {
     const selected = this.select(target)
-    if (selected.length === 1) {
-      await selected[0]!.restart('manual', () => this.startOrWait(selected[0]!))
-    } else {
-      await this.inStopOrder(selected, (managed) => managed.restart('manual', () => {}))
-      for (const managed of selected) this.startOrWait(managed)
+    const {instance, apps} = selected
+    if (instance) {
+      await instance.restart('manual')
+      return [instance.id]
     }
 
-    return selected.map((managed) => managed.name)
+    if (apps.length === 1) {
+      await apps[0]!.restart('manual', () => this.startOrWait(apps[0]!))
+    } else {
+      await this.inStopOrder(apps, (app) => app.restart('manual', () => {}))
+      for (const app of apps) this.startOrWait(app)
+    }
+
+    return idsOf(apps)
+  }
+
+  /**
+   * Rolls new instances in, one at a time, each ready before the old one stops (App.reload); with
+   * `specs`, the apps they name take their new definitions. Apps go one after another, what they
+   * depend on first.
+   */
+  async reload(target: string, specs: ProcessSpec[] = []): Promise<ReloadResult[]> {
+    const selected = this.select(target)
+    const bySpec = new Map(specs.map((spec) => [spec.name, spec]))
+    const results: ReloadResult[] = []
+    const order = stopWaves(
+      selected.apps.map((app) => app.name),
+      (name) => this.apps.get(name)!.spec.depends_on,
+    ).reverse()
+    for (const name of order.flat()) {
+      const app = this.apps.get(name)!
+      results.push(await app.reload(bySpec.get(name) ?? app.spec, selected.instance?.instance))
+    }
+
+    return results
+  }
+
+  /** Starts or stops instances of one app until `count` run. */
+  async scale(target: string, count: number): Promise<string[]> {
+    const {apps, instance} = this.select(target)
+    if (instance || target === 'all') throw new NotForInstanceError(`scale takes the name of one app, got "${target}"`)
+    return apps[0]!.scale(count)
   }
 
   async delete(target: string): Promise<string[]> {
-    const selected = this.select(target)
-    await this.inStopOrder(selected, (managed) => managed.halt())
-    for (const managed of selected) {
-      managed.dispose()
-      this.processes.delete(managed.name)
+    const {apps, instance} = this.select(target)
+    if (instance) {
+      throw new NotForInstanceError(
+        `delete removes a whole app; to run fewer instances of ${apps[0]!.name}, use \`tspm scale ${apps[0]!.name} N\``,
+      )
+    }
+
+    await this.inStopOrder(apps, (app) => app.halt())
+    const ids = idsOf(apps)
+    for (const app of apps) {
+      app.dispose()
+      this.apps.delete(app.name)
     }
 
     this.scheduleStatusWrite()
-    return selected.map((managed) => managed.name)
+    return ids
   }
 
   /** Stops every app without changing what the user wants, so a later resurrect sees the same list. */
   shutdown(): Promise<void> {
     this.shuttingDown ??= (async () => {
-      await this.inStopOrder([...this.processes.values()], (managed) => managed.halt())
-      for (const managed of this.processes.values()) managed.dispose()
+      await this.inStopOrder([...this.apps.values()], (app) => app.halt())
+      for (const app of this.apps.values()) app.dispose()
       this.writeStatus()
     })()
     return this.shuttingDown
   }
 
-  /** Runs `stop` on each, in waves: a process stops only once every process that depends on it has. */
-  private async inStopOrder(
-    selected: ManagedProcess[],
-    stop: (managed: ManagedProcess) => Promise<void>,
-  ): Promise<void> {
-    const byName = new Map(selected.map((managed) => [managed.name, managed]))
+  /** Runs `stop` on each, in waves: an app stops only once every app that depends on it has. */
+  private async inStopOrder(selected: App[], stop: (app: App) => Promise<void>): Promise<void> {
+    const byName = new Map(selected.map((app) => [app.name, app]))
     for (const wave of stopWaves([...byName.keys()], (name) => byName.get(name)!.spec.depends_on)) {
       await Promise.all(wave.map((name) => stop(byName.get(name)!)))
     }
@@ -234,18 +303,22 @@ export class Supervisor {
 
   /** Every app's log files opened again by name (SIGUSR2, after logrotate moved them). */
   reopenLogs(): void {
-    for (const managed of this.processes.values()) managed.reopenLogs()
+    for (const app of this.apps.values()) app.reopenLogs()
   }
 
-  /** How many processes the table holds, whatever their state. */
+  /** How many apps the table holds, whatever their state. */
   get size(): number {
-    return this.processes.size
+    return this.apps.size
+  }
+
+  private get members(): ManagedProcess[] {
+    return [...this.apps.values()].flatMap((app) => app.processes)
   }
 
   list(): ProcessInfo[] {
     const now = Date.now()
     const seen = new Set<number>()
-    const infos = [...this.processes.values()].map((managed) => {
+    const infos = this.members.map((managed) => {
       const snapshot = managed.snapshot()
       const {spec} = managed
       let cpu = 0
@@ -280,7 +353,7 @@ export class Supervisor {
 
   /** What `save` writes: each spec as configured and whether the user wants it running. */
   saved(): SavedProcess[] {
-    return [...this.processes.values()].map((managed) => ({spec: managed.spec, desired: managed.desired}))
+    return [...this.apps.values()].map((app) => ({spec: app.spec, desired: app.desired}))
   }
 
   /**
@@ -295,33 +368,51 @@ export class Supervisor {
     )
   }
 
-  private add(spec: ProcessSpec): ManagedProcess {
+  private add(spec: ProcessSpec): App {
     const {deps} = this
-    const managed = new ManagedProcess(spec, {
-      clock: deps.clock,
-      spawn: deps.spawn,
-      home: deps.paths.home,
-      logsDir: deps.paths.logsDir,
-      baseEnv: deps.baseEnv,
+    const onChange = () => {
+      this.scheduleStatusWrite()
+      this.scheduleDependencyCheck()
+      this.answerSettleWaiters()
+    }
+
+    const app = new App(spec, {
       log: deps.log,
-      onChange: () => {
-        this.scheduleStatusWrite()
-        this.scheduleDependencyCheck()
-        this.answerSettleWaiters()
-      },
-      onSettled: () => this.answerSettleWaiters(),
-      paceRestart: (restart) => this.restartPacer.schedule(restart),
-      launchThrottle: this.launchThrottle,
+      onChange,
+      createInstance: (instanceSpec, instance, listenSockets) =>
+        new ManagedProcess(
+          instanceSpec,
+          {
+            clock: deps.clock,
+            spawn: deps.spawn,
+            home: deps.paths.home,
+            logsDir: deps.paths.logsDir,
+            baseEnv: deps.baseEnv,
+            log: deps.log,
+            onChange,
+            onSettled: () => this.answerSettleWaiters(),
+            paceRestart: (restart) => this.restartPacer.schedule(restart),
+            launchThrottle: this.launchThrottle,
+            listenSockets,
+          },
+          instance,
+        ),
     })
-    this.processes.set(spec.name, managed)
-    return managed
+    this.apps.set(spec.name, app)
+    return app
   }
 
-  private select(target: string): ManagedProcess[] {
-    if (target === 'all') return [...this.processes.values()]
-    const managed = this.processes.get(target)
-    if (!managed) throw new UnknownProcessError(target, [...this.processes.keys()])
-    return [managed]
+  /** `all`, an app's name, or one instance (`web:2`). */
+  private select(target: string): {apps: App[]; instance?: ManagedProcess} {
+    if (target === 'all') return {apps: [...this.apps.values()]}
+    const app = this.apps.get(target)
+    if (app) return {apps: [app]}
+    const match = INSTANCE_TARGET.exec(target)
+    const owner = match ? this.apps.get(match[1]!) : undefined
+    if (!owner) throw new UnknownProcessError(target, [...this.apps.keys()])
+    const instance = owner.instance(Number(match![2]))
+    if (!instance) throw new UnknownInstanceError(owner, Number(match![2]))
+    return {apps: [owner], instance}
   }
 
   /** Changes within one tick are written once; status.json then mirrors the table. */
@@ -349,7 +440,7 @@ export class Supervisor {
       version: STATUS_FORMAT_VERSION,
       supervisor_pid: process.pid,
       updated_at: isoTimestamp(),
-      processes: [...this.processes.values()].map((managed) => ({
+      processes: this.members.map((managed) => ({
         ...managed.snapshot(),
         stop_signal: managed.spec.stop_signal,
         kill_timeout: managed.spec.kill_timeout,
@@ -378,4 +469,8 @@ export class Supervisor {
       this.deps.log(`${this.deps.paths.statusFile} is written again`)
     }
   }
+}
+
+function idsOf(apps: App[]): string[] {
+  return apps.flatMap((app) => app.instances.map((member) => member.id))
 }

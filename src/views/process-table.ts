@@ -18,7 +18,7 @@ export function renderProcessTable(processes: ProcessInfo[], colour: boolean): s
   return renderTable(
     processes,
     [
-      {header: 'name', value: (p) => p.name},
+      {header: 'name', value: (p) => p.id},
       {header: 'pid', value: (p) => (p.pid === null ? '-' : String(p.pid)), align: 'right'},
       {header: 'status', value: (p) => p.status, colour: (p) => STATUS_COLOURS[p.status]},
       {header: 'restarts', value: (p) => String(p.restarts), align: 'right'},

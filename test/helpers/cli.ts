@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
+import {type ChildProcess, spawn} from 'node:child_process'
+import {once} from 'node:events'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -95,6 +96,23 @@ export class TestHome {
     const result = await this.run(['list', '--json'])
     assert.equal(result.code, 0, result.stderr)
     return jsonResult<T[]>(result.stdout)
+  }
+
+  /** `tspm resurrect` in the foreground, as systemd runs it, with its output collected; cleanup() stops it. */
+  resurrectInForeground(): {child: ChildProcess; output: () => string; exited: Promise<null | number>} {
+    const env: NodeJS.ProcessEnv = {...process.env, TSPM_HOME: this.home, NO_COLOR: '1'}
+    delete env.NODE_EXTRA_CA_CERTS
+    const child = spawn(process.execPath, [BIN, 'resurrect'], {env, stdio: ['ignore', 'pipe', 'pipe']})
+    this.extraPids.add(child.pid!)
+    let output = ''
+    child.stdout!.on('data', (chunk) => {
+      output += chunk
+    })
+    child.stderr!.on('data', (chunk) => {
+      output += chunk
+    })
+    const exited = once(child, 'exit').then(([code]) => code as null | number)
+    return {child, output: () => output, exited}
   }
 
   async cleanup(): Promise<void> {

@@ -144,6 +144,8 @@ export function privateHome(): string {
 export const STUB_PROCESSES: ProcessInfo[] = [
   {
     name: 'web',
+    instance: 0,
+    id: 'web',
     status: 'online',
     desired: 'online',
     pid: 4242,
@@ -167,6 +169,8 @@ export const STUB_PROCESSES: ProcessInfo[] = [
   },
   {
     name: 'worker',
+    instance: 0,
+    id: 'worker',
     status: 'stopped',
     desired: 'stopped',
     pid: null,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {type ChildProcess, spawn} from 'node:child_process'
+import {spawn} from 'node:child_process'
 import {once} from 'node:events'
 import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -32,23 +32,6 @@ interface Dump {
 
 function readDump(file: string): Dump {
   return JSON.parse(readFileSync(file, 'utf8')) as Dump
-}
-
-/** `tspm resurrect` in the foreground, as systemd runs it, with its output collected. */
-function startResurrect(home: TestHome): {child: ChildProcess; output: () => string; exited: Promise<null | number>} {
-  const env: NodeJS.ProcessEnv = {...process.env, TSPM_HOME: home.home, NO_COLOR: '1'}
-  delete env.NODE_EXTRA_CA_CERTS
-  const child = spawn(process.execPath, [BIN, 'resurrect'], {env, stdio: ['ignore', 'pipe', 'pipe']})
-  home.extraPids.add(child.pid!)
-  let output = ''
-  child.stdout!.on('data', (chunk) => {
-    output += chunk
-  })
-  child.stderr!.on('data', (chunk) => {
-    output += chunk
-  })
-  const exited = once(child, 'exit').then(([code]) => code as null | number)
-  return {child, output: () => output, exited}
 }
 
 async function waitForNames(home: TestHome, expected: Array<[string, string]>): Promise<Listed[]> {
@@ -127,7 +110,7 @@ test('save, kill, resurrect: the same processes, args, cwd, env and states; env_
   assert.equal(readFileSync(home.paths.dumpFile, 'utf8'), dumpText, 'kill leaves dump.json as save wrote it')
   writeFileSync(join(dir, 'secrets.env'), 'API_TOKEN=second-secret-value\n')
 
-  const resurrect = startResurrect(home)
+  const resurrect = home.resurrectInForeground()
   const listed = await waitForNames(home, [
     ['api', 'online'],
     ['idle', 'online'],
@@ -186,7 +169,7 @@ test('kill -9 of the supervisor, then resurrect: each saved process runs once, o
   })
   writeFileSync(home.paths.statusFile, JSON.stringify(status))
 
-  const resurrect = startResurrect(home)
+  const resurrect = home.resurrectInForeground()
   t.after(() => resurrect.child.kill('SIGKILL'))
   const after = await waitForNames(
     home,
@@ -251,7 +234,7 @@ test('a broken dump.json is reported and left alone; dump.json.bak is used; both
   for (const [kind, broken] of Object.entries(brokenDumps)) {
     assert.notEqual(broken, good)
     writeFileSync(home.paths.dumpFile, broken)
-    const resurrect = startResurrect(home)
+    const resurrect = home.resurrectInForeground()
     await waitForNames(home, [['first', 'online']])
     await waitFor(() => resurrect.output().includes('using the previous save'), {
       what: `the fallback warning (${kind})`,
@@ -270,7 +253,7 @@ test('a broken dump.json is reported and left alone; dump.json.bak is used; both
   assert.match(
     await (async () => {
       writeFileSync(home.paths.dumpFile, brokenDumps['wrong field'])
-      const resurrect = startResurrect(home)
+      const resurrect = home.resurrectInForeground()
       await waitFor(() => resurrect.output().includes('using the previous save'), {what: 'the warning'})
       resurrect.child.kill('SIGTERM')
       await resurrect.exited
@@ -303,7 +286,7 @@ test('save with nothing to save is refused; --force writes an empty list', async
 
   // With no dump at all, resurrect runs as an empty supervisor.
   const empty = TestHome.forTest(t)
-  const resurrect = startResurrect(empty)
+  const resurrect = empty.resurrectInForeground()
   await waitFor(() => resurrect.output().includes('listening on'), {what: 'the empty supervisor'})
   await waitFor(() => /no saved list/.test(resurrect.output()), {what: 'the note that nothing was saved'})
   resurrect.child.kill('SIGINT')

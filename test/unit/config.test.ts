@@ -72,6 +72,35 @@ describe('loadConfigFile errors', () => {
     assert.equal(err.name, 'ConfigError')
   })
 
+  test('instances, increment_var and listen: wrong values point at them', async () => {
+    const file = write(
+      'instances.yaml',
+      'processes:',
+      '  - name: api',
+      '    script: server.js',
+      '    instances: 0',
+      '    increment_var: "1PORT"',
+      '    listen: [3000, 3000]',
+      '  - name: web',
+      '    script: server.js',
+      '    listen: [70000, {address: ./s.sock, mode: 660, nmae: x}, {address: 3001, mode: "0600"}]',
+      '  - name: sock',
+      '    script: server.js',
+      '    listen: {address: ./s.sock, name: "a:b"}',
+    )
+    await rejectsWith(
+      file,
+      'instances.yaml:4:16 processes[0].instances: expected a whole number from 1 to 1024, or "max" (one per core), got 0',
+      'instances.yaml:5:20 processes[0].increment_var: expected the name of a variable of env, such as PORT, got "1PORT"',
+      'instances.yaml:6:20 processes[0].listen[1]: port 3000 is listed twice',
+      'instances.yaml:9:14 processes[1].listen[0]: expected a port, "host:port", a socket path, or {address, mode, name}, got 70000',
+      'instances.yaml:9:47 processes[1].listen[1].mode: expected permission bits in octal, in quotes, such as "0660", got 660',
+      'instances.yaml:9:58 processes[1].listen[1].nmae: unknown key; did you mean "name"?',
+      'instances.yaml:9:84 processes[1].listen[2].mode: mode is for a Unix socket path; a TCP port has no file mode',
+      'instances.yaml:12:39 processes[2].listen.name: expected a name of letters, digits, ".", "_" or "-" (it goes into LISTEN_FDNAMES), got "a:b"',
+    )
+  })
+
   test('wrong types name what is expected', async () => {
     const file = write(
       'types.yaml',
@@ -152,7 +181,7 @@ describe('loadConfigFile errors', () => {
       '    kill_timout: 5s',
       '    colour: blue',
       '    scirpt: x',
-      '    instances: 4',
+      '    exec_mode: cluster',
       'proceses: []',
       'apps: []',
       'settings: {}',
@@ -162,7 +191,7 @@ describe('loadConfigFile errors', () => {
       'unknown.yaml:4:5 processes[0].kill_timout: unknown key; did you mean "kill_timeout"?',
       'unknown.yaml:5:5 processes[0].colour: unknown key',
       'unknown.yaml:6:5 processes[0].scirpt: unknown key; did you mean "script"?',
-      'unknown.yaml:7:5 processes[0].instances: unknown key; this PM2 option is not supported by tspm',
+      'unknown.yaml:7:5 processes[0].exec_mode: unknown key; this PM2 option is not supported by tspm',
       'unknown.yaml:8:1 proceses: unknown key; did you mean "processes"?',
       'unknown.yaml:9:1 apps: unknown key; tspm calls this list "processes"',
       'unknown.yaml:10:1 settings: unknown key; the top level holds "processes" and, for shared YAML anchors, keys starting with "x-"',
@@ -370,6 +399,8 @@ describe('loadConfigFile results', () => {
       max_log_size: 10 * 1024 * 1024,
       log_files: 5,
       depends_on: [],
+      instances: 1,
+      listen: [],
       config_file: join(dir, 'defaults/tspm.yaml'),
     })
     // Same numbers as the shared defaults, and optional keys are absent rather than undefined.
@@ -406,9 +437,12 @@ describe('loadConfigFile results', () => {
       '    script: /opt/app/worker.sh',
       '    args: [--port, 8080, -v]',
       '    cwd: /opt/app',
-      '    env: {A: b}',
+      '    env: {A: b, PORT: 8000}',
       '    env_file: /etc/app.env',
       '    interpreter: /bin/bash',
+      '    instances: max',
+      '    increment_var: PORT',
+      '    listen: ["127.0.0.1:9000", 9001, "[::1]:9002", {address: ./web.sock, mode: "0600", name: admin}]',
       '    autorestart: false',
       '    max_restarts: 0',
       '    min_uptime: 2s',
@@ -429,8 +463,16 @@ describe('loadConfigFile results', () => {
       args: ['--port', '8080', '-v'],
       cwd: '/opt/app',
       interpreter: '/bin/bash',
-      env: {A: 'b'},
+      env: {A: 'b', PORT: '8000'},
       env_file: '/etc/app.env',
+      instances: 'max',
+      increment_var: 'PORT',
+      listen: [
+        {kind: 'tcp', host: '127.0.0.1', port: 9000, name: 'worker.v2_x-1'},
+        {kind: 'tcp', port: 9001, name: 'worker.v2_x-1'},
+        {kind: 'tcp', host: '::1', port: 9002, name: 'worker.v2_x-1'},
+        {kind: 'unix', path: join(dir, 'web.sock'), mode: 0o600, name: 'admin'},
+      ],
       autorestart: false,
       max_restarts: 0,
       min_uptime: 2000,

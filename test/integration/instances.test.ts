@@ -283,7 +283,9 @@ test('scale 4 → 2 → 3: the highest instances stop first, a new one starts, a
     assert.equal(spawnSync('kill', ['-0', String(pid)]).status, 1, `pid ${pid} is gone`)
   }
 
-  assert.equal((await home.run(['scale', 'web', '3'])).code, 0)
+  const up = await home.run(['scale', 'web', '3'])
+  assert.equal(up.code, 0, up.stderr)
+  assert.match(up.stdout, /web:2 is online/, 'scale waits for the new instance, as start does')
   const three = await onlineInstances(home, 3)
   assert.deepEqual(
     three.map((p) => p.id),

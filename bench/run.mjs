@@ -4,7 +4,8 @@
 // Environment:
 //   BENCH_QUICK=1       a fast smoke run (fewer apps, less data, one rep): checks the bench, not the targets
 //   BENCH_REPS=N        repetitions of the repeated scenarios (default 3; medians are over these)
-//   BENCH_ONLY=a,b      run only some scenarios: latency, start, gap, resurrect, log, storm, serve, serve-resurrect
+//   BENCH_ONLY=a,b      run only some scenarios: latency, start, gap, resurrect, log, storm, serve, serve-resurrect,
+//                       reload
 //   BENCH_STORM_APP=sh  crash storm with a shell app (`exit 1`) instead of the default Node app
 //   BENCH_TSPM_READY=0  the serve scenarios leave tspm's `ready: {tcp: PORT}` out (for a tspm without it)
 //   BENCH_SERVE_CLIENT=poll  the serve scenarios connect + GET every pending port every 10 ms (default: wait for
@@ -44,7 +45,7 @@ function intEnv(name, fallback) {
 
 const QUICK = process.env.BENCH_QUICK === '1'
 const REPS = intEnv('BENCH_REPS', QUICK ? 1 : 3)
-const ALL = ['latency', 'start', 'gap', 'resurrect', 'log', 'storm', 'serve', 'serve-resurrect']
+const ALL = ['latency', 'start', 'gap', 'resurrect', 'log', 'storm', 'serve', 'serve-resurrect', 'reload']
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((s) => s.trim()) : ALL
 for (const s of ONLY) {
   if (!ALL.includes(s)) {
@@ -74,6 +75,13 @@ const cfg = {
   serveApps: QUICK ? 10 : 50,
   serveReady: TSPM_READY,
   serveClient: CLIENT,
+  reloadInstances: 4,
+  reloadClients: 8,
+  // The load runs before the steady window until its rate settles (from fresh apps and a fresh
+  // client it climbs for 3-4 s here: JIT), and a moment after the reload returned.
+  reloadWarmupMs: QUICK ? 1500 : 5000,
+  reloadSteadyMs: QUICK ? 1000 : 2000,
+  reloadTailMs: QUICK ? 500 : 1000,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -102,6 +110,7 @@ const ctx = {
     crashStamp: join(BENCH_DIR, 'apps', 'crash-stamp.sh'),
     logger: join(BENCH_DIR, 'apps', 'logger.mjs'),
     http: join(BENCH_DIR, 'apps', 'http.mjs'),
+    reloadHttp: join(BENCH_DIR, 'apps', 'reload-http.mjs'),
   },
 }
 // Both tools run the shell apps directly (interpreter none): they must be executable even where a
@@ -257,6 +266,17 @@ async function main() {
         () => scenarios.serveResurrect(ctx, rep),
       )
       if (r) results.serveResurrect.push(r)
+    }
+  }
+
+  if (ONLY.includes('reload')) {
+    results.reload = []
+    for (let rep = 0; rep < REPS; rep++) {
+      const r = await step(
+        `reload ${cfg.reloadInstances} instances under ${cfg.reloadClients} request loops (rep ${rep + 1}/${REPS})`,
+        () => scenarios.reloadUnderLoad(ctx, rep),
+      )
+      if (r) results.reload.push(r)
     }
   }
 

@@ -312,6 +312,9 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
   )
   if (results.serve?.length || results.serveResurrect?.length) details.push(`Serve scenarios: ${serveHow}.`)
 
+  // Reload under load ---------------------------------------------------------------------------
+  if (results.reload?.length) reloadRows(results.reload, {cfg, row, rows, failed, notes, details})
+
   const head = [
     `# tspm vs PM2 ${cfg.quick ? '(QUICK smoke run: small sizes, not for the targets)' : ''}`.trim(),
     '',
@@ -338,4 +341,102 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
   ]
   if (notes.length > 0) tail.push('', 'Notes from the run:', ...notes.map((n) => `- ${n}`))
   return {markdown: [...head, ...rows, ...tail].join('\n') + '\n', failed}
+}
+
+/**
+ * The rows of the reload scenario: throughput steady and during the reload, their ratio (target
+ * ≥ 0.8x for tspm), failed requests (target 0 for tspm, worst rep), the reload's duration, and
+ * whether every instance came back with a new pid.
+ */
+function reloadRows(rl, {cfg, row, rows, failed, notes, details}) {
+  const n = cfg.reloadInstances
+  const s = `Reload ${n} instances under load (${cfg.reloadClients} request loops, a new connection per GET)`
+  const t = (f) => median(pick(rl, 'tspm', f))
+  const p = (f) => median(pick(rl, 'pm2', f))
+  const rps = (x) => (Number.isFinite(x) ? `${fmt(x)} req/s` : 'n/a')
+  const count = (x) => (Number.isFinite(x) ? fmt(x) : 'n/a')
+  row(
+    s,
+    `requests/s, steady (${fmt(cfg.reloadSteadyMs / 1000, 1)} s before the reload), median`,
+    t('steadyRps'),
+    p('steadyRps'),
+    rps,
+  )
+  row(s, 'requests/s during the reload (from its launch to its exit), median', t('reloadRps'), p('reloadRps'), rps)
+  row(
+    s,
+    `requests/s in the ${fmt(cfg.reloadTailMs / 1000, 1)} s after the reload returned (new instances, not warmed up yet), median`,
+    t('afterRps'),
+    p('afterRps'),
+    rps,
+  )
+  const [tr, pr] = [t('ratio'), p('ratio')]
+  const ratioText = (r) => (Number.isFinite(r) && r.toFixed(2) === (0.8).toFixed(2) ? `${r.toFixed(3)}x` : fmtRatio(r))
+  const okRatio = tr >= 0.8
+  rows.push(
+    `| ${s} | … during / steady (median of the reps' ratios) | ${ratioText(tr)} | ${fmtRatio(pr)} | — | ≥ 0.8x steady | ${yes(okRatio)} |`,
+  )
+  if (!okRatio) failed.push(`${s}: throughput during the reload ${fmtRatio(tr)} of the steady state (target ≥ 0.8x)`)
+  const failedT = max(pick(rl, 'tspm', 'failed'))
+  const failedP = max(pick(rl, 'pm2', 'failed'))
+  row(s, "failed requests, from the reload's launch until the load ended (worst rep)", failedT, failedP, count, {
+    text: '0',
+    ok: pick(rl, 'tspm', 'failed').length === rl.length && failedT === 0,
+  })
+  row(s, '`reload web`, from its launch to its exit, median', t('reloadMs'), p('reloadMs'), ms)
+  row(
+    s,
+    'longest stretch without any answer during the reload (worst rep)',
+    max(pick(rl, 'tspm', 'longestGapMs')),
+    max(pick(rl, 'pm2', 'longestGapMs')),
+    ms,
+  )
+  const changed = (tool) =>
+    rl
+      .map((r) => r[tool])
+      .filter(Boolean)
+      .map((r) => `${r.pidsChanged}/${n}`)
+      .join(', ')
+  const allChanged = (tool) =>
+    rl.every((r) => r[tool] && r[tool].pidsChanged === n && r[tool].listed === n && r[tool].listedOnline === n)
+  rows.push(
+    `| ${s} | instances online with a new pid afterwards (the tool's list; per rep) | ${changed('tspm')} | ${changed('pm2')} | — | all ${n} | ${yes(allChanged('tspm'))} |`,
+  )
+  if (!allChanged('tspm')) failed.push(`${s}: not every instance had a new pid after the reload (${changed('tspm')})`)
+  reloadNotes(rl, n, notes)
+
+  const perRep = (tool, field, digits = 0) =>
+    pick(rl, tool, field)
+      .map((x) => fmt(x, digits))
+      .join(', ')
+  const perTool = (tool) =>
+    `steady ${perRep(tool, 'steadyRps')} req/s; during the reload ${perRep(tool, 'reloadRps')} req/s (ratio ${perRep(tool, 'ratio', 2)}); after it ${perRep(tool, 'afterRps')} req/s; failed ${perRep(tool, 'failed')}; reload ${perRep(tool, 'reloadMs')} ms; longest stretch without an answer during it ${perRep(tool, 'longestGapMs')} ms; pids that answered in the steady window ${perRep(tool, 'pidsSteady')}, new pids that answered after the reload ${perRep(tool, 'newPidsAnsweringAfter')}; the client's CPU ${perRep(tool, 'clientCpuMs')} ms; CPU the rest of the machine used from the steady window to the end of the load ${perRep(tool, 'elsewhereCpu', 2)} s`
+  details.push(
+    `Reload: ${rl.length} rep(s), tools alternating; ${n} instances of \`apps/reload-http.mjs\` (answers every GET with its pid; ~100 ms of start-up before it listens, then \`process.send('ready')\`; on SIGTERM/SIGINT it closes its server and exits once its requests are answered) behind one port: tspm \`listen: PORT\` (tspm holds the socket, every instance serves it as fd 3) with \`ready: {notify: true}\`; PM2 \`exec_mode: cluster\` with \`env.PORT\`, \`wait_ready: true\`, \`listen_timeout: 10000\`. ` +
+      `The client (a process of its own) runs ${cfg.reloadClients} loops of GET to 127.0.0.1:PORT, each on a new connection (\`agent: false\`), ${fmt(cfg.reloadWarmupMs)} ms before the steady window and ${fmt(cfg.reloadTailMs)} ms after the reload returned; a request failed on an error, a status other than 200 or no answer in 5 s (a loop pauses 10 ms after a failure). ` +
+      `Per rep, tspm: ${perTool('tspm')}. PM2: ${perTool('pm2')}. The 100 ms timeline of every run is in latest.json.`,
+  )
+}
+
+/** What the table does not show: a reload that failed, failures outside the window, old pids that kept answering. */
+function reloadNotes(rl, n, notes) {
+  for (const tool of ['tspm', 'pm2']) {
+    for (const [i, r] of rl.entries()) {
+      const x = r[tool]
+      if (!x) continue
+      const where = `${tool}: reload rep ${i + 1}`
+      if (x.reloadCode !== 0) notes.push(`${where}: \`reload web\` exited ${x.reloadCode}: ${x.reloadOutput}`)
+      else if (tool === 'tspm' && !/without downtime/.test(x.reloadOutput))
+        notes.push(`${where}: \`tspm reload web\` said: ${x.reloadOutput}`)
+      if (x.failedBeforeReload > 0)
+        notes.push(
+          `${where}: ${x.failedBeforeReload} request(s) failed before the reload: ${JSON.stringify(x.failedBeforeCodes)}`,
+        )
+      if (x.failed > 0) notes.push(`${where}: failed requests by error: ${JSON.stringify(x.failedCodes)}`)
+      if (x.oldPidsAnsweringAfter > 0)
+        notes.push(`${where}: ${x.oldPidsAnsweringAfter} old pid(s) still answered after the reload returned`)
+      if (x.oldAlive > 0) notes.push(`${where}: ${x.oldAlive} old instance(s) still ran after the reload returned`)
+      if (x.listError) notes.push(`${where}: the list afterwards failed: ${x.listError}`)
+    }
+  }
 }

@@ -6,7 +6,8 @@ import {closeSync, existsSync, openSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {check, run} from './exec.mjs'
-import {busyElsewhere, cpuSeconds, rssBytes} from './proc.mjs'
+import {openLoad} from './load.mjs'
+import {alive, busyElsewhere, cpuSeconds, rssBytes} from './proc.mjs'
 import {floorServe, freePorts, openClient} from './serve.mjs'
 import {median, sleep} from './stats.mjs'
 import {parseList, TSPM_READY, waitGone} from './tools.mjs'
@@ -506,4 +507,105 @@ export function serveResurrect(ctx, rep) {
       listedOnline: listed.procs.filter((p) => p.status === 'online').length,
     }
   })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reload under load: N instances of one HTTP app behind one port (tspm: `listen:`, tspm holds the
+// socket and hands it to every instance; PM2: its cluster mode, the daemon holds it), requests in
+// loops from a client of its own, and the tool's own reload of the app while they run.
+
+const ESC = String.fromCodePoint(27)
+const ANSI = new RegExp(`${ESC}\\[[0-9;]*m`, 'g')
+/** The last lines a command printed, without PM2's colours. */
+const lastLines = (result) =>
+  `${result.stdout}\n${result.stderr}`.replaceAll(ANSI, '').trim().split('\n').slice(-6).join(' | ').slice(-400)
+
+/**
+ * Per tool, in a fresh home: start the app (N instances, ready once each sends 'ready'), start the
+ * load, let it settle, then the steady window; then `reload web`, timed from its launch to its
+ * exit (the reload window), and the load goes on a moment after. Every request that failed from
+ * the reload's launch until the load ended (the requests in flight when it stops included)
+ * counts against the reload. Then the tool's list: every
+ * instance must be online with a pid it did not have before.
+ */
+export async function reloadUnderLoad(ctx, rep) {
+  const {cfg} = ctx
+  const n = cfg.reloadInstances
+  const out = {}
+  for (const tool of order(ctx, rep)) {
+    // A fresh client for each tool: a client the other tool has warmed would serve more at first.
+    const load = await openLoad(ctx.baseEnv)
+    try {
+      const home = tool.newHome(`reload-${rep}`)
+      const [port] = await freePorts(1)
+      const app = {
+        name: 'web',
+        script: ctx.apps.reloadHttp,
+        instances: n,
+        listen: port,
+        readyNotify: true,
+        env: {BENCH_APP: '1'},
+      }
+      const file = tool.writeConfig(home, [app])
+      check(await tool.cli(home, tool.startArgs(file)), `${tool.label} start web (${n} instances)`)
+      const before = await tool.waitOnline(home, n, {t0: performance.now(), deadlineMs: 60_000})
+      const oldPids = new Set(before.procs.map((p) => p.pid))
+      const t0 = process.hrtime.bigint()
+      await load.run(port, {t0, concurrency: cfg.reloadClients})
+      await sleep(cfg.reloadWarmupMs)
+      const elsewhere = busyElsewhere(`BENCH_RUN=${ctx.runId}`)
+      const steadyFrom = process.hrtime.bigint()
+      await sleep(cfg.reloadSteadyMs)
+      const reloadFrom = process.hrtime.bigint()
+      const reloaded = await tool.cli(home, ['reload', 'web'])
+      const reloadTo = process.hrtime.bigint()
+      await sleep(cfg.reloadTailMs)
+      const stopFrom = process.hrtime.bigint()
+      const elsewhereCpu = elsewhere.stop()
+      const seen = await load.stop({
+        beforeReload: [t0, reloadFrom],
+        steady: [steadyFrom, reloadFrom],
+        reload: [reloadFrom, reloadTo],
+        afterReload: [reloadTo, stopFrom],
+        sinceReload: [reloadFrom, undefined],
+      })
+      const after = await tool.list(home)
+      const online = after.procs.filter((p) => p.status === 'online')
+      const {steady, reload, afterReload, sinceReload, beforeReload} = seen.windows
+      const ms = (mark) => Number(mark - t0) / 1e6
+      out[tool.key] = {
+        steadyRps: steady.rps,
+        reloadRps: reload.rps,
+        ratio: reload.rps / steady.rps,
+        afterRps: afterReload.rps,
+        failed: sinceReload.failed,
+        failedCodes: sinceReload.codes,
+        failedBeforeReload: beforeReload.failed,
+        failedBeforeCodes: beforeReload.codes,
+        longestGapMs: reload.longestGapMs,
+        reloadMs: reloaded.ms,
+        reloadCode: reloaded.timedOut ? 'timed out' : (reloaded.code ?? reloaded.signal),
+        reloadOutput: lastLines(reloaded),
+        listed: after.procs.length,
+        listedOnline: online.length,
+        pidsChanged: online.filter((p) => !oldPids.has(p.pid)).length,
+        listError: after.ok ? undefined : after.error,
+        pidsSteady: steady.pids.length,
+        oldPidsAnsweringAfter: afterReload.pids.filter((pid) => oldPids.has(pid)).length,
+        newPidsAnsweringAfter: afterReload.pids.filter((pid) => online.some((p) => p.pid === pid)).length,
+        // By pid: PM2's cluster workers get their env (BENCH_APP) only once they run, so the marker cannot find them.
+        oldAlive: [...oldPids].filter((pid) => alive(pid)).length,
+        requests: seen.totals,
+        clientCpuMs: seen.clientCpuMs,
+        elsewhereCpu,
+        marks: {steadyFrom: ms(steadyFrom), reloadFrom: ms(reloadFrom), reloadTo: ms(reloadTo)},
+        timeline: seen.timeline,
+      }
+      await tool.shutdown(home)
+    } finally {
+      load.close()
+    }
+  }
+
+  return out
 }

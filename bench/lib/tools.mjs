@@ -32,8 +32,12 @@ export const TSPM_VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 
  * An app as the bench describes it; each tool turns it into its own config:
  * {name, script, args?, interpreter? ('none' runs the script directly), env?, autorestart?,
  *  noDelay? (restart at once: no restart delay, no backoff), maxRestarts?, bigLogs? (no rotation
- *  before 1 GiB, so one file holds everything), readyTcp? (the port the app serves on)}. Whatever
- *  is not given keeps the tool's default.
+ *  before 1 GiB, so one file holds everything), readyTcp? (the port the app serves on),
+ *  instances? (copies of the app), listen? (one port every instance serves: tspm binds it itself
+ *  and hands it to each instance, `listen: PORT`; PM2 shares it among the workers of its cluster
+ *  mode, `exec_mode: cluster` with PORT in env), readyNotify? (the app calls process.send('ready')
+ *  once it serves: tspm `ready: {notify: true}`, PM2 `wait_ready` with a 10 s `listen_timeout`)}.
+ *  Whatever is not given keeps the tool's default.
  */
 
 /**
@@ -52,6 +56,7 @@ function sharedFields(app) {
   if (app.env) out.env = app.env
   if (app.autorestart !== undefined) out.autorestart = app.autorestart
   if (app.maxRestarts !== undefined) out.max_restarts = app.maxRestarts
+  if (app.instances !== undefined) out.instances = app.instances
   return out
 }
 
@@ -239,6 +244,8 @@ class Tspm extends Tool {
       if (app.noDelay) Object.assign(out, {restart_delay: 0, exp_backoff_restart_delay: 0})
       if (app.bigLogs) out.max_log_size = '1G'
       if (app.readyTcp !== undefined && TSPM_READY) out.ready = {tcp: app.readyTcp}
+      if (app.listen !== undefined) out.listen = app.listen
+      if (app.readyNotify) out.ready = {notify: true}
       return out
     })
     // JSON is YAML: tspm reads this as its tspm.yaml.
@@ -286,6 +293,12 @@ class Pm2 extends Tool {
       // PM2 has no backoff unless exp_backoff_restart_delay is set; restart_delay is 0 by default.
       if (app.noDelay) out.restart_delay = 0
       // PM2 never rotates without the pm2-logrotate module: bigLogs needs nothing.
+      if (app.listen !== undefined) {
+        out.exec_mode = 'cluster'
+        out.env = {...out.env, PORT: String(app.listen)}
+      }
+
+      if (app.readyNotify) Object.assign(out, {wait_ready: true, listen_timeout: 10_000})
       return out
     })
     const file = join(home.work, `ecosystem-${(home.configs = (home.configs ?? 0) + 1)}.json`)

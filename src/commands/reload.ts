@@ -16,6 +16,12 @@ Without listen:, an app binds its port itself, so a new run cannot overlap the o
   }
   static override flags = {
     config: Flags.string({char: 'c', summary: 'Config file to take the new definitions from.'}),
+    env: Flags.string({
+      summary: "With -c: the environment of a PM2 config to use (each process's env_NAME over its env).",
+      helpValue: 'NAME',
+      dependsOn: ['config'],
+    }),
+    strict: Flags.boolean({summary: 'With -c: refuse PM2 keys that tspm ignores.', dependsOn: ['config']}),
   }
   static override examples = [
     '<%= config.bin %> <%= command.id %> web',
@@ -28,6 +34,10 @@ Without listen:, an app binds its port itself, so a new run cannot overlap the o
   async run(): Promise<ReloadResponse> {
     const {args, flags} = await this.parse(Reload)
     const {reloadProcesses} = await import('../services/reload.js')
-    return reloadProcesses(this.paths, {target: args.name, config: flags.config}, this.output)
+    return reloadProcesses(
+      this.paths,
+      {target: args.name, config: flags.config, env: flags.env, strict: flags.strict},
+      this.output,
+    )
   }
 }

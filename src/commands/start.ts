@@ -6,8 +6,9 @@ import {TspmCommand} from '../cli/base-command.js'
 import {waitFlag} from '../cli/flags.js'
 
 export default class Start extends TspmCommand {
-  static override summary = 'Start the processes of a config file, or one script, on the background supervisor.'
-  static override description = `Reads tspm.yaml (or the file given with -c), checks every entry, and starts them all on the supervisor of this TSPM_HOME; when no supervisor answers, one is started in the background. If any entry is invalid nothing is started, and each problem is shown with its file, line and column.
+  static override summary =
+    'Start the processes of a config file (tspm.yaml, JSON, or a PM2 ecosystem file), or one script.'
+  static override description = `Reads tspm.yaml (or the file given with -c, or as FILE: a .yaml, .yml or .json file, or a PM2 ecosystem module such as ecosystem.config.js), checks every entry, and starts them all on the supervisor of this TSPM_HOME; when no supervisor answers, one is started in the background. The list is \`processes:\` or PM2's \`apps:\`. If any entry is invalid nothing is started, and each problem is shown with its file, line and column. PM2 keys that mean nothing to tspm are named in one warning and ignored (--strict refuses them); --env NAME puts each process's env_NAME over its env.
 
 Give a SCRIPT instead of a config file to run one process; everything after -- is passed to it. A name that already runs is reported, never started twice.
 
@@ -28,6 +29,11 @@ Processes start in the order their depends_on says (each once what it depends on
     interpreter: Flags.string({
       summary: 'Program that runs SCRIPT, such as python3 (default: node for .js files, else none).',
     }),
+    env: Flags.string({
+      summary: "Environment of a PM2 config to use: each process's env_NAME goes over its env.",
+      helpValue: 'NAME',
+    }),
+    strict: Flags.boolean({summary: 'Refuse PM2 keys that tspm ignores, instead of a warning naming them.'}),
     wait: waitFlag,
   }
   static override examples = [
@@ -35,6 +41,10 @@ Processes start in the order their depends_on says (each once what it depends on
     {
       description: 'Start the processes of another file.',
       command: '<%= config.bin %> <%= command.id %> -c production.yaml',
+    },
+    {
+      description: 'A PM2 ecosystem file, with its env_production.',
+      command: '<%= config.bin %> <%= command.id %> ecosystem.config.js --env production',
     },
     {
       description: 'Run one script with arguments.',
@@ -53,6 +63,8 @@ Processes start in the order their depends_on says (each once what it depends on
         config: flags.config,
         name: flags.name,
         interpreter: flags.interpreter,
+        env: flags.env,
+        strict: flags.strict,
         wait: flags.wait,
       },
       this.output,

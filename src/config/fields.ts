@@ -1,4 +1,4 @@
-import {constants as osConstants} from 'node:os'
+import {availableParallelism, constants as osConstants} from 'node:os'
 import {z} from 'zod'
 
 import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE, RESERVED_NAME_MESSAGE, RESERVED_PROCESS_NAME} from '../model/names.js'
@@ -152,8 +152,16 @@ const dependsOn: Convert<string[]> = (value, report) => {
   return names as string[]
 }
 
-/** A whole number of copies, or "max": one per core. */
-const instances: Convert<'max' | number> = (value) => (value === 'max' ? 'max' : integer(1, 1024)(value, () => {}))
+/**
+ * A whole number of copies, or "max": one per core. PM2's 0 means "max" too, and -N means N fewer
+ * than the cores (at least one), counted here.
+ */
+const instances: Convert<'max' | number> = (value) => {
+  if (value === 'max' || value === 0) return 'max'
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value < 0)
+    return Math.max(1, availableParallelism() + value)
+  return integer(1, 1024)(value, () => {})
+}
 
 const envName: Convert<string> = (value) =>
   typeof value === 'string' && ENV_NAME_PATTERN.test(value) ? value : undefined
@@ -166,7 +174,9 @@ export const PROCESS_SHAPE = {
   env: optional('a map of variable names to values', env),
   env_file: optional('the path of a dotenv file', text),
   interpreter: optional('a program path or command name, or "none"', text),
+  interpreter_args: optional('a list of arguments for the interpreter or a string of them', args),
   autorestart: optional('true or false', boolean),
+  autostart: optional('true or false', boolean),
   max_restarts: optional('a whole number of 0 or more', integer(0)),
   min_uptime: optional(DURATION, duration),
   restart_delay: optional(DURATION, duration),
@@ -181,7 +191,7 @@ export const PROCESS_SHAPE = {
   ready: optional('a map with one check: tcp, http, exec, log or notify (and timeout)', readyCheck),
   health: optional('a map with one check: tcp, http or exec (and interval, timeout, failures)', healthCheck),
   depends_on: optional('the name of a process of this file, or a list of them', dependsOn),
-  instances: optional('a whole number from 1 to 1024, or "max" (one per core)', instances),
+  instances: optional('a whole number from 1 to 1024, or "max" (one per core; PM2\'s 0 and -N work too)', instances),
   increment_var: optional('the name of a variable of env, such as PORT', envName),
   listen: optional('a port, "host:port", a socket path, or a list of them', listenAddresses),
 } satisfies Record<Exclude<keyof ProcessSpec, 'config_file'>, unknown>

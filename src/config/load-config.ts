@@ -5,93 +5,67 @@
  * live beside it: fields.ts (what each key accepts), positions.ts (YAML positions), suggestions.ts
  * (unknown keys), split-args.ts, script-resolution.ts, problems.ts.
  */
-import {readFile} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
-import {type Document, isSeq, LineCounter, parseDocument} from 'yaml'
 
 import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE, RESERVED_NAME_MESSAGE, RESERVED_PROCESS_NAME} from '../model/names.js'
 import {completeSpec, type ProcessSpec, type ProcessSpecInput} from '../model/process-spec.js'
 import {READY_DEFAULTS} from './checks.js'
+import {type ConfigSource, readConfigSource} from './config-source.js'
 import {dependencyProblems} from './dependencies.js'
 import {configSchema, PROCESS_KEYS, type ProcessEntry} from './fields.js'
+import {takeInFile} from './file-intake.js'
 import {instanceProblems} from './instances.js'
-import {findNode, formatPath, numberSource, type Path, positionOf} from './positions.js'
+import {formatPath, type Path} from './positions.js'
 import {ConfigError, type ConfigProblem, wholeInputError} from './problems.js'
-import {nameFromScript, resolveInterpreter, resolveScript} from './script-resolution.js'
+import {nameFromScript, resolveInterpreter, resolveScript, splitCommandLine} from './script-resolution.js'
+import {runProblems} from './start-checks.js'
 import {unknownKeyMessage} from './suggestions.js'
 
 export {ConfigError, type ConfigProblem, formatProblem} from './problems.js'
 export {splitArgs} from './split-args.js'
 export {MAX_DURATION_MS, parseDuration, parseSize} from './units.js'
 
-function readFailure(err: unknown): string {
-  const {code} = err as NodeJS.ErrnoException
-  if (code === 'ENOENT') return 'no such file; pass -c FILE or create it (see examples/tspm.yaml)'
-  if (code === 'EACCES' || code === 'EPERM') return 'cannot read the file (permission denied)'
-  if (code === 'EISDIR') return 'is a folder; expected a YAML file'
-  return `cannot read the file: ${(err as Error).message}`
+export interface LoadOptions {
+  /** `--env NAME`: each process's `env_NAME` goes over its `env` (PM2's environments). */
+  env?: string
+  /** `--strict`: the PM2 keys tspm ignores are errors instead of one warning. */
+  strict?: boolean
+  /** Told what was ignored: PM2 keys without a meaning here, an --env no process has. */
+  warn?: (message: string) => void
+  /** Also check that each process can run (start-checks.ts): what `tspm start` does. */
+  checkRunnable?: boolean
 }
 
-/** Reads, validates and resolves a config file. Throws ConfigError listing every problem found. */
-export async function loadConfigFile(file: string): Promise<ProcessSpec[]> {
-  const wholeFile = (message: string) => wholeInputError(file, message)
+/**
+ * Reads, validates and resolves a config file: tspm.yaml, a JSON file, or a PM2 ecosystem module,
+ * with its list under `processes:` or PM2's `apps:`. Throws ConfigError listing every problem found.
+ */
+export async function loadConfigFile(file: string, options: LoadOptions = {}): Promise<ProcessSpec[]> {
   const configPath = resolve(file)
-
-  let source: string
-  try {
-    source = await readFile(configPath, 'utf8')
-  } catch (error) {
-    throw wholeFile(readFailure(error))
-  }
-
-  const lineCounter = new LineCounter()
-  // merge: true lets users share settings between processes with anchors and `<<: *defaults`.
-  const doc = parseDocument(source, {lineCounter, merge: true, prettyErrors: true})
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((error) => {
-        const pos = error.linePos?.[0]
-        return {
-          file,
-          line: pos?.line ?? 0,
-          column: pos?.col ?? 0,
-          path: '',
-          message: syntaxMessage(error.code, error.message),
-        }
-      }),
-    )
-  }
-
-  if (doc.contents === null) throw wholeFile('expected a "processes:" list, got an empty file')
-
-  let data: unknown
-  try {
-    data = doc.toJS()
-  } catch (error) {
-    // e.g. the alias-count guard against "billion laughs" documents.
-    throw wholeFile(`cannot read the YAML: ${(error as Error).message}`)
-  }
-
+  const source = await readConfigSource(file)
   const problems: ConfigProblem[] = []
-  const at = (path: Path, node: unknown, message: string) =>
-    problems.push({file, ...positionOf(node, lineCounter), path: formatPath(path), message})
+  const intake = takeInFile(source.data, options)
+  // Problems name the list as the file does: `apps[0].script` in a PM2 file.
+  const shown = (path: Path): Path => (path[0] === 'processes' ? [intake.listKey, ...path.slice(1)] : path)
+  const at: At = (path, message, key = false) => {
+    const place = shown(path)
+    problems.push({file, ...source.position(place, key), path: formatPath(place), message})
+  }
 
-  const result = configSchema.safeParse(withoutExtensionKeys(data))
+  for (const problem of intake.problems) at(problem.path, problem.message, problem.key)
+  const result = configSchema.safeParse(intake.data)
   for (const issue of result.success ? [] : result.error.issues) {
     if (issue.code === 'unrecognized_keys') {
       const known = issue.path.length === 0 ? ['processes'] : PROCESS_KEYS
-      for (const key of issue.keys) {
-        const found = findNode(doc, [...issue.path, key])
-        at([...issue.path, key], found.key ?? found.node, unknownKeyMessage(key, known))
-      }
+      for (const key of issue.keys) at([...issue.path, key], unknownKeyMessage(key, known), true)
     } else {
-      at(issue.path, findNode(doc, issue.path).node, issue.message)
+      at(issue.path, issue.message)
     }
   }
 
   // Checked on the raw data so a duplicate is reported even when other keys are wrong too.
-  checkDuplicateNames((data as null | {processes?: unknown})?.processes, doc, lineCounter, at)
-  if (result.success) checkAcrossEntries(result.data.processes, doc, at)
+  checkDuplicateNames((intake.data as null | {processes?: unknown})?.processes, source, shown, at)
+  if (result.success) checkAcrossEntries(result.data.processes, source, shown, at)
 
   if (problems.length > 0 || !result.success) {
     problems.sort((a, b) => a.line - b.line || a.column - b.column)
@@ -99,84 +73,104 @@ export async function loadConfigFile(file: string): Promise<ProcessSpec[]> {
   }
 
   const baseDir = dirname(configPath)
-  return result.data.processes.map((entry, index) => resolveEntry(entry, {index, doc, baseDir, configPath}))
+  const specs = result.data.processes.map((entry, index) =>
+    resolveEntry(entry, {
+      baseDir,
+      configPath,
+      numberText(path, envSet) {
+        const fromSet =
+          envSet && path[0] === 'env'
+            ? source.numberText(shown(['processes', index, `env_${envSet}`, ...path.slice(1)]))
+            : undefined
+        return fromSet ?? source.numberText(shown(['processes', index, ...path]))
+      },
+      envSet: intake.envSetUsed[index],
+    }),
+  )
+  if (options.checkRunnable) {
+    for (const [index, spec] of specs.entries()) {
+      for (const problem of runProblems(spec)) at(['processes', index, problem.key], problem.message)
+    }
+
+    if (problems.length > 0) throw new ConfigError(problems)
+  }
+
+  for (const warning of intake.warnings(file)) options.warn?.(warning)
+  return specs
 }
 
-type At = (path: Path, node: unknown, message: string) => void
+/** A problem at a data path (under `processes`), at its key with `key`. */
+type At = (path: Path, message: string, key?: boolean) => void
 
-function checkDuplicateNames(processes: unknown, doc: Document, lineCounter: LineCounter, at: At): void {
+function checkDuplicateNames(processes: unknown, source: ConfigSource, shown: (path: Path) => Path, at: At): void {
   if (!Array.isArray(processes)) return
   const firstSeen = new Map<string, {index: number; line: number}>()
   for (const [index, entry] of processes.entries()) {
     const entryName = (entry as null | {name?: unknown})?.name
     if (typeof entryName !== 'string') continue
     const path = ['processes', index, 'name']
-    const {node} = findNode(doc, path)
     const first = firstSeen.get(entryName)
-    if (first === undefined) firstSeen.set(entryName, {index, line: positionOf(node, lineCounter).line})
-    else
+    if (first === undefined) firstSeen.set(entryName, {index, line: source.position(shown(path)).line})
+    else {
+      const where = formatPath(shown(['processes', first.index]))
       at(
         path,
-        node,
-        `duplicate name ${JSON.stringify(entryName)}, already used by processes[${first.index}] on line ${first.line}`,
+        `duplicate name ${JSON.stringify(entryName)}, already used by ${where}${first.line > 0 ? ` on line ${first.line}` : ''}`,
       )
+    }
   }
 }
 
 /** What no single key can tell: depends_on across the file, and PM2's readiness keys next to tspm's. */
-function checkAcrossEntries(entries: ProcessEntry[], doc: Document, at: At): void {
+function checkAcrossEntries(entries: ProcessEntry[], source: ConfigSource, shown: (path: Path) => Path, at: At): void {
   for (const problem of dependencyProblems(entries)) {
     const list = ['processes', problem.index, 'depends_on']
     // `depends_on: db` has no item to point at; `depends_on: [db, cache]` does.
-    const path = problem.item !== undefined && isSeq(findNode(doc, list).node) ? [...list, problem.item] : list
-    at(path, findNode(doc, path).node, problem.message)
+    const path = problem.item !== undefined && source.isList(shown(list)) ? [...list, problem.item] : list
+    at(path, problem.message)
   }
 
   for (const [index, entry] of entries.entries()) {
-    const keyAt = (key: string) => findNode(doc, ['processes', index, key]).key
-    if (entry.wait_ready && entry.ready)
-      at(['processes', index, 'wait_ready'], keyAt('wait_ready'), "give ready: or PM2's wait_ready, not both")
+    const key = (name: string) => ['processes', index, name]
+    if (entry.wait_ready && entry.ready) at(key('wait_ready'), "give ready: or PM2's wait_ready, not both", true)
     if (entry.listen_timeout !== undefined && !entry.wait_ready) {
       at(
-        ['processes', index, 'listen_timeout'],
-        keyAt('listen_timeout'),
+        key('listen_timeout'),
         'listen_timeout is the timeout of wait_ready: true; add wait_ready: true, or use ready: {..., timeout}',
+        true,
       )
     }
 
-    for (const problem of instanceProblems(entry))
-      at(['processes', index, problem.key], keyAt(problem.key), problem.message)
+    for (const problem of instanceProblems(entry)) at(key(problem.key), problem.message, true)
   }
-}
-
-/**
- * Top-level keys starting with "x-" are ignored (the docker-compose convention), so a file can hold
- * shared settings for anchors: `x-defaults: &defaults` ... `<<: *defaults`.
- */
-function withoutExtensionKeys(data: unknown): unknown {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return data
-  return Object.fromEntries(Object.entries(data).filter(([key]) => !key.startsWith('x-')))
-}
-
-function syntaxMessage(code: string, message: string): string {
-  if (code === 'MULTIPLE_DOCS') return 'expected one YAML document, found more than one (separated by "---")'
-  // The library appends " at line L, column C:" and a source excerpt; we print our own position.
-  const first = (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '')
-  return first.charAt(0).toLowerCase() + first.slice(1)
 }
 
 function resolveEntry(
   entry: ProcessEntry,
-  {index, doc, baseDir, configPath}: {index: number; doc: Document; baseDir: string; configPath: string},
+  {
+    baseDir,
+    configPath,
+    numberText,
+    envSet,
+  }: {
+    baseDir: string
+    configPath: string
+    envSet?: string
+    numberText: (path: Path, envSet?: string) => string | undefined
+  },
 ): ProcessSpec {
   const {wait_ready: waitReady, listen_timeout: listenTimeout, ...settings} = entry
   const cwd = settings.cwd === undefined ? baseDir : resolve(baseDir, settings.cwd)
-  const original = (path: Path, value: string) => numberSource(doc, ['processes', index, ...path]) ?? value
+  const original = (path: Path, value: string) => numberText(path, envSet) ?? value
   return buildSpec({
     ...settings,
     ...(waitReady ? {ready: {kind: 'notify', timeout: listenTimeout ?? READY_DEFAULTS.timeout}} : {}),
     cwd,
     args: settings.args?.map((arg, i) => original(['args', i], arg)),
+    // PM2's meaning: a restart_delay of one's own is a fixed delay, unless a backoff is asked for too.
+    ...(settings.restart_delay !== undefined && settings.exp_backoff_restart_delay === undefined
+      ? {exp_backoff_restart_delay: 0}
+      : {}),
     env:
       settings.env &&
       Object.fromEntries(Object.entries(settings.env).map(([key, value]) => [key, original(['env', key], value)])),
@@ -190,10 +184,19 @@ function resolveEntry(
   })
 }
 
-/** Resolves script and interpreter against cwd, then fills every default (from the spec's schema). */
+/**
+ * Splits a script given as a command line, resolves script and interpreter against cwd, then
+ * fills every default (from the spec's schema).
+ */
 function buildSpec(input: ProcessSpecInput): ProcessSpec {
-  const script = resolveScript(input.script, input.cwd)
-  return completeSpec({...input, script, interpreter: resolveInterpreter(input.interpreter, script, input.cwd)})
+  const command = splitCommandLine(input.script, input.cwd)
+  const script = resolveScript(command.script, input.cwd)
+  return completeSpec({
+    ...input,
+    script,
+    args: [...command.args, ...(input.args ?? [])],
+    interpreter: resolveInterpreter(input.interpreter, script, input.cwd),
+  })
 }
 
 export interface ScriptOptions {
@@ -203,6 +206,8 @@ export interface ScriptOptions {
   /** Where the user ran tspm; relative script and interpreter paths resolve against it. */
   cwd: string
   interpreter?: string
+  /** Also check that it can run (start-checks.ts): what `tspm start SCRIPT` does. */
+  checkRunnable?: boolean
 }
 
 /** A spec for a single script with every default. Throws ConfigError naming the flag or script at fault. */
@@ -226,11 +231,25 @@ export function specForScript(script: string, options: ScriptOptions): ProcessSp
     processName = options.name
   }
 
-  return buildSpec({
+  const spec = buildSpec({
     name: processName,
     script,
     cwd: resolve(options.cwd),
     args: options.args ? [...options.args] : [],
     ...(options.interpreter === undefined ? {} : {interpreter: options.interpreter}),
   })
+  const problems = options.checkRunnable ? runProblems(spec) : []
+  if (problems.length > 0) {
+    throw new ConfigError(
+      problems.map((problem) => ({
+        file: problem.key === 'interpreter' ? '--interpreter' : script,
+        line: 0,
+        column: 0,
+        path: '',
+        message: problem.message,
+      })),
+    )
+  }
+
+  return spec
 }

@@ -2,22 +2,57 @@
 import {existsSync} from 'node:fs'
 import {basename, extname, isAbsolute, join, resolve} from 'node:path'
 
+import {findOnPath} from '../os/path-lookup.js'
+import {splitArgs} from './split-args.js'
+
 /**
  * A path (absolute, containing '/', or a file present in cwd) becomes absolute; anything else is a
  * command name that the spawn looks up on PATH, like `python3` or `npm`.
  */
+/**
+ * A script given as a command line (`npm run start`, PM2 runs it through a shell) is split into
+ * the command and its arguments, like `args` (no shell runs it); a file of that name wins.
+ */
+export function splitCommandLine(script: string, cwd: string): {args: string[]; script: string} {
+  const trimmed = script.trim()
+  if (!/\s/.test(trimmed) || existsSync(resolve(cwd, trimmed))) return {script: trimmed, args: []}
+  const [command, ...args] = splitArgs(trimmed)
+  return {script: command!, args}
+}
+
 export function resolveScript(script: string, cwd: string): string {
   if (isAbsolute(script) || script.includes('/') || existsSync(join(cwd, script))) return resolve(cwd, script)
   return script
 }
 
 /**
- * No interpreter: JavaScript files run with the Node that runs tspm, anything else runs directly.
- * `none` forces running directly; a relative path with '/' is taken from cwd; a bare name stays
- * a name for PATH lookup.
+ * The interpreter of a script with none given, by its extension, as PM2 chooses it: JavaScript
+ * runs with the Node that runs tspm, `.py` with python3 (PM2 tries `python` first; that is
+ * Python 2 on older systems), `.sh` with bash (sh where there is none), `.rb` ruby, `.pl` perl,
+ * `.php` php; TypeScript with bun or tsx, whichever is on PATH, else with this Node when it strips
+ * types itself (22.18 and later). Anything else runs directly (it needs its execute bit).
+ */
+function interpreterFor(script: string): string | undefined {
+  const extension = extname(script).toLowerCase()
+  if (['.cjs', '.js', '.mjs'].includes(extension)) return process.execPath
+  if (['.cts', '.mts', '.ts', '.tsx'].includes(extension)) {
+    const runner = ['bun', 'tsx'].find((command) => findOnPath(command))
+    const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
+    return runner ?? (major > 22 || (major === 22 && minor >= 18) ? process.execPath : undefined)
+  }
+
+  if (extension === '.sh') return findOnPath('bash') ? 'bash' : 'sh'
+  return EXTENSION_INTERPRETERS[extension]
+}
+
+const EXTENSION_INTERPRETERS: Record<string, string> = {'.php': 'php', '.pl': 'perl', '.py': 'python3', '.rb': 'ruby'}
+
+/**
+ * No interpreter: chosen by the script's extension (interpreterFor). `none` forces running
+ * directly; a relative path with '/' is taken from cwd; a bare name stays a name for PATH lookup.
  */
 export function resolveInterpreter(interpreter: string | undefined, script: string, cwd: string): string | undefined {
-  if (interpreter === undefined) return /\.[cm]?js$/i.test(script) ? process.execPath : undefined
+  if (interpreter === undefined) return interpreterFor(script)
   if (interpreter === 'none') return undefined
   if (isAbsolute(interpreter) || interpreter.includes('/')) return resolve(cwd, interpreter)
   return interpreter

@@ -1,32 +1,10 @@
-/** Unknown keys: suggest the nearest known key, and explain PM2 habits that tspm does not share. */
-
-/** PM2 options a migrating user is likely to bring along; a "did you mean" would only mislead. */
-const PM2_ONLY_KEYS = new Set([
-  'cron_restart',
-  'error_file',
-  'exec_mode',
-  'ignore_watch',
-  'interpreter_args',
-  'log_date_format',
-  'log_file',
-  'max_memory_restart',
-  'merge_logs',
-  'namespace',
-  'node_args',
-  'out_file',
-  'time',
-  'watch',
-])
+/** Unknown keys: suggest the nearest known key. */
 
 export function unknownKeyMessage(key: string, known: readonly string[]): string {
-  if (known.includes('processes')) {
-    if (key === 'apps') return 'unknown key; tspm calls this list "processes"'
-    if (editDistance(key.toLowerCase(), 'processes') > 3) {
-      return 'unknown key; the top level holds "processes" and, for shared YAML anchors, keys starting with "x-"'
-    }
+  if (known.includes('processes') && editDistance(key.toLowerCase(), 'processes') > 3) {
+    return 'unknown key; the top level holds "processes" (or PM2\'s "apps") and, for shared YAML anchors, keys starting with "x-"'
   }
 
-  if (PM2_ONLY_KEYS.has(key) && known.includes('name')) return 'unknown key; this PM2 option is not supported by tspm'
   const best = closestKey(key, known)
   return best ? `unknown key; did you mean "${best}"?` : 'unknown key'
 }

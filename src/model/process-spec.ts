@@ -75,11 +75,15 @@ export const processSpecSchema = z.strictObject({
   cwd: absolutePath,
   /** Program that runs the script: an absolute path or a command name; absent runs the script directly. */
   interpreter: z.string().min(1).optional(),
+  /** Arguments for the interpreter, before the script (PM2's node_args / interpreter_args). */
+  interpreter_args: z.array(z.string()).default(() => []),
   /** Only the variables the user wrote under `env:`. */
   env: z.record(z.string(), z.string()).default(() => ({})),
   /** Absolute path of a dotenv file, read at every start of the process. */
   env_file: absolutePath.optional(),
   autorestart: z.boolean().default(true),
+  /** false: `tspm start` registers it stopped (PM2's autostart). */
+  autostart: z.boolean().default(true),
   /** Consecutive unstable runs before the process is errored. */
   max_restarts: z.number().int().nonnegative().default(16),
   /** Durations in milliseconds (DESIGN.md, restart policy). */

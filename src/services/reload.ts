@@ -11,6 +11,8 @@ export interface ReloadInput {
   target: string
   /** `-c FILE`: the apps of this file take its definitions (an edited config, applied). */
   config?: string
+  env?: string
+  strict?: boolean
 }
 
 /**
@@ -21,7 +23,12 @@ export async function reloadProcesses(paths: HomePaths, input: ReloadInput, outp
   let specs: ProcessSpec[] | undefined
   if (input.config !== undefined) {
     const {loadConfigFile} = await import('../config/load-config.js')
-    specs = await loadConfigFile(input.config)
+    specs = await loadConfigFile(input.config, {
+      env: input.env,
+      strict: input.strict,
+      warn: (message) => output.warn(message),
+      checkRunnable: true,
+    })
   }
 
   const client = await connectExisting(paths)

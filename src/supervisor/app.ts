@@ -229,12 +229,15 @@ export class App {
         return {name, outcome: 'restarted', message: `${name}: its listen addresses changed, so it was restarted`}
       }
 
+      const previous = this.spec
       this.spec = spec
       const numbers = only === undefined ? this.members.map((member) => member.instance) : [only]
       const rollCount = Math.min(numbers.length, instanceCount(spec))
       for (const [done, number] of numbers.slice(0, rollCount).entries()) {
         const failure = overlap ? await this.replace(number) : await this.restartInstance(number)
         if (failure) {
+          // Nothing rolled over: the app keeps the definition it runs (what `save` would write).
+          if (done === 0) this.spec = previous
           const left = numbers.slice(done).map((n) => this.members[n]!.id)
           return {
             name,

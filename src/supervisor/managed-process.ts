@@ -645,7 +645,9 @@ export class ManagedProcess {
  * an app written for PM2 that calls process.send does not crash.
  */
 function commandLine(spec: ProcessSpec, env: NodeJS.ProcessEnv, sockets: ListenFds | undefined) {
-  const [command, args] = spec.interpreter ? [spec.interpreter, [spec.script, ...spec.args]] : [spec.script, spec.args]
+  const [command, args] = spec.interpreter
+    ? [spec.interpreter, [...spec.interpreter_args, spec.script, ...spec.args]]
+    : [spec.script, spec.args]
   const ipc = isNode(command)
   const stdio: SpawnOptions['stdio'] = [
     'ignore',

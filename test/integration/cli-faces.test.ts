@@ -1,12 +1,15 @@
 // The one error and output path: every command answers --json with the same envelope and exit
 // codes, and the fast path of bin/run.js prints exactly what oclif prints.
 import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 import {pathToFileURL} from 'node:url'
 
 import {BIN, envelope, REPO_ROOT, runCli, runProgram, tempDir, TestHome} from '../helpers/cli.js'
+import {needs} from '../helpers/needs.js'
+import {waitFor} from '../helpers/wait.js'
 
 const APPS = join(REPO_ROOT, 'test', 'fixtures', 'apps')
 
@@ -85,4 +88,33 @@ test('every command of the fast path prints the same bytes and exit code as thro
       assert.deepEqual({code: fast.code, stdout: fast.stdout, stderr: fast.stderr}, oclif, what)
     }
   }
+})
+
+test('a mistyped command on a terminal: `tspm strat` asks "Did you mean start?"; piped, the typed words stay apart', async (t) => {
+  const tmux = spawnSync('tmux', ['-V'])
+  if (!needs(t, tmux.status === 0, 'tmux runs the CLI on a real terminal')) return
+  const home = new TestHome()
+  t.after(() => home.cleanup())
+  const session = `tspm-not-found-${process.pid}`
+  const env = `TSPM_HOME=${home.home} NO_COLOR=1`
+  // tmux runs this through a shell of its own: the words are fixed, only the paths vary (no spaces in them).
+  spawnSync('tmux', [
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    '120',
+    '-y',
+    '20',
+    `env ${env} ${process.execPath} ${BIN} strat; sleep 30`,
+  ])
+  t.after(() => spawnSync('tmux', ['kill-session', '-t', session]))
+  const screen = () => spawnSync('tmux', ['capture-pane', '-p', '-t', session], {encoding: 'utf8'}).stdout
+  await waitFor(() => screen().includes('Did you mean start? (Y/n)'), {what: 'the question on the terminal'})
+  assert.match(screen(), /strat is not a tspm command/)
+  spawnSync('tmux', ['send-keys', '-t', session, 'n', 'Enter'])
+  await waitFor(() => screen().includes('Run tspm help for a list of available commands.'), {
+    what: 'the answer to "no"',
+  })
 })

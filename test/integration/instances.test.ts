@@ -262,6 +262,10 @@ test('a reload whose new instance never becomes ready leaves the old ones servin
   )
   assert.equal((await home.list<Listed>()).length, 4, 'the new instance is gone')
   assert.ok(before.includes(await get(port)))
+
+  // Nothing rolled over, so the app keeps the definition it runs: save writes the old one.
+  assert.equal((await home.run(['save'])).code, 0)
+  assert.doesNotMatch(readFileSync(home.paths.dumpFile, 'utf8'), /NEVER_READY/)
 })
 
 test('scale 4 → 2 → 3: the highest instances stop first, a new one starts, and save keeps the number', async (t) => {

@@ -392,10 +392,14 @@ test('bad input: clear messages, non-zero exits, nothing changed', async (t) => 
   assert.equal((await home.list<Listed>()).find((p) => p.name === 'fine')?.status, 'online')
   assert.equal((await home.list<Listed>()).find((p) => p.name === 'needs-env')?.status, 'errored')
 
-  // A script that does not exist fails that process only, with a clear message.
+  // A script that does not exist is refused before anything starts, with what to do.
   const gone = await home.run(['start', join(dir, 'missing.sh'), '--name', 'ghost'])
-  assert.notEqual(gone.code, 0)
-  assert.match(gone.stderr, /ghost: cannot start .*missing\.sh/)
+  assert.equal(gone.code, 2)
+  assert.match(gone.stderr, /missing\.sh does not exist; check the path/)
+  assert.equal(
+    (await home.list<Listed>()).some((p) => p.name === 'ghost'),
+    false,
+  )
 })
 
 test('one supervisor per TSPM_HOME; a stale socket is replaced', async (t) => {

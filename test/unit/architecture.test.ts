@@ -82,7 +82,8 @@ const ALLOWED: Record<string, string[]> = {
   model: ['model'],
   os: ['os', 'model'],
   store: ['store', 'model', 'os'],
-  config: ['config', 'model'],
+  // config looks at the machine only through os/ (PATH lookup for interpreters and start checks).
+  config: ['config', 'model', 'os'],
   views: ['views', 'model'],
   client: ['client', 'model', 'os', 'store'],
   supervisor: ['supervisor', 'model', 'os', ...SUPERVISOR_FILES],

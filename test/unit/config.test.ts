@@ -78,7 +78,7 @@ describe('loadConfigFile errors', () => {
       'processes:',
       '  - name: api',
       '    script: server.js',
-      '    instances: 0',
+      '    instances: 2000',
       '    increment_var: "1PORT"',
       '    listen: [3000, 3000]',
       '  - name: web',
@@ -90,7 +90,7 @@ describe('loadConfigFile errors', () => {
     )
     await rejectsWith(
       file,
-      'instances.yaml:4:16 processes[0].instances: expected a whole number from 1 to 1024, or "max" (one per core), got 0',
+      `instances.yaml:4:16 processes[0].instances: expected a whole number from 1 to 1024, or "max" (one per core; PM2's 0 and -N work too), got 2000`,
       'instances.yaml:5:20 processes[0].increment_var: expected the name of a variable of env, such as PORT, got "1PORT"',
       'instances.yaml:6:20 processes[0].listen[1]: port 3000 is listed twice',
       'instances.yaml:9:14 processes[1].listen[0]: expected a port, "host:port", a socket path, or {address, mode, name}, got 70000',
@@ -191,10 +191,9 @@ describe('loadConfigFile errors', () => {
       'unknown.yaml:4:5 processes[0].kill_timout: unknown key; did you mean "kill_timeout"?',
       'unknown.yaml:5:5 processes[0].colour: unknown key',
       'unknown.yaml:6:5 processes[0].scirpt: unknown key; did you mean "script"?',
-      'unknown.yaml:7:5 processes[0].exec_mode: unknown key; this PM2 option is not supported by tspm',
       'unknown.yaml:8:1 proceses: unknown key; did you mean "processes"?',
-      'unknown.yaml:9:1 apps: unknown key; tspm calls this list "processes"',
-      'unknown.yaml:10:1 settings: unknown key; the top level holds "processes" and, for shared YAML anchors, keys starting with "x-"',
+      `unknown.yaml:9:1 apps: give the list as "processes:" or as PM2's "apps:", not both`,
+      `unknown.yaml:10:1 settings: unknown key; the top level holds "processes" (or PM2's "apps") and, for shared YAML anchors, keys starting with "x-"`,
     )
   })
 
@@ -386,7 +385,9 @@ describe('loadConfigFile results', () => {
       cwd: join(dir, 'defaults'),
       interpreter: process.execPath,
       env: {},
+      interpreter_args: [],
       autorestart: true,
+      autostart: true,
       max_restarts: 16,
       min_uptime: 1000,
       restart_delay: 0,
@@ -440,6 +441,8 @@ describe('loadConfigFile results', () => {
       '    env: {A: b, PORT: 8000}',
       '    env_file: /etc/app.env',
       '    interpreter: /bin/bash',
+      '    node_args: --max-old-space-size=100',
+      '    autostart: false',
       '    instances: max',
       '    increment_var: PORT',
       '    listen: ["127.0.0.1:9000", 9001, "[::1]:9002", {address: ./web.sock, mode: "0600", name: admin}]',
@@ -463,6 +466,7 @@ describe('loadConfigFile results', () => {
       args: ['--port', '8080', '-v'],
       cwd: '/opt/app',
       interpreter: '/bin/bash',
+      interpreter_args: ['--max-old-space-size=100'],
       env: {A: 'b', PORT: '8000'},
       env_file: '/etc/app.env',
       instances: 'max',
@@ -474,6 +478,7 @@ describe('loadConfigFile results', () => {
         {kind: 'unix', path: join(dir, 'web.sock'), mode: 0o600, name: 'admin'},
       ],
       autorestart: false,
+      autostart: false,
       max_restarts: 0,
       min_uptime: 2000,
       restart_delay: 250,
@@ -528,7 +533,7 @@ describe('loadConfigFile results', () => {
         name: 'rel',
         script: join(dir, 'proj/app/run.sh'),
         cwd: join(dir, 'proj/app'),
-        interpreter: undefined,
+        interpreter: 'bash',
         env_file: join(dir, 'proj/config/.env'),
       },
       {
@@ -551,7 +556,7 @@ describe('loadConfigFile results', () => {
     for (const spec of specs) assert.equal(spec.config_file, join(dir, 'proj/tspm.yaml'))
   })
 
-  test('the interpreter defaults to the running node for JavaScript only', async () => {
+  test('the interpreter defaults by the extension, as PM2 chooses it', async () => {
     const file = write(
       'interp.yaml',
       'processes:',
@@ -561,20 +566,42 @@ describe('loadConfigFile results', () => {
       '  - {name: sh, script: run.sh}',
       '  - {name: none, script: a.js, interpreter: none}',
       '  - {name: ts, script: a.ts}',
+      '  - {name: py, script: a.py}',
+      '  - {name: rb, script: a.rb}',
+      '  - {name: pl, script: a.pl}',
+      '  - {name: php, script: a.php}',
+      '  - {name: bin, script: ./server}',
     )
-    const specs = await loadConfigFile(file)
+    // A PATH of our own: bash and tsx are there (bun is not), so .sh gets bash and .ts gets tsx.
+    const bin = join(dir, 'interp-bin')
+    mkdirSync(bin, {recursive: true})
+    for (const tool of ['bash', 'tsx']) {
+      writeFileSync(join(bin, tool), '#!/bin/sh\n')
+      chmodSync(join(bin, tool), 0o755)
+    }
+
+    const {PATH} = process.env
+    process.env.PATH = bin
+    const specs = await loadConfigFile(file).finally(() => {
+      process.env.PATH = PATH
+    })
     assert.deepEqual(
       specs.map((s) => [s.name, s.interpreter]),
       [
         ['js', process.execPath],
         ['mjs', process.execPath],
         ['cjs', process.execPath],
-        ['sh', undefined],
+        ['sh', 'bash'],
         ['none', undefined],
-        ['ts', undefined],
+        ['ts', 'tsx'],
+        ['py', 'python3'],
+        ['rb', 'ruby'],
+        ['pl', 'perl'],
+        ['php', 'php'],
+        ['bin', undefined],
       ],
     )
-    assert.ok(!('interpreter' in specs[3]!), 'no interpreter key rather than an undefined one')
+    assert.ok(!('interpreter' in specs[4]!), 'no interpreter key rather than an undefined one')
   })
 
   test('args given as a string are split into words, respecting quotes', async () => {
@@ -699,7 +726,7 @@ describe('specForScript', () => {
     assert.equal(spec.interpreter, 'python3')
     assert.equal(specForScript('run.sh', {cwd: '/srv', interpreter: './bin/sh'}).interpreter, '/srv/bin/sh')
     assert.equal(specForScript('app.js', {cwd: '/srv', interpreter: 'none'}).interpreter, undefined)
-    assert.equal(specForScript('run.sh', {cwd: '/srv'}).interpreter, undefined)
+    assert.equal(specForScript('run.sh', {cwd: '/srv'}).interpreter, 'bash')
   })
 
   test('a bare command stays a command name', () => {
@@ -781,5 +808,104 @@ describe('parseDuration and parseSize', () => {
     assert.throws(() => splitArgs('"open'), {
       message: String.raw`expected arguments with matching quotes, got "\"open"`,
     })
+  })
+})
+
+describe('PM2 config files, as PM2 users have them', () => {
+  const ecosystem = [
+    'module.exports = {',
+    '  apps: [',
+    '    {',
+    "      name: 'api',",
+    "      script: 'server.js',",
+    "      node_args: '--max-old-space-size=256',",
+    '      env: {GREETING: "hello", PORT: 3000},',
+    '      env_production: {GREETING: "bonjour", NODE_ENV: "production"},',
+    "      out_file: './logs/api.log',",
+    '      vizion: false,',
+    '      pmx: true,',
+    '      restart_delay: 2000,',
+    '    },',
+    "    {name: 'worker', script: 'npm run work', autostart: false, instances: 0, port: 4000},",
+    '  ],',
+    "  deploy: {production: {user: 'node'}},",
+    '}',
+  ]
+
+  test('an ecosystem.config.js: apps, --env, node_args, autostart, port; ignored keys named in one warning', async () => {
+    const file = write('pm2/ecosystem.config.js', ...ecosystem)
+    write('pm2/server.js', '')
+    const warnings: string[] = []
+    const [api, worker] = await loadConfigFile(file, {env: 'production', warn: (message) => warnings.push(message)})
+    assert.deepEqual(api!.env, {GREETING: 'bonjour', PORT: '3000', NODE_ENV: 'production'})
+    assert.deepEqual(api!.interpreter_args, ['--max-old-space-size=256'])
+    assert.equal(api!.script, join(dir, 'pm2/server.js'))
+    // PM2's restart_delay is a fixed delay: no backoff on top of it.
+    assert.deepEqual([api!.restart_delay, api!.exp_backoff_restart_delay], [2000, 0])
+    assert.deepEqual(
+      [worker!.script, worker!.args, worker!.autostart, worker!.instances],
+      ['npm', ['run', 'work'], false, 'max'],
+    )
+    assert.deepEqual(worker!.env, {PORT: '4000'})
+    assert.deepEqual(warnings, [
+      'pm2/ecosystem.config.js: ignored PM2 keys that mean nothing to tspm: vizion (api), pmx (api); PM2 keys tspm does not support yet: out_file (api) (--strict makes this an error)',
+    ])
+
+    // Without --env, env alone; an --env that no process has is said.
+    const plain = await loadConfigFile(file, {env: 'staging', warn: (message) => warnings.push(message)})
+    assert.deepEqual(plain[0]!.env, {GREETING: 'hello', PORT: '3000'})
+    assert.equal(
+      warnings.at(-1),
+      'pm2/ecosystem.config.js: no process has env_staging, so --env staging changed nothing',
+    )
+  })
+
+  test('--strict refuses the ignored keys; a JS config names the file and the field path', async () => {
+    const file = write('strict/ecosystem.config.js', ...ecosystem)
+    await assert.rejects(loadConfigFile(file, {strict: true}), {
+      message: [
+        'strict/ecosystem.config.js apps[0].out_file: a PM2 key tspm does not support yet; remove it, or leave out --strict to have it ignored with a warning',
+        'strict/ecosystem.config.js apps[0].vizion: a PM2 key that means nothing to tspm; remove it, or leave out --strict to have it ignored with a warning',
+        'strict/ecosystem.config.js apps[0].pmx: a PM2 key that means nothing to tspm; remove it, or leave out --strict to have it ignored with a warning',
+      ].join('\n'),
+    })
+
+    const bad = write(
+      'bad/app.config.cjs',
+      'module.exports = {apps: [{name: "api", script: "x.js", kill_timeout: "soon", scirpt: 1}]}',
+    )
+    await assert.rejects(loadConfigFile(bad), {
+      message: [
+        'bad/app.config.cjs apps[0].kill_timeout: expected milliseconds, got "soon"',
+        'bad/app.config.cjs apps[0].scirpt: unknown key; did you mean "script"?',
+      ].join('\n'),
+    })
+    const broken = write('broken/ecosystem.config.js', 'module.exports = {apps: [')
+    await assert.rejects(loadConfigFile(broken), {
+      message: /^broken\/ecosystem\.config\.js: cannot load this JavaScript config: Unexpected end of input/,
+    })
+  })
+
+  test('export default, a function returning the config, JSON, and YAML with apps:', async () => {
+    const mjs = write('esm/ecosystem.config.mjs', 'export default () => ({apps: [{name: "esm", script: "a.js"}]})')
+    assert.deepEqual(
+      (await loadConfigFile(mjs)).map((spec) => spec.name),
+      ['esm'],
+    )
+    const json = write(
+      'json/pm2.json',
+      '{"apps": [{"name": "j", "script": "a.js", "instances": 2, "exec_mode": "cluster"}]}',
+    )
+    const [fromJson] = await loadConfigFile(json, {warn() {}})
+    assert.deepEqual([fromJson!.name, fromJson!.instances], ['j', 2])
+    await rejectsWith(
+      write('json/bad.json', '{"apps": [', '  {"name": "j", "script": "a.js", "kill_timeout": "soon"}', ']}'),
+      'json/bad.json:2:51 apps[0].kill_timeout: expected milliseconds, got "soon"',
+    )
+    const yaml = write('yaml/apps.yaml', 'apps:', '  - name: y', '    script: a.js')
+    assert.deepEqual(
+      (await loadConfigFile(yaml)).map((spec) => spec.name),
+      ['y'],
+    )
   })
 })

@@ -1,0 +1,139 @@
+/**
+ * A PM2 ecosystem entry as it is, taken in before validation: PM2's other names for tspm's keys,
+ * `env_<name>` selected with `--env NAME`, and the PM2 keys that tspm has no meaning for (named in
+ * one warning and left out, so the file starts; an error with --strict). A misspelt tspm key is
+ * none of these and stays an error.
+ */
+
+/** PM2 keys that mean nothing to tspm (PM2's own monitoring, deployment, per-user switches...). */
+const PM2_WITHOUT_MEANING = new Set([
+  'append_env_to_name',
+  'automation',
+  'deep_monitoring',
+  'disable_logs',
+  'disable_source_map_support',
+  'disable_trace',
+  'event_loop_inspector',
+  'exec_mode',
+  'filter_env',
+  'force',
+  'gid',
+  'install_url',
+  'instance_var',
+  'io',
+  'kill_retry_time',
+  'log_type',
+  'name_prefix',
+  'namespace',
+  'pid_file',
+  'pmx',
+  'post_update',
+  'shutdown_with_message',
+  'source_map_support',
+  'trace',
+  'treekill',
+  'uid',
+  'username',
+  'v8',
+  'vizion',
+  'watch_options',
+  'windowsHide',
+  'write',
+])
+
+/** PM2 keys tspm will give PM2's meaning and does not yet: ignored with the same warning, said apart. */
+const PM2_NOT_YET = new Set([
+  'combine_logs',
+  'cron_restart',
+  'error_file',
+  'ignore_watch',
+  'log',
+  'log_date_format',
+  'log_file',
+  'max_memory_restart',
+  'merge_logs',
+  'out_file',
+  'time',
+  'watch',
+  'watch_delay',
+])
+
+/** PM2's other names for tspm's keys. */
+const PM2_ALIASES: Record<string, string> = {
+  exec_interpreter: 'interpreter',
+  node_args: 'interpreter_args',
+  interpreterArgs: 'interpreter_args',
+}
+
+/** PM2's top-level keys beside `apps` that tspm leaves alone. */
+export const PM2_TOP_LEVEL_KEYS = new Set(['deploy'])
+
+/** PM2's `env_<name>` sets; tspm's own env_file is none of them. */
+export const ENV_SET_PATTERN = /^env_(?!file$)(\S+)$/
+
+export interface Intake {
+  /** The entry with PM2's names made tspm's, its env_<name> sets and ignored keys taken out. */
+  entry: unknown
+  /** Ignored keys as written, for the warning (or the --strict error). */
+  ignored: Array<{key: string; notYet: boolean}>
+  /** The env_<name> sets the entry has, by name. */
+  envSets: Map<string, unknown>
+  /** A key given under both of PM2's names, or both PM2's name and tspm's. */
+  doubled: Array<{key: string; message: string}>
+}
+
+export function takeIn(raw: unknown): Intake {
+  const intake: Intake = {entry: raw, ignored: [], envSets: new Map(), doubled: []}
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return intake
+  const entry: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(raw)) {
+    const set = ENV_SET_PATTERN.exec(key)
+    if (set) {
+      intake.envSets.set(set[1]!, value)
+    } else if (PM2_WITHOUT_MEANING.has(key) || PM2_NOT_YET.has(key)) {
+      intake.ignored.push({key, notYet: PM2_NOT_YET.has(key)})
+    } else if (key in PM2_ALIASES) {
+      const name = PM2_ALIASES[key]!
+      if (name in raw || name in entry) {
+        intake.doubled.push({key, message: `${key} is PM2's name for ${name}; give one of them`})
+      } else entry[name] = value
+    } else if (key !== 'port') {
+      entry[key] = value
+    }
+  }
+
+  // PM2's `port` is a shortcut for env.PORT.
+  const {port} = raw as {port?: unknown}
+  if (port !== undefined) {
+    const env = entry.env ?? {}
+    if (typeof env === 'object' && env !== null && !Array.isArray(env)) entry.env = {...env, PORT: port}
+  }
+
+  intake.entry = entry
+  return intake
+}
+
+/** The one warning for every ignored key of a file: `vizion, pmx (web); not supported yet: out_file (api)`. */
+export function ignoredKeysWarning(file: string, ignored: Array<{key: string; name: string; notYet: boolean}>): string {
+  const list = (notYet: boolean) => {
+    const byKey = new Map<string, string[]>()
+    for (const item of ignored.filter((entry) => entry.notYet === notYet)) {
+      byKey.set(item.key, [...(byKey.get(item.key) ?? []), item.name])
+    }
+
+    return [...byKey].map(([key, names]) => `${key} (${names.join(', ')})`).join(', ')
+  }
+
+  const without = list(false)
+  const notYet = list(true)
+  return (
+    `${file}: ignored ` +
+    [
+      without && `PM2 keys that mean nothing to tspm: ${without}`,
+      notYet && `PM2 keys tspm does not support yet: ${notYet}`,
+    ]
+      .filter(Boolean)
+      .join('; ') +
+    ' (--strict makes this an error)'
+  )
+}

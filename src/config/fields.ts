@@ -194,7 +194,7 @@ export const PROCESS_SHAPE = {
   instances: optional('a whole number from 1 to 1024, or "max" (one per core; PM2\'s 0 and -N work too)', instances),
   increment_var: optional('the name of a variable of env, such as PORT', envName),
   listen: optional('a port, "host:port", a socket path, or a list of them', listenAddresses),
-} satisfies Record<Exclude<keyof ProcessSpec, 'config_file'>, unknown>
+} satisfies Record<Exclude<keyof ProcessSpec, 'config_env' | 'config_file'>, unknown>
 
 /** PM2's names for a readiness check: `wait_ready: true` and `listen_timeout` mean `ready: {notify: true, timeout}`. */
 const PM2_READY_SHAPE = {

@@ -181,6 +181,7 @@ function resolveEntry(
       name: address.name ?? settings.name,
     })),
     config_file: configPath,
+    ...(envSet === undefined ? {} : {config_env: envSet}),
   })
 }
 

@@ -62,5 +62,8 @@ export function resolveInterpreter(interpreter: string | undefined, script: stri
 export function nameFromScript(script: string): string {
   const base = basename(script)
   const stem = base.slice(0, base.length - extname(base).length)
-  return stem.replaceAll(/[^A-Za-z0-9._-]+/g, '-').replaceAll(/^[-.]+|[-.]+$/g, '')
+  return stem
+    .replaceAll(/[^A-Za-z0-9._-]+/g, '-')
+    .replaceAll(/^[-._]+|[-.]+$/g, '')
+    .slice(0, 200)
 }

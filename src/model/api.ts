@@ -38,7 +38,8 @@ export interface StartRequest {
   processes: SavedProcess[]
 }
 
-export type StartOutcome = 'already-running' | 'failed' | 'started' | 'stopped'
+/** `applied`: it ran with another definition, which it was restarted (or reloaded) with. */
+export type StartOutcome = 'already-running' | 'applied' | 'failed' | 'started' | 'stopped'
 
 export interface StartResponse {
   /** `targets`: the start of each instance, what `tspm start` waits for. */

@@ -3,9 +3,13 @@
  * the zod schema (process-spec.ts) so that the commands that only check a name load no zod.
  */
 
-/** Letters, digits, `.`, `_`, `-`; also what makes a name safe as a log file name. */
-export const PROCESS_NAME_PATTERN = /^[A-Za-z0-9._-]+$/
-export const PROCESS_NAME_RULE = 'a name made of letters, digits, ".", "_" or "-"'
+/**
+ * Letters, digits, `.`, `_`, `-`, starting with a letter or digit (not a hidden file, not read as a
+ * flag), at most 200 long: with `-err-1024.log.100` after it, a log file name stays within the 255
+ * bytes a file name may have.
+ */
+export const PROCESS_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/
+export const PROCESS_NAME_RULE = 'a name of up to 200 letters, digits, ".", "_" or "-", starting with a letter or digit'
 
 /** `all` means every process in stop, restart and delete, so no process may carry that name. */
 export const RESERVED_PROCESS_NAME = 'all'

@@ -116,6 +116,8 @@ export const processSpecSchema = z.strictObject({
   listen: z.array(listenSchema).default(() => []),
   /** Absolute path of the config file the process came from, if any. */
   config_file: absolutePath.optional(),
+  /** The `--env NAME` it was loaded with (PM2's env_NAME), so the file can be read again the same way. */
+  config_env: z.string().min(1).optional(),
 })
 
 export type ProcessSpec = z.output<typeof processSpecSchema>

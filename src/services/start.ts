@@ -1,11 +1,16 @@
+import {existsSync} from 'node:fs'
+
 import type {Output} from '../cli/errors.js'
-import type {StartOutcome, StartResponse} from '../model/api.js'
+import type {SupervisorClient} from '../client/supervisor-client.js'
+import type {StartResponse} from '../model/api.js'
 import type {ProcessSpec} from '../model/process-spec.js'
 import type {HomePaths} from '../store/home.js'
 
 import {connectOrSpawn} from '../client/connect.js'
 import {isConfigFile} from '../config/config-files.js'
 import {ExitCode, TspmError} from '../model/exit-codes.js'
+import {PROCESS_NAME_PATTERN} from '../model/names.js'
+import {planStart, type StartStep} from './apply.js'
 import {type Settled, waitUntilOnline} from './wait-online.js'
 
 export interface StartInput {
@@ -31,32 +36,16 @@ export async function startProcesses(
   input: StartInput,
   output: Output,
 ): Promise<StartResponse & {settled?: Settled[]}> {
-  if (input.script && input.config)
-    throw new TspmError('give either SCRIPT or -c FILE, not both', {exit: ExitCode.usage, code: 'usage'})
-  // `tspm start tspm.yaml` or `tspm start ecosystem.config.js` means that config, as in PM2.
-  if (input.script && isConfigFile(input.script)) {
-    if (input.scriptArgs.length > 0 || input.name !== undefined || input.interpreter !== undefined) {
-      throw new TspmError(
-        `${input.script} is a config file; --name, --interpreter and arguments after -- are for a script`,
-        {exit: ExitCode.usage, code: 'usage'},
-      )
-    }
-
-    input = {...input, config: input.script, script: undefined}
-  } else if (input.script && input.env !== undefined) {
-    throw new TspmError('--env NAME picks env_NAME of a config file; a script has none', {
-      exit: ExitCode.usage,
-      code: 'usage',
-    })
-  }
-
+  input = normalizedInput(input)
   // A new supervisor boots in its own process while this one reads the config (both take about
   // 0.1 s); after a bad config it is stopped again unless another command gave it work meanwhile.
   const connecting = connectOrSpawn(paths)
   connecting.catch(() => {})
   let specs: ProcessSpec[]
   try {
-    specs = await readSpecs(input, output)
+    // `tspm start web` of a process this home knows (and no file ./web): that one, as defined.
+    const known = input.script === undefined ? undefined : await knownByName(input, connecting)
+    specs = known ? [known] : await readSpecs(input, output)
   } catch (error) {
     const connected = await connecting.catch(() => {})
     if (connected?.spawned) await connected.client.shutdownIfIdle().catch(() => false)
@@ -65,16 +54,17 @@ export async function startProcesses(
 
   const {client, spawned} = await connecting
   if (spawned) output.note(`started the supervisor for TSPM_HOME=${paths.home}`)
-  const response = await client.start(specs.map((spec) => ({spec, desired: spec.autostart ? 'online' : 'stopped'})))
-  const said: Partial<Record<StartOutcome, (name: string) => string>> = {
-    started: (name) => `started ${name}`,
-    stopped: (name) => `registered ${name}, stopped (autostart: false)`,
-    'already-running': (name) => `${name} is already running; not started again (use \`tspm restart ${name}\`)`,
-  }
-  for (const result of response.results) {
-    const line = said[result.outcome]?.(result.name)
-    if (line) output.log(line)
-  }
+  const steps = await planAgainst(client, spawned, specs, input.script !== undefined)
+  const refused = steps.flatMap((step) => (step.kind === 'refuse' ? [step.message] : []))
+  if (refused.length > 0) throw new TspmError(refused.join('\n'), {exit: ExitCode.usage, code: 'name_taken'})
+
+  const starting = steps.filter((step) => step.kind === 'start')
+  const response: StartResponse =
+    starting.length === 0
+      ? {results: []}
+      : await client.start(starting.map(({spec}) => ({spec, desired: spec.autostart ? 'online' : 'stopped'})))
+  reportStarts(steps, response, output)
+  await applyChanges(client, steps, response, output)
 
   const failed = response.results.filter((result) => result.outcome === 'failed')
   if (failed.length > 0) {
@@ -87,6 +77,102 @@ export async function startProcesses(
   if (!input.wait) return response
   const targets = response.results.flatMap((result) => (result.outcome === 'started' ? (result.targets ?? []) : []))
   return {...response, settled: await waitUntilOnline(client, targets, output)}
+}
+
+/** `tspm start tspm.yaml` or `tspm start ecosystem.config.js` means that config, as in PM2. */
+function normalizedInput(input: StartInput): StartInput {
+  if (input.script && input.config)
+    throw new TspmError('give either SCRIPT or -c FILE, not both', {exit: ExitCode.usage, code: 'usage'})
+  if (input.script && isConfigFile(input.script)) {
+    if (input.scriptArgs.length > 0 || input.name !== undefined || input.interpreter !== undefined) {
+      throw new TspmError(
+        `${input.script} is a config file; --name, --interpreter and arguments after -- are for a script`,
+        {exit: ExitCode.usage, code: 'usage'},
+      )
+    }
+
+    return {...input, config: input.script, script: undefined}
+  }
+
+  if (input.script && input.env !== undefined) {
+    throw new TspmError('--env NAME picks env_NAME of a config file; a script has none', {
+      exit: ExitCode.usage,
+      code: 'usage',
+    })
+  }
+
+  return input
+}
+
+/** One line per process: started, registered stopped, already running (unchanged or not). */
+function reportStarts(steps: StartStep[], response: StartResponse, output: Output): void {
+  const changesOf = new Map(steps.map((step) => [step.spec.name, 'changes' in step ? step.changes : []]))
+  for (const result of response.results) {
+    const changes = changesOf.get(result.name) ?? []
+    const line = {
+      started:
+        changes.length > 0
+          ? `${result.name}: ${changes.join(', ')} changed; started with the new definition`
+          : `started ${result.name}`,
+      stopped: `registered ${result.name}, stopped (autostart: false)`,
+      'already-running': `${result.name} is already running; not started again (use \`tspm restart ${result.name}\`)`,
+    }[result.outcome as 'already-running' | 'started' | 'stopped']
+    if (line) output.log(line)
+  }
+
+  for (const step of steps) {
+    if (step.kind === 'keep') {
+      output.log(`${step.spec.name} is already running, unchanged (\`tspm restart ${step.spec.name}\` restarts it)`)
+      response.results.push({name: step.spec.name, outcome: 'already-running'})
+    }
+  }
+}
+
+/** Changed definitions of running apps: applied one app at a time, each back before the next. */
+async function applyChanges(
+  client: SupervisorClient,
+  steps: StartStep[],
+  response: StartResponse,
+  output: Output,
+): Promise<void> {
+  for (const step of steps) {
+    if (step.kind !== 'apply') continue
+    const [result] = (await client.reload(step.spec.name, [step.spec])).results
+    const how = result?.outcome === 'reloaded' ? 'reloaded' : 'restarted'
+    if (result?.outcome === 'failed') {
+      response.results.push({name: step.spec.name, outcome: 'failed', error: result.message})
+    } else {
+      output.log(`${step.spec.name}: ${step.changes.join(', ')} changed, ${how}`)
+      response.results.push({name: step.spec.name, outcome: 'applied'})
+    }
+  }
+}
+
+/** The definitions against what a running supervisor already has (a new one has nothing). */
+async function planAgainst(
+  client: SupervisorClient,
+  spawned: boolean,
+  specs: ProcessSpec[],
+  fromScript: boolean,
+): Promise<StartStep[]> {
+  if (spawned) return planStart(specs, [], new Set(), fromScript)
+  const [known, listed] = await Promise.all([client.saved(), client.list()])
+  const running = new Set(listed.filter((info) => ACTIVE_STATUSES.has(info.status)).map((info) => info.name))
+  return planStart(specs, known, running, fromScript)
+}
+
+const ACTIVE_STATUSES = new Set(['online', 'queued', 'starting', 'stopping', 'waiting', 'waiting-restart'])
+
+/** The definition of a known process SCRIPT names, when no file of that name is in cwd. */
+async function knownByName(
+  input: StartInput,
+  connecting: Promise<{client: SupervisorClient; spawned: boolean}>,
+): Promise<ProcessSpec | undefined> {
+  const name = input.script!
+  if (!PROCESS_NAME_PATTERN.test(name) || existsSync(name) || input.name !== undefined) return undefined
+  const {client, spawned} = await connecting
+  if (spawned) return undefined
+  return (await client.saved()).find((entry) => entry.spec.name === name)?.spec
 }
 
 async function readSpecs(input: StartInput, output: Output): Promise<ProcessSpec[]> {

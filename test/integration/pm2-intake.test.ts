@@ -166,3 +166,68 @@ test('a process that cannot run is refused before anything starts, saying what t
     /tool is not executable: run chmod \+x \S+\/tool, or name the program that runs it \(interpreter: in a config, --interpreter for a script\)/,
   )
 })
+
+test('an edited config is applied: only the changed app restarts, a new one starts, and restart says how', async (t) => {
+  const home = TestHome.forTest(t)
+  const dir = tempDir()
+  const config = join(dir, 'tspm.yaml')
+  const write = (greeting: string, extra = '') =>
+    writeFileSync(
+      config,
+      `processes:\n  - name: a\n    script: ${APP}\n    env: {SHOW: GREETING, GREETING: ${greeting}}\n  - name: b\n    script: ${APP}\n${extra}`,
+    )
+  write('hello')
+  assert.equal((await home.run(['start', '-c', config])).code, 0)
+  const pids = async () => new Map((await home.list<Listed & {pid: number}>()).map((p) => [p.name, p.pid]))
+  const before = await pids()
+
+  // Edited, not applied yet: restart keeps the running definition and says how to apply the file.
+  write('bonjour', `  - name: c\n    script: ${APP}\n`)
+  const restarted = await home.run(['restart', 'a'])
+  assert.equal(restarted.code, 0, restarted.stderr)
+  assert.match(
+    restarted.stderr,
+    new RegExp(
+      `a: ${config} has changed since it started \\(env\\.GREETING\\); restart keeps the running definition, \`tspm start -c ${config}\` applies the file`,
+    ),
+  )
+  const restartedPid = (await pids()).get('a')
+
+  const applied = await home.run(['start', '-c', config])
+  assert.equal(applied.code, 0, applied.stderr)
+  assert.match(applied.stdout, /a: env\.GREETING changed, restarted/)
+  assert.match(applied.stdout, /b is already running, unchanged/)
+  assert.match(applied.stdout, /started c/)
+  const after = await pids()
+  assert.notEqual(after.get('a'), restartedPid, 'a runs the new definition')
+  assert.equal(after.get('b'), before.get('b'), 'b kept its pid')
+  await waitFor(() => readFileSync(join(home.paths.logsDir, 'a-out.log'), 'utf8').includes('"GREETING":"bonjour"'), {
+    what: 'a to run with the new env',
+  })
+
+  // A script of another definition never replaces one silently; a known name starts as defined.
+  writeFileSync(join(dir, 'other.js'), '')
+  const taken = await home.run(['start', join(dir, 'other.js'), '--name', 'b'])
+  assert.equal(taken.code, 2)
+  assert.match(
+    taken.stderr,
+    /b already exists with another definition \(from .*tspm\.yaml\): script, cwd differ; `tspm delete b` first, or give another --name/,
+  )
+  assert.equal((await home.run(['stop', 'b', 'c'])).code, 0, 'several names in one command')
+  const again = await home.run(['start', 'b'], {cwd: dir})
+  assert.equal(again.code, 0, again.stderr)
+  assert.match(again.stdout, /started b\n/)
+  const listed = await home.list<Listed>()
+  assert.deepEqual(
+    listed.map((p) => [p.name, p.status]),
+    [
+      ['a', 'online'],
+      ['b', 'online'],
+      ['c', 'stopped'],
+    ],
+  )
+  const typo = await home.run(['stop', 'a', 'cc'])
+  assert.equal(typo.code, 1)
+  assert.match(typo.stderr, /no process named "cc"; known: a, b, c; nothing was stopped/)
+  assert.equal((await home.list<Listed>())[0]!.status, 'online', 'a typo stops nothing')
+})

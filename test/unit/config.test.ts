@@ -214,9 +214,9 @@ describe('loadConfigFile errors', () => {
     )
     await rejectsWith(
       file,
-      'missing.yaml:2:5 processes[0].name: missing; expected a name made of letters, digits, ".", "_" or "-"',
+      'missing.yaml:2:5 processes[0].name: missing; expected a name of up to 200 letters, digits, ".", "_" or "-", starting with a letter or digit',
       'missing.yaml:4:5 processes[1].script: missing; expected the path of a script or a command to run',
-      'missing.yaml:5:5 processes[2].name: expected a name made of letters, digits, ".", "_" or "-", got nothing',
+      'missing.yaml:5:5 processes[2].name: expected a name of up to 200 letters, digits, ".", "_" or "-", starting with a letter or digit, got nothing',
     )
   })
 
@@ -247,12 +247,18 @@ describe('loadConfigFile errors', () => {
       '    script: b.js',
       '  - name: 123',
       '    script: c.js',
+      '  - name: -web',
+      '    script: d.js',
+      `  - name: ${'x'.repeat(201)}`,
+      '    script: e.js',
     )
     await rejectsWith(
       file,
-      'badname.yaml:2:11 processes[0].name: expected a name made of letters, digits, ".", "_" or "-", got "my app"',
-      'badname.yaml:4:11 processes[1].name: expected a name made of letters, digits, ".", "_" or "-", got "api/v2"',
+      'badname.yaml:2:11 processes[0].name: expected a name of up to 200 letters, digits, ".", "_" or "-", starting with a letter or digit, got "my app"',
+      'badname.yaml:4:11 processes[1].name: expected a name of up to 200 letters, digits, ".", "_" or "-", starting with a letter or digit, got "api/v2"',
       'badname.yaml:6:11 processes[2].name: expected a string, got 123; put the name in quotes',
+      'badname.yaml:8:11 processes[3].name: expected a name of up to 200 letters, digits, ".", "_" or "-", starting with a letter or digit, got "-web"',
+      `badname.yaml:10:11 processes[4].name: expected a name of up to 200 letters, digits, ".", "_" or "-", starting with a letter or digit, got "${'x'.repeat(201)}"`,
     )
   })
 
@@ -341,7 +347,7 @@ describe('loadConfigFile errors', () => {
       file,
       'many.yaml:4:19 processes[0].kill_timeout: expected milliseconds, got "soon"',
       'many.yaml:5:5 processes[0].restart_dely: unknown key; did you mean "restart_delay"?',
-      'many.yaml:6:5 processes[1].name: missing; expected a name made of letters, digits, ".", "_" or "-"',
+      'many.yaml:6:5 processes[1].name: missing; expected a name of up to 200 letters, digits, ".", "_" or "-", starting with a letter or digit',
       'many.yaml:7:19 processes[1].max_restarts: expected a whole number of 0 or more, got "lots"',
       'many.yaml:8:11 processes[2].name: duplicate name "api", already used by processes[0] on line 2',
       'many.yaml:10:19 processes[2].max_log_size: expected at least 1024 bytes ("1K"), got 1',
@@ -745,7 +751,10 @@ describe('specForScript', () => {
       () => specForScript('app.js', {name: 'my app', cwd: '/srv'}),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError)
-        assert.equal(err.message, '--name: expected a name made of letters, digits, ".", "_" or "-", got "my app"')
+        assert.equal(
+          err.message,
+          '--name: expected a name of up to 200 letters, digits, ".", "_" or "-", starting with a letter or digit, got "my app"',
+        )
         assert.equal(err.problems[0]!.file, '--name')
         return true
       },

@@ -113,3 +113,21 @@ export function readEnvFile(path: string): Record<string, string> {
     throw error
   }
 }
+
+/**
+ * The dotenv text parseDotenv reads back to the same variables: every value in double quotes,
+ * with \\, ", newlines, carriage returns and tabs escaped. `comment` goes first, as `#` lines.
+ */
+export function formatDotenv(vars: Record<string, string>, comment?: string): string {
+  const escapes: Record<string, string> = {
+    '\\': '\\\\',
+    '"': String.raw`\"`,
+    '\n': String.raw`\n`,
+    '\r': String.raw`\r`,
+    '\t': String.raw`\t`,
+  }
+  const lines = Object.entries(vars).map(
+    ([name, value]) => `${name}="${value.replaceAll(/[\\"\n\r\t]/g, (ch) => escapes[ch]!)}"`,
+  )
+  return `${comment ? `${comment.replaceAll(/^/gm, '# ')}\n` : ''}${lines.join('\n')}\n`
+}

@@ -149,10 +149,13 @@ export class App {
     this.closeSockets()
   }
 
-  /** Every instance stopped, then `relaunch` (the supervisor's dependency gate) starts the app again. */
+  /**
+   * Every instance stopped, then `relaunch` (the supervisor's dependency gate) starts the app
+   * again: called by each instance's restart as soon as it has stopped, within that restart, so
+   * no other operation comes between the stop and the start.
+   */
   async restart(reason: RestartReason, relaunch: () => void): Promise<void> {
-    await Promise.all(this.members.map((member) => member.restart(reason, () => {})))
-    relaunch()
+    await Promise.all(this.members.map((member) => member.restart(reason, relaunch)))
   }
 
   /** Stops everything for good (the supervisor's shutdown, or a delete). */

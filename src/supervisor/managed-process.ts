@@ -222,7 +222,9 @@ export class ManagedProcess {
   restart(reason: RestartReason = 'manual', relaunch: () => void = () => this.launch()): Promise<void> {
     return this.enqueue('restart', async () => {
       await this.stopNow()
-      if (this.closed) return
+      // Started again while it stopped (the relaunch of a restart before this one): that run is
+      // this restart too, and a second start attempt would wait for a launch that never comes.
+      if (this.closed || this.isActive) return
       this.policy.reset()
       this.desired = 'online'
       this.restarts++

@@ -7,15 +7,16 @@ import {runTspm} from '../helpers/run-command.js'
 import {privateHome, StubSupervisor} from '../helpers/stub-supervisor.js'
 
 // restart waits for the processes to be online again by default; its waiting has a test of its own.
+// restart also reads the definitions, to say when a config file has changed since (GET /v1/saved).
 const ACTIONS = [
-  {command: 'stop', flags: [], past: 'stopped', request: (name: string) => `POST /v1/processes/${name}/stop`},
+  {command: 'stop', flags: [], past: 'stopped', requests: (name: string) => [`POST /v1/processes/${name}/stop`]},
   {
     command: 'restart',
     flags: ['--no-wait'],
     past: 'restarted',
-    request: (name: string) => `POST /v1/processes/${name}/restart`,
+    requests: (name: string) => [`POST /v1/processes/${name}/restart`, 'GET /v1/saved'],
   },
-  {command: 'delete', flags: [], past: 'deleted', request: (name: string) => `DELETE /v1/processes/${name}`},
+  {command: 'delete', flags: [], past: 'deleted', requests: (name: string) => [`DELETE /v1/processes/${name}`]},
 ]
 
 describe('tspm stop, restart and delete', () => {
@@ -31,13 +32,13 @@ describe('tspm stop, restart and delete', () => {
     stub.requests.length = 0
   })
 
-  for (const {command, flags, past, request} of ACTIONS) {
+  for (const {command, flags, past, requests} of ACTIONS) {
     test(`${command} web asks the supervisor and says what was ${past}`, async () => {
       const run = await runTspm([command, 'web', ...flags], stub.home)
       assert.equal(run.exitCode, 0)
       assert.equal(run.stdout, `${past} web\n`)
       assert.equal(run.stderr, '')
-      assert.deepEqual(stub.calls, ['GET /v1/health', request('web')])
+      assert.deepEqual(stub.calls, ['GET /v1/health', ...requests('web')])
     })
 
     test(`${command} all names every process`, async () => {

@@ -1,6 +1,7 @@
 import {availableParallelism, constants as osConstants} from 'node:os'
 import {z} from 'zod'
 
+import {compileDateFormat} from '../model/date-format.js'
 import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE, RESERVED_NAME_MESSAGE, RESERVED_PROCESS_NAME} from '../model/names.js'
 import {ENV_NAME_PATTERN, type ProcessSpec} from '../model/process-spec.js'
 import {healthCheck, readyCheck} from './checks.js'
@@ -166,6 +167,16 @@ const instances: Convert<'max' | number> = (value) => {
 const envName: Convert<string> = (value) =>
   typeof value === 'string' && ENV_NAME_PATTERN.test(value) ? value : undefined
 
+/** A log file path, or `/dev/null` for none. */
+const logPath: Convert<string> = (value) => (typeof value === 'string' && value.trim() !== '' ? value : undefined)
+
+/** PM2's log_date_format (day.js tokens); what tspm cannot write is named. */
+const dateFormat: Convert<string> = (value) => {
+  if (typeof value !== 'string' || value === '') return
+  compileDateFormat(value)
+  return value
+}
+
 export const PROCESS_SHAPE = {
   name: required(PROCESS_NAME_RULE, name),
   script: required('the path of a script or a command to run', text),
@@ -194,12 +205,19 @@ export const PROCESS_SHAPE = {
   instances: optional('a whole number from 1 to 1024, or "max" (one per core; PM2\'s 0 and -N work too)', instances),
   increment_var: optional('the name of a variable of env, such as PORT', envName),
   listen: optional('a port, "host:port", a socket path, or a list of them', listenAddresses),
+  out_file: optional('a file path for stdout, or /dev/null', logPath),
+  error_file: optional('a file path for stderr, or /dev/null', logPath),
+  log_file: optional('a file path for both streams', logPath),
+  merge_logs: optional('true or false', boolean),
+  log_date_format: optional('a date format such as "YYYY-MM-DD HH:mm:ss Z"', dateFormat),
 } satisfies Record<Exclude<keyof ProcessSpec, 'config_env' | 'config_file'>, unknown>
 
 /** PM2's names for a readiness check: `wait_ready: true` and `listen_timeout` mean `ready: {notify: true, timeout}`. */
 const PM2_READY_SHAPE = {
   wait_ready: optional('true or false', boolean),
   listen_timeout: optional(DURATION, duration),
+  /** PM2's `time: true`: log_date_format "YYYY-MM-DDTHH:mm:ss". */
+  time: optional('true or false', boolean),
 }
 
 export const PROCESS_KEYS = [...Object.keys(PROCESS_SHAPE), ...Object.keys(PM2_READY_SHAPE)]

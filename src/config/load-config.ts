@@ -7,6 +7,7 @@
  */
 import {dirname, resolve} from 'node:path'
 
+import {PM2_TIME_FORMAT} from '../model/date-format.js'
 import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE, RESERVED_NAME_MESSAGE, RESERVED_PROCESS_NAME} from '../model/names.js'
 import {completeSpec, type ProcessSpec, type ProcessSpecInput} from '../model/process-spec.js'
 import {READY_DEFAULTS} from './checks.js'
@@ -159,7 +160,8 @@ function resolveEntry(
     numberText: (path: Path, envSet?: string) => string | undefined
   },
 ): ProcessSpec {
-  const {wait_ready: waitReady, listen_timeout: listenTimeout, ...settings} = entry
+  const {wait_ready: waitReady, listen_timeout: listenTimeout, time, ...settings} = entry
+  const logPath = (file: string | undefined) => (file === undefined ? undefined : resolve(baseDir, file))
   const cwd = settings.cwd === undefined ? baseDir : resolve(baseDir, settings.cwd)
   const original = (path: Path, value: string) => numberText(path, envSet) ?? value
   return buildSpec({
@@ -175,6 +177,10 @@ function resolveEntry(
       settings.env &&
       Object.fromEntries(Object.entries(settings.env).map(([key, value]) => [key, original(['env', key], value)])),
     env_file: settings.env_file === undefined ? undefined : resolve(baseDir, settings.env_file),
+    out_file: logPath(settings.out_file),
+    error_file: logPath(settings.error_file),
+    log_file: logPath(settings.log_file),
+    log_date_format: settings.log_date_format ?? (time ? PM2_TIME_FORMAT : undefined),
     listen: settings.listen?.map((address) => ({
       ...address,
       ...(address.kind === 'unix' ? {path: resolve(baseDir, address.path)} : {}),

@@ -42,24 +42,12 @@ const PM2_WITHOUT_MEANING = new Set([
 ])
 
 /** PM2 keys tspm will give PM2's meaning and does not yet: ignored with the same warning, said apart. */
-const PM2_NOT_YET = new Set([
-  'combine_logs',
-  'cron_restart',
-  'error_file',
-  'ignore_watch',
-  'log',
-  'log_date_format',
-  'log_file',
-  'max_memory_restart',
-  'merge_logs',
-  'out_file',
-  'time',
-  'watch',
-  'watch_delay',
-])
+const PM2_NOT_YET = new Set(['cron_restart', 'ignore_watch', 'max_memory_restart', 'watch', 'watch_delay'])
 
 /** PM2's other names for tspm's keys. */
 const PM2_ALIASES: Record<string, string> = {
+  combine_logs: 'merge_logs',
+  log: 'log_file',
   exec_interpreter: 'interpreter',
   node_args: 'interpreter_args',
   interpreterArgs: 'interpreter_args',

@@ -4,14 +4,14 @@
  * interpreter is on PATH, cwd is a folder. Each problem names the key and what to do.
  */
 import {statSync} from 'node:fs'
-import {basename, extname, relative} from 'node:path'
+import {basename, dirname, extname, relative} from 'node:path'
 
 import type {ProcessSpec} from '../model/process-spec.js'
 
 import {findOnPath, isExecutableFile} from '../os/path-lookup.js'
 
 export interface RunProblem {
-  key: 'cwd' | 'interpreter' | 'script'
+  key: 'cwd' | 'error_file' | 'interpreter' | 'log_file' | 'out_file' | 'script'
   message: string
 }
 
@@ -75,6 +75,14 @@ export function runProblems(spec: ProcessSpec): RunProblem[] {
     problems.push({key: 'script', message: `${spec.script} does not exist in ${spec.cwd}; check the path`})
   } else if (!findOnPath(spec.script, searchPath)) {
     problems.push({key: 'script', message: `"${spec.script}" is neither a file in ${spec.cwd} nor a command on PATH`})
+  }
+
+  for (const key of ['out_file', 'error_file', 'log_file'] as const) {
+    const file = spec[key]
+    if (file === undefined || file === '/dev/null') continue
+    if (kind(dirname(file)) !== 'folder')
+      problems.push({key, message: `${dirname(file)} does not exist; create it, or write the log elsewhere`})
+    else if (kind(file) === 'folder') problems.push({key, message: `${file} is a folder; give a file path`})
   }
 
   if (spec.interpreter !== undefined && !findOnPath(spec.interpreter, searchPath)) {

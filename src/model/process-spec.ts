@@ -102,6 +102,15 @@ export const processSpecSchema = z.strictObject({
     .min(1024)
     .default(10 * 1024 * 1024),
   log_files: z.number().int().min(1).max(100).default(5),
+  /** Where stdout and stderr go instead of $TSPM_HOME/logs (PM2's out_file, error_file); `/dev/null` keeps none. */
+  out_file: absolutePath.optional(),
+  error_file: absolutePath.optional(),
+  /** Both streams, also, into one file (PM2's log_file). */
+  log_file: absolutePath.optional(),
+  /** The instances of the app write the same files rather than one each (PM2's merge_logs). */
+  merge_logs: z.boolean().default(false),
+  /** Every line of output written after its arrival time in this format (PM2's log_date_format; `time: true`). */
+  log_date_format: z.string().min(1).optional(),
   /** When the process counts as online; absent: as soon as it runs. */
   ready: readySchema.optional(),
   /** Checks while it is online, which restart it when it stops answering. */

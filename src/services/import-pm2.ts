@@ -187,7 +187,7 @@ function fromDump(file: string, configPath: string, notCarried: string[]): Impor
     if (tspmName !== name)
       notCarried.push(`${name}: renamed ${tspmName} (a tspm name is letters, digits, ".", "_" or "-")`)
     const entry = dumpEntry(tspmName, copies, outDir)
-    carrySettings(app, entry)
+    carrySettings(app, entry, join(dirname(file), 'logs'))
     if (String(app.exec_mode ?? '').startsWith('cluster')) {
       notCarried.push(
         `${name}: PM2's cluster mode shares the port the app listens on among its instances; in tspm each instance binds its own, so give it \`listen: PORT\` and have it listen on fd 3 (README: "Instances")`,
@@ -230,7 +230,7 @@ function dumpEntry(name: string, copies: Array<Record<string, unknown>>, outDir:
 }
 
 /** PM2 settings tspm has under the same name, when they differ from PM2's defaults. */
-function carrySettings(app: Record<string, unknown>, entry: Record<string, unknown>): void {
+function carrySettings(app: Record<string, unknown>, entry: Record<string, unknown>, pm2Logs: string): void {
   if (app.autorestart === false) entry.autorestart = false
   for (const key of [
     'max_restarts',
@@ -246,11 +246,22 @@ function carrySettings(app: Record<string, unknown>, entry: Record<string, unkno
   }
 
   if (app.wait_ready === true) entry.wait_ready = true
+  if (typeof app.log_date_format === 'string') entry.log_date_format = app.log_date_format
+  if (app.merge_logs === true) entry.merge_logs = true
+  // Log paths of the app's own (PM2's are in its home's logs/; tspm keeps its own in $TSPM_HOME/logs).
+  for (const [from, to] of [
+    ['pm_out_log_path', 'out_file'],
+    ['pm_err_log_path', 'error_file'],
+    ['pm_log_path', 'log_file'],
+  ] as const) {
+    const path = app[from]
+    if (typeof path === 'string' && path !== '' && !path.startsWith(`${pm2Logs}/`)) entry[to] = path
+  }
 }
 
 /** PM2 settings tspm does not carry over yet, one line each. */
 function noteUnsupported(name: string, app: Record<string, unknown>, notCarried: string[]): void {
-  for (const key of ['max_memory_restart', 'cron_restart', 'log_date_format']) {
+  for (const key of ['max_memory_restart', 'cron_restart']) {
     if (app[key] !== undefined && app[key] !== null)
       notCarried.push(`${name}: ${key} is not supported by tspm yet; left out`)
   }

@@ -2,9 +2,10 @@ import {closeSync, existsSync, openSync, readdirSync, readSync, statSync} from '
 
 import type {Output} from '../cli/errors.js'
 
+import {SupervisorClient} from '../client/supervisor-client.js'
 import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE} from '../model/names.js'
-import {type HomePaths, logFilePaths} from '../store/home.js'
+import {appLogPaths, type HomePaths, type LogSettings} from '../store/home.js'
 
 export interface LogsRequest {
   name: string
@@ -21,7 +22,8 @@ export interface LogsRequest {
  */
 export async function showLogs(paths: HomePaths, request: LogsRequest, output: Output): Promise<{files: string[]}> {
   const [name, only] = splitTarget(request.name)
-  const logs = instanceLogs(paths.logsDir, name, only).flatMap(({instance, files}) =>
+  const settings = await logSettings(paths, name)
+  const logs = instanceLogs(paths.logsDir, settings, only).flatMap(({instance, files}) =>
     (request.stream ? [request.stream] : (['out', 'err'] as const)).map((stream) => ({
       instance,
       stream,
@@ -75,23 +77,47 @@ function splitTarget(target: string): [string, number | undefined] {
   return [name, match ? Number(match[2]) : undefined]
 }
 
+/**
+ * Where an app's logs go (out_file, error_file, merge_logs): from the running supervisor, else from
+ * the saved list; an app known to neither writes to $TSPM_HOME/logs.
+ */
+async function logSettings(paths: HomePaths, name: string): Promise<LogSettings> {
+  const byName = (entries: Array<{spec: LogSettings}>) => entries.find((entry) => entry.spec.name === name)?.spec
+  try {
+    const client = new SupervisorClient(paths)
+    if (await client.health()) return byName(await client.saved()) ?? {name}
+    const {loadDump} = await import('../store/dump.js')
+    return byName((await loadDump(paths)).processes) ?? {name}
+  } catch {
+    return {name}
+  }
+}
+
 /** The log files of an app's instances that exist (instance 0's always listed), or of one instance. */
 function instanceLogs(
   logsDir: string,
-  name: string,
+  settings: LogSettings,
   only: number | undefined,
 ): Array<{files: {err: string; out: string}; instance: number}> {
-  if (only !== undefined) return [{instance: only, files: logFilePaths(logsDir, name, only)}]
+  if (only !== undefined) return [{instance: only, files: appLogPaths(settings, logsDir, only)}]
+  const {name} = settings
   const pattern = new RegExp(`^${name.replaceAll(/[.]/g, String.raw`\.`)}-(?:out|err)-(\\d+)\\.log$`)
   const numbers = new Set([0])
-  for (const entry of existsSync(logsDir) ? readdirSync(logsDir, {withFileTypes: true}) : []) {
+  // Instances with their own files: found among the files (merged logs have only instance 0's).
+  for (const entry of settings.merge_logs || !existsSync(logsDir) ? [] : readdirSync(logsDir, {withFileTypes: true})) {
     const match = pattern.exec(entry.name)
     if (match && entry.isFile()) numbers.add(Number(match[1]))
   }
 
+  for (let instance = 1; !settings.merge_logs && (settings.out_file || settings.error_file); instance++) {
+    const files = appLogPaths(settings, logsDir, instance)
+    if (!existsSync(files.out) && !existsSync(files.err)) break
+    numbers.add(instance)
+  }
+
   return [...numbers]
     .sort((a, b) => a - b)
-    .map((instance) => ({instance, files: logFilePaths(logsDir, name, instance)}))
+    .map((instance) => ({instance, files: appLogPaths(settings, logsDir, instance)}))
 }
 
 const CHUNK = 64 * 1024

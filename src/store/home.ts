@@ -50,6 +50,41 @@ export function logFilePaths(logsDir: string, name: string, instance = 0): {out:
   return {out: join(logsDir, `${name}-out${suffix}.log`), err: join(logsDir, `${name}-err${suffix}.log`)}
 }
 
+/** What of a spec says where its logs go. */
+export interface LogSettings {
+  name: string
+  out_file?: string
+  error_file?: string
+  log_file?: string
+  merge_logs?: boolean
+}
+
+/**
+ * Where instance `instance` of an app writes: its own files (logFilePaths), or the ones the spec
+ * names (out_file, error_file, and log_file for both streams), numbered for instance N from 1 on
+ * as PM2 numbers them (`web.log` -> `web-1.log`) unless merge_logs puts every instance in one.
+ */
+export function appLogPaths(
+  spec: LogSettings,
+  logsDir: string,
+  instance = 0,
+): {combined?: string; err: string; out: string} {
+  const own = logFilePaths(logsDir, spec.name, spec.merge_logs ? 0 : instance)
+  const numbered = (file: string) => {
+    if (spec.merge_logs || instance === 0 || file === '/dev/null') return file
+    const dot = file.lastIndexOf('.')
+    return dot > file.lastIndexOf('/') + 1
+      ? `${file.slice(0, dot)}-${instance}${file.slice(dot)}`
+      : `${file}-${instance}`
+  }
+
+  return {
+    out: spec.out_file ? numbered(spec.out_file) : own.out,
+    err: spec.error_file ? numbered(spec.error_file) : own.err,
+    ...(spec.log_file ? {combined: numbered(spec.log_file)} : {}),
+  }
+}
+
 /**
  * Creates TSPM_HOME (0700) and its logs/ folder when missing, after checking that what is there
  * is private to this user (checkHomeIsPrivate): an existing home is never widened or tightened

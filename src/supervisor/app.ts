@@ -169,10 +169,6 @@ export class App {
     this.closeSockets()
   }
 
-  reopenLogs(): void {
-    for (const member of this.processes) member.reopenLogs()
-  }
-
   /** After one instance was stopped by hand: with none left running, the sockets are let go. */
   releaseIfIdle(): void {
     if (!this.isActive) this.closeSockets()

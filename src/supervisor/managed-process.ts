@@ -10,14 +10,16 @@ import type {Clock} from './clock.js'
 import type {Launch, LaunchThrottle} from './launch-throttle.js'
 
 import {readEnvFile} from '../config/dotenv.js'
+import {compileDateFormat} from '../model/date-format.js'
 import {askGroupToStop, processGroupMembers, readProcStat, signalGroup} from '../os/proc.js'
-import {logFilePaths} from '../store/home.js'
+import {appLogPaths} from '../store/home.js'
 import {APP_HOME_MARKER, APP_INSTANCE_MARKER, APP_NAME_MARKER} from '../store/orphans.js'
 import {HealthMonitor} from './health-monitor.js'
+import {LineStamper} from './line-stamp.js'
+import {LogFiles, type LogSink, type OpenedLog, type OpenLog} from './log-files.js'
 import {noteOutputBytes, noteProcessExit} from './memory.js'
 import {Readiness} from './readiness.js'
 import {type ExitDecision, RestartPolicy} from './restart-policy.js'
-import {RotatingLog} from './rotating-log.js'
 
 export type SpawnFunction = (command: string, args: string[], options: SpawnOptions) => ChildProcess
 
@@ -39,6 +41,8 @@ export interface ManagedProcessDeps {
   launchThrottle?: Pick<LaunchThrottle, 'admit' | 'cancel' | 'forget' | 'ready'>
   /** A start the user asked for was settled: it is online, or it failed. */
   onSettled?: () => void
+  /** Opens a log file shared by every writer of its path (LogFiles); without it, the process's own. */
+  openLog?: OpenLog
   /** The sockets its app holds (listen:), passed to every run as fds 3, 4, ... (see spawnNow). */
   listenSockets?: () => ListenFds | undefined
 }
@@ -90,7 +94,10 @@ export class ManagedProcess {
   private waiting: undefined | {kind: 'halt' | 'restart' | 'stop'; done: Promise<void>}
   /** Halted by the supervisor's shutdown: nothing starts it again. */
   private closed = false
-  private readonly logs: {out: RotatingLog; err: RotatingLog}
+  private readonly logs: {combined?: LogSink; err: LogSink; out: LogSink}
+  private readonly openedLogs: OpenedLog[]
+  /** log_date_format, compiled: each line of output is written after its arrival time. */
+  private readonly dateFormat: ((ms: number) => string) | undefined
   private statusDetail: null | string = null
   private readiness: Readiness | undefined
   private healthMonitor: HealthMonitor | undefined
@@ -114,15 +121,15 @@ export class ManagedProcess {
   ) {
     this.id = spec.name
     this.policy = new RestartPolicy(spec)
-    const paths = logFilePaths(deps.logsDir, spec.name, instance)
-    this.logs = {
-      out: new RotatingLog(paths.out, spec.max_log_size, spec.log_files, (message) =>
-        deps.log(`${this.id}: ${message}`),
-      ),
-      err: new RotatingLog(paths.err, spec.max_log_size, spec.log_files, (message) =>
-        deps.log(`${this.id}: ${message}`),
-      ),
-    }
+    const paths = appLogPaths(spec, deps.logsDir, instance)
+    const open = deps.openLog ?? new LogFiles().openLog
+    const report = (message: string) => deps.log(`${this.id}: ${message}`)
+    this.openedLogs = [paths.out, paths.err, ...(paths.combined ? [paths.combined] : [])].map((path) =>
+      open(path, spec.max_log_size, spec.log_files, report),
+    )
+    const [out, err, combined] = this.openedLogs.map((opened) => opened.log)
+    this.logs = {out: out!, err: err!, combined}
+    this.dateFormat = spec.log_date_format ? compileDateFormat(spec.log_date_format) : undefined
   }
 
   get name(): string {
@@ -285,16 +292,9 @@ export class ManagedProcess {
     if (this.status !== 'errored' || this.desired === 'stopped') this.setStatus('stopped')
   }
 
-  /** Opens the log files again by their names (after logrotate moved them: SIGUSR2). */
-  reopenLogs(): void {
-    this.logs.out.reopen()
-    this.logs.err.reopen()
-  }
-
   /** Closes the log files; the process must be stopped first. */
   dispose(): void {
-    this.logs.out.close()
-    this.logs.err.close()
+    for (const opened of this.openedLogs) opened.release()
   }
 
   snapshot(): ProcessSnapshot {
@@ -310,7 +310,7 @@ export class ManagedProcess {
       started_at: this.startedAt,
       last_exit: this.lastExit,
       last_error: this.lastError,
-      log_bytes_dropped: this.logs.out.droppedBytes + this.logs.err.droppedBytes,
+      log_bytes_dropped: this.openedLogs.reduce((total, {log}) => total + log.droppedBytes, 0),
       status_detail: this.statusDetail,
       ready: this.readyState,
       health: this.healthState,
@@ -423,13 +423,20 @@ export class ManagedProcess {
 
   /** App output to its log files (and to a log check); a Node app's messages to its notify check. */
   private wireOutput(child: ChildProcess, readiness: Readiness | undefined, ipc: boolean): void {
+    // A stamp goes at the start of each line of each stream; a new run starts at a line start.
+    const stamp = this.dateFormat && {out: new LineStamper(this.dateFormat), err: new LineStamper(this.dateFormat)}
+    const {clock} = this.deps
     child.stdout?.on('data', (chunk: Buffer) => {
-      this.logs.out.write(chunk)
+      const text = stamp ? stamp.out.stamp(chunk, clock.now()) : chunk
+      this.logs.out.write(text)
+      this.logs.combined?.write(text)
       readiness?.output(chunk)
       noteOutputBytes(chunk.length)
     })
     child.stderr?.on('data', (chunk: Buffer) => {
-      this.logs.err.write(chunk)
+      const text = stamp ? stamp.err.stamp(chunk, clock.now()) : chunk
+      this.logs.err.write(text)
+      this.logs.combined?.write(text)
       noteOutputBytes(chunk.length)
     })
     if (ipc) {

@@ -11,6 +11,7 @@ import {App, type ReloadResult} from './app.js'
 import {type Clock, isoTimestamp} from './clock.js'
 import {blockers, type DependencyView, stopWaves, waitingDetail} from './dependencies.js'
 import {LaunchThrottle} from './launch-throttle.js'
+import {LogFiles} from './log-files.js'
 import {ManagedProcess, type SpawnFunction} from './managed-process.js'
 import {RestartPacer} from './restart-pacer.js'
 
@@ -72,6 +73,7 @@ export class Supervisor {
   private shuttingDown: Promise<void> | undefined
   private readonly restartPacer: RestartPacer
   private readonly launchThrottle: LaunchThrottle
+  private readonly logFiles = new LogFiles()
 
   constructor(private readonly deps: SupervisorDeps) {
     this.restartPacer = new RestartPacer(deps.clock, RESTARTS_PER_WINDOW, RESTART_WINDOW_MS)
@@ -303,7 +305,7 @@ export class Supervisor {
 
   /** Every app's log files opened again by name (SIGUSR2, after logrotate moved them). */
   reopenLogs(): void {
-    for (const app of this.apps.values()) app.reopenLogs()
+    this.logFiles.reopenAll()
   }
 
   /** How many apps the table holds, whatever their state. */
@@ -393,6 +395,7 @@ export class Supervisor {
             onSettled: () => this.answerSettleWaiters(),
             paceRestart: (restart) => this.restartPacer.schedule(restart),
             launchThrottle: this.launchThrottle,
+            openLog: this.logFiles.openLog,
             listenSockets,
           },
           instance,

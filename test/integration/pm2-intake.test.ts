@@ -2,7 +2,7 @@
 // and as YAML with `apps:`, and the checks that refuse a process that cannot run before anything
 // starts. Real supervisor, real apps; what a user sees in list, the logs and the messages.
 import assert from 'node:assert/strict'
-import {chmodSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
@@ -42,6 +42,8 @@ const ECOSYSTEM = `module.exports = {
       node_args: '--max-old-space-size=64',
       env: {SHOW: 'GREETING,NODE_ENV', GREETING: 'hello'},
       env_production: {GREETING: 'bonjour', NODE_ENV: 'production'},
+      out_file: './logs/api.log',
+      time: true,
       vizion: false,
       pmx: true,
     },
@@ -59,6 +61,7 @@ test('tspm start ecosystem.config.js --env production: env_production, node_args
   const home = TestHome.forTest(t)
   const dir = tempDir()
   writeFileSync(join(dir, 'ecosystem.config.js'), ECOSYSTEM)
+  mkdirSync(join(dir, 'logs'))
   const started = await home.run(['start', 'ecosystem.config.js', '--env', 'production'], {cwd: dir})
   assert.equal(started.code, 0, started.stderr)
   assert.match(started.stdout, /started api/)
@@ -69,7 +72,20 @@ test('tspm start ecosystem.config.js --env production: env_production, node_args
     /ecosystem\.config\.js: ignored PM2 keys that mean nothing to tspm: vizion \(api\), pmx \(api\), instance_var \(jobs\)/,
   )
 
-  const api = await firstLine(home, 'api')
+  // out_file, with PM2's time stamp in front of each line (time: true).
+  const apiLog = join(dir, 'logs', 'api.log')
+  const stamped = await waitFor(
+    () => (existsSync(apiLog) ? readFileSync(apiLog, 'utf8').split('\n')[0] || undefined : undefined),
+    {
+      what: "api's first line in its out_file",
+    },
+  )
+  const [, stamp, line] = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d): (.*)$/.exec(stamped) ?? []
+  assert.ok(stamp, `a time stamp in front of ${stamped}`)
+  assert.ok(Math.abs(Date.parse(stamp!) - Date.now()) < 60_000, 'the stamp is the local time of the line')
+  const api = JSON.parse(line!) as {argv: string[]; env: Record<string, string>; execArgv: string[]}
+  const logs = await home.run(['logs', 'api', '--out', '-n', '1'])
+  assert.equal(logs.stdout, `${stamped}\n`, 'tspm logs reads the out_file')
   assert.deepEqual(api.env, {GREETING: 'bonjour', NODE_ENV: 'production'})
   assert.deepEqual(api.execArgv, ['--max-old-space-size=64'])
   assert.deepEqual(api.argv, ['--mode', 'api'])

@@ -405,6 +405,7 @@ describe('loadConfigFile results', () => {
       stop_exit_codes: [],
       max_log_size: 10 * 1024 * 1024,
       log_files: 5,
+      merge_logs: false,
       depends_on: [],
       instances: 1,
       listen: [],
@@ -496,6 +497,7 @@ describe('loadConfigFile results', () => {
       stop_exit_codes: [0],
       max_log_size: 512 * 1024,
       log_files: 100,
+      merge_logs: false,
       depends_on: [],
       config_file: join(dir, 'full.yaml'),
     })
@@ -831,6 +833,7 @@ describe('PM2 config files, as PM2 users have them', () => {
     '      env: {GREETING: "hello", PORT: 3000},',
     '      env_production: {GREETING: "bonjour", NODE_ENV: "production"},',
     "      out_file: './logs/api.log',",
+    "      max_memory_restart: '200M',",
     '      vizion: false,',
     '      pmx: true,',
     '      restart_delay: 2000,',
@@ -848,6 +851,7 @@ describe('PM2 config files, as PM2 users have them', () => {
     const [api, worker] = await loadConfigFile(file, {env: 'production', warn: (message) => warnings.push(message)})
     assert.deepEqual(api!.env, {GREETING: 'bonjour', PORT: '3000', NODE_ENV: 'production'})
     assert.deepEqual(api!.interpreter_args, ['--max-old-space-size=256'])
+    assert.equal(api!.out_file, join(dir, 'pm2/logs/api.log'))
     assert.equal(api!.script, join(dir, 'pm2/server.js'))
     // PM2's restart_delay is a fixed delay: no backoff on top of it.
     assert.deepEqual([api!.restart_delay, api!.exp_backoff_restart_delay], [2000, 0])
@@ -857,7 +861,7 @@ describe('PM2 config files, as PM2 users have them', () => {
     )
     assert.deepEqual(worker!.env, {PORT: '4000'})
     assert.deepEqual(warnings, [
-      'pm2/ecosystem.config.js: ignored PM2 keys that mean nothing to tspm: vizion (api), pmx (api); PM2 keys tspm does not support yet: out_file (api) (--strict makes this an error)',
+      'pm2/ecosystem.config.js: ignored PM2 keys that mean nothing to tspm: vizion (api), pmx (api); PM2 keys tspm does not support yet: max_memory_restart (api) (--strict makes this an error)',
     ])
 
     // Without --env, env alone; an --env that no process has is said.
@@ -873,7 +877,7 @@ describe('PM2 config files, as PM2 users have them', () => {
     const file = write('strict/ecosystem.config.js', ...ecosystem)
     await assert.rejects(loadConfigFile(file, {strict: true}), {
       message: [
-        'strict/ecosystem.config.js apps[0].out_file: a PM2 key tspm does not support yet; remove it, or leave out --strict to have it ignored with a warning',
+        'strict/ecosystem.config.js apps[0].max_memory_restart: a PM2 key tspm does not support yet; remove it, or leave out --strict to have it ignored with a warning',
         'strict/ecosystem.config.js apps[0].vizion: a PM2 key that means nothing to tspm; remove it, or leave out --strict to have it ignored with a warning',
         'strict/ecosystem.config.js apps[0].pmx: a PM2 key that means nothing to tspm; remove it, or leave out --strict to have it ignored with a warning',
       ].join('\n'),

@@ -32,18 +32,8 @@ function kind(path: string): 'file' | 'folder' | 'missing' | 'other' {
   }
 }
 
-export function runProblems(spec: ProcessSpec): RunProblem[] {
-  const searchPath = spec.env.PATH ?? process.env.PATH ?? ''
-  const cwd = kind(spec.cwd)
-  if (cwd !== 'folder') {
-    return [
-      {
-        key: 'cwd',
-        message: cwd === 'missing' ? `${spec.cwd} does not exist; create it or fix cwd` : `${spec.cwd} is not a folder`,
-      },
-    ]
-  }
-
+/** The script: a file that can run (executable, or with an interpreter), or a command on PATH. */
+function scriptProblems(spec: ProcessSpec, searchPath: string): RunProblem[] {
   const problems: RunProblem[] = []
   const shown = relative(spec.cwd, spec.script).startsWith('..')
     ? spec.script
@@ -77,6 +67,22 @@ export function runProblems(spec: ProcessSpec): RunProblem[] {
     problems.push({key: 'script', message: `"${spec.script}" is neither a file in ${spec.cwd} nor a command on PATH`})
   }
 
+  return problems
+}
+
+export function runProblems(spec: ProcessSpec): RunProblem[] {
+  const searchPath = spec.env.PATH ?? process.env.PATH ?? ''
+  const cwd = kind(spec.cwd)
+  if (cwd !== 'folder') {
+    return [
+      {
+        key: 'cwd',
+        message: cwd === 'missing' ? `${spec.cwd} does not exist; create it or fix cwd` : `${spec.cwd} is not a folder`,
+      },
+    ]
+  }
+
+  const problems: RunProblem[] = scriptProblems(spec, searchPath)
   for (const key of ['out_file', 'error_file', 'log_file'] as const) {
     const file = spec[key]
     if (file === undefined || file === '/dev/null') continue

@@ -30,26 +30,26 @@ const SUPPORTED = [
 export const SUPPORTED_DATE_TOKENS = `${SUPPORTED.join(' ')} and [literal text]`
 /** day.js tokens tspm does not write (names of months and days, and the advanced plugin's): an error. */
 const UNSUPPORTED = new Set([
-  'MMM',
-  'MMMM',
   'd',
   'dd',
   'ddd',
   'dddd',
   'Do',
-  'Q',
-  'k',
-  'kk',
-  'w',
-  'ww',
-  'W',
-  'WW',
   'gggg',
   'GGGG',
+  'k',
+  'kk',
+  'MMM',
+  'MMMM',
+  'Q',
+  'S',
+  'SS',
+  'w',
+  'W',
+  'ww',
+  'WW',
   'z',
   'zzz',
-  'SS',
-  'S',
 ])
 
 /** PM2's format for `time: true`. */

@@ -118,3 +118,15 @@ test('a mistyped command on a terminal: `tspm strat` asks "Did you mean start?";
     what: 'the answer to "no"',
   })
 })
+
+test("PM2's `jlist` is `tspm list --json`", async (t) => {
+  const home = TestHome.forTest(t)
+  assert.equal((await home.run(['start', join(APPS, 'idle.js'), '--name', 'idle'])).code, 0)
+  const jlist = await home.run(['jlist'])
+  assert.equal(jlist.code, 0, jlist.stderr)
+  const listed = envelope<Array<{name: string; status: string}>>(jlist.stdout)
+  assert.deepEqual(
+    listed.result.map((p) => [p.name, p.status]),
+    [['idle', 'online']],
+  )
+})

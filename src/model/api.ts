@@ -32,6 +32,8 @@ export interface ProcessInfo extends ProcessSnapshot {
 export interface SavedProcess {
   spec: ProcessSpec
   desired: DesiredState
+  /** The numbers of its instances (ProcessSnapshot.number), so they stay the same after a resurrect. */
+  numbers?: number[]
 }
 
 export interface StartRequest {

@@ -32,6 +32,8 @@ export const processSnapshotSchema = z.object({
   instance: z.number().int().nonnegative(),
   /** How commands name it: the name, or `name:instance` while the app runs several instances. */
   id: z.string(),
+  /** Its number, as PM2 users type it (`tspm stop 3`): kept for this home by save and resurrect; null for an orphan found only through /proc. */
+  number: z.number().int().nonnegative().nullable(),
   status: z.enum(PROCESS_STATUSES),
   /** What the user wants: `save` records it, resurrect brings it back. */
   desired: z.enum(DESIRED_STATES),

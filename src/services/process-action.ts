@@ -23,7 +23,10 @@ export async function actOnProcesses(
   const client = await connectExisting(paths)
   if (targets.length > 1) {
     const listed = await client.list()
-    const known = new Set(['all', ...listed.flatMap((info) => [info.name, info.id, `${info.name}:${info.instance}`])])
+    const known = new Set([
+      'all',
+      ...listed.flatMap((info) => [info.name, info.id, `${info.name}:${info.instance}`, String(info.number)]),
+    ])
     const unknown = targets.filter((target) => !known.has(target))
     if (unknown.length > 0) {
       const names = [...new Set(listed.map((info) => info.name))]

@@ -54,6 +54,7 @@ function orphanInfo(orphan: Orphan): ProcessInfo {
     name: orphan.name,
     instance: orphan.instance,
     id: orphan.instance === 0 ? orphan.name : `${orphan.name}:${orphan.instance}`,
+    number: orphan.number,
     status: 'orphan',
     desired: 'online',
     pid: orphan.pgid,

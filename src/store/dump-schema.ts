@@ -6,7 +6,11 @@ import {DESIRED_STATES} from '../model/process-state.js'
 import {DUMP_FORMAT, DUMP_VERSION} from './dump.js'
 
 /** One saved process: the configured spec, flat, plus the state the user wants. */
-const savedProcessSchema = processSpecSchema.extend({state: z.enum(DESIRED_STATES)})
+const savedProcessSchema = processSpecSchema.extend({
+  state: z.enum(DESIRED_STATES),
+  /** The numbers of its instances, kept across a resurrect (absent in dumps of older versions). */
+  numbers: z.array(z.number().int().nonnegative()).optional(),
+})
 
 export const dumpSchema = z.strictObject({
   format: z.literal(DUMP_FORMAT),

@@ -39,7 +39,7 @@ export function writeDump(paths: HomePaths, processes: SavedProcess[]): {dump: D
     format: DUMP_FORMAT,
     version: DUMP_VERSION,
     saved_at: new Date().toISOString(),
-    processes: processes.map(({spec, desired}) => ({...spec, state: desired})),
+    processes: processes.map(({spec, desired, numbers}) => ({...spec, state: desired, ...(numbers ? {numbers} : {})})),
   }
   const notes: string[] = []
   removeStaleTempFiles(paths.dumpFile)
@@ -165,7 +165,7 @@ function looksLikeDump(text: string): boolean {
 }
 
 function toSaved(dump: DumpFile): SavedProcess[] {
-  return dump.processes.map(({state, ...spec}) => ({spec, desired: state}))
+  return dump.processes.map(({state, numbers, ...spec}) => ({spec, desired: state, ...(numbers ? {numbers} : {})}))
 }
 
 function formatPath(path: Array<number | string>): string {

@@ -27,6 +27,8 @@ export interface Orphan {
   name: string
   /** Which instance of its app it is (0 when not known). */
   instance: number
+  /** Its number in the home, when status.json still tells. */
+  number: null | number
   /** The group's id: the pid of the app's first process. */
   pgid: number
   /** The pids seen in that group. */
@@ -40,7 +42,19 @@ export function findOrphans(paths: HomePaths, exclude: readonly number[] = [proc
   const status = readStatusFile(paths)
   const policy = new Map(status?.processes.map((entry) => [entry.name, entry]) ?? [])
   const orphans = new Map<number, Orphan>()
-  const add = (name: string, instance: number, pgid: number, pid: number) => {
+  const add = ({
+    name,
+    instance,
+    pgid,
+    pid,
+    number = null,
+  }: {
+    instance: number
+    name: string
+    number?: null | number
+    pgid: number
+    pid: number
+  }) => {
     const known = orphans.get(pgid)
     if (known) {
       if (!known.pids.includes(pid)) known.pids.push(pid)
@@ -48,7 +62,7 @@ export function findOrphans(paths: HomePaths, exclude: readonly number[] = [proc
     }
 
     const {stop_signal, kill_timeout} = policy.get(name) ?? DEFAULT_STOP
-    orphans.set(pgid, {name, instance, pgid, pids: [pid], stop_signal, kill_timeout})
+    orphans.set(pgid, {name, instance, number, pgid, pids: [pid], stop_signal, kill_timeout})
   }
 
   const groups = scanProcessGroups()
@@ -58,10 +72,11 @@ export function findOrphans(paths: HomePaths, exclude: readonly number[] = [proc
     // While any member of a group lives, the kernel does not hand its id out as a new pid, so a
     // group without its leader is still the app's own.
     const ours = leader ? leader.state !== 'Z' && leader.startTime === entry.proc_start_time : groups.has(entry.pid)
-    if (ours && !exclude.includes(entry.pid)) add(entry.name, entry.instance, entry.pid, entry.pid)
+    if (ours && !exclude.includes(entry.pid))
+      add({name: entry.name, instance: entry.instance, pgid: entry.pid, pid: entry.pid, number: entry.number})
   }
 
-  for (const marked of markedProcesses(paths.home, exclude)) add(marked.name, marked.instance, marked.pgrp, marked.pid)
+  for (const marked of markedProcesses(paths.home, exclude)) add({...marked, pgid: marked.pgrp})
 
   return [...orphans.values()]
 }

@@ -8,8 +8,16 @@ import {describeListen} from '../model/listen.js'
 import {ListenSockets} from './listen-sockets.js'
 
 export interface AppDeps {
-  /** A new, not yet started, process for instance `instance` of the app. */
-  createInstance(spec: ProcessSpec, instance: number, listenSockets: () => ListenFds | undefined): ManagedProcess
+  /**
+   * A new, not yet started, process for instance `instance` of the app, with `number` if it is
+   * free in this home (a saved one), else the next free one.
+   */
+  createInstance(
+    spec: ProcessSpec,
+    instance: number,
+    listenSockets: () => ListenFds | undefined,
+    number?: number,
+  ): ManagedProcess
   log(message: string): void
   onChange(): void
 }
@@ -71,6 +79,8 @@ export class App {
   /** Why the sockets could not be opened, for the start that follows. */
   private socketError: string | undefined
   private reloading = false
+  /** The numbers a resurrect asks the instances to keep. */
+  private savedNumbers: readonly number[] = []
 
   constructor(
     public spec: ProcessSpec,
@@ -120,10 +130,19 @@ export class App {
     return this.members[number]
   }
 
-  /** Takes a (new) definition; a stopped app gets as many instances as it asks for, shown stopped. */
-  define(spec: ProcessSpec): void {
+  /**
+   * Takes a (new) definition; a stopped app gets as many instances as it asks for, shown stopped.
+   * `numbers`: the ones its instances had when it was saved.
+   */
+  define(spec: ProcessSpec, numbers: readonly number[] = []): void {
     this.spec = spec
+    this.savedNumbers = numbers
     this.resize()
+  }
+
+  /** The numbers of its instances, for `save`. */
+  get numbers(): number[] {
+    return this.members.map((member) => member.number)
   }
 
   /** Starts every instance (opening the sockets first); instances that run are left as they are. */
@@ -319,7 +338,14 @@ export class App {
 
     while (this.members.length < count) {
       const number = this.members.length
-      this.members.push(this.deps.createInstance(instanceSpec(this.spec, number), number, () => this.socketFds()))
+      this.members.push(
+        this.deps.createInstance(
+          instanceSpec(this.spec, number),
+          number,
+          () => this.socketFds(),
+          this.savedNumbers[number],
+        ),
+      )
     }
 
     for (const member of [...this.members, ...this.passing]) {

@@ -118,6 +118,8 @@ export class ManagedProcess {
     private readonly deps: ManagedProcessDeps,
     /** Which copy of its app it is (TSPM_INSTANCE). */
     readonly instance = 0,
+    /** Its number in this home (`tspm stop 3`); a reload's new instance takes its predecessor's. */
+    public number = 0,
   ) {
     this.id = spec.name
     this.policy = new RestartPolicy(spec)
@@ -159,6 +161,7 @@ export class ManagedProcess {
 
   /** A reload's new instance takes over the count of restarts of the one it replaces. */
   takeOver(previous: ManagedProcess): void {
+    this.number = previous.number
     this.restarts = previous.restarts + 1
     this.lastRestartReason = 'reload'
   }
@@ -302,6 +305,7 @@ export class ManagedProcess {
       name: this.name,
       instance: this.instance,
       id: this.id,
+      number: this.number,
       status: this.status,
       desired: this.desired,
       pid: this.pid,

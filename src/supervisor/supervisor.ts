@@ -74,6 +74,7 @@ export class Supervisor {
   private readonly restartPacer: RestartPacer
   private readonly launchThrottle: LaunchThrottle
   private readonly logFiles = new LogFiles()
+  private nextNumber = 0
 
   constructor(private readonly deps: SupervisorDeps) {
     this.restartPacer = new RestartPacer(deps.clock, RESTARTS_PER_WINDOW, RESTART_WINDOW_MS)
@@ -91,7 +92,7 @@ export class Supervisor {
     if (this.shuttingDown) throw new Error('the supervisor is shutting down; start again once it has stopped')
     const results: StartResponse['results'] = []
     const toStart: Array<{app: App; spec: ProcessSpec}> = []
-    for (const {spec, desired} of entries) {
+    for (const {spec, desired, numbers} of entries) {
       const existing = this.apps.get(spec.name)
       if (existing?.isActive || existing?.status === 'stopping') {
         results.push({name: spec.name, outcome: 'already-running'})
@@ -99,7 +100,7 @@ export class Supervisor {
       }
 
       const app = existing ?? this.add(spec)
-      app.define(spec)
+      app.define(spec, existing ? app.numbers : numbers)
       if (desired === 'stopped') {
         results.push({name: spec.name, outcome: 'stopped'})
         continue
@@ -355,7 +356,7 @@ export class Supervisor {
 
   /** What `save` writes: each spec as configured and whether the user wants it running. */
   saved(): SavedProcess[] {
-    return [...this.apps.values()].map((app) => ({spec: app.spec, desired: app.desired}))
+    return [...this.apps.values()].map((app) => ({spec: app.spec, desired: app.desired, numbers: app.numbers}))
   }
 
   /**
@@ -381,7 +382,7 @@ export class Supervisor {
     const app = new App(spec, {
       log: deps.log,
       onChange,
-      createInstance: (instanceSpec, instance, listenSockets) =>
+      createInstance: (instanceSpec, instance, listenSockets, wanted) =>
         new ManagedProcess(
           instanceSpec,
           {
@@ -399,17 +400,38 @@ export class Supervisor {
             listenSockets,
           },
           instance,
+          this.takeNumber(wanted),
         ),
     })
     this.apps.set(spec.name, app)
     return app
   }
 
-  /** `all`, an app's name, or one instance (`web:2`). */
+  /** `wanted` when no process of this home has it, else the next number nobody has had. */
+  private takeNumber(wanted: number | undefined): number {
+    const used = new Set(this.members.map((member) => member.number))
+    if (wanted !== undefined && !used.has(wanted)) {
+      this.nextNumber = Math.max(this.nextNumber, wanted + 1)
+      return wanted
+    }
+
+    while (used.has(this.nextNumber)) this.nextNumber++
+    return this.nextNumber++
+  }
+
+  /** `all`, an app's name, one instance (`web:2`), or a process's number (`3`). */
   private select(target: string): {apps: App[]; instance?: ManagedProcess} {
     if (target === 'all') return {apps: [...this.apps.values()]}
     const app = this.apps.get(target)
     if (app) return {apps: [app]}
+    if (/^\d+$/.test(target)) {
+      for (const owner of this.apps.values()) {
+        const member = owner.instances.find((candidate) => candidate.number === Number(target))
+        // An app of one instance is the app itself: `stop 3` stops it as `stop web` would.
+        if (member) return owner.instances.length === 1 ? {apps: [owner]} : {apps: [owner], instance: member}
+      }
+    }
+
     const match = INSTANCE_TARGET.exec(target)
     const owner = match ? this.apps.get(match[1]!) : undefined
     if (!owner) throw new UnknownProcessError(target, [...this.apps.keys()])

@@ -18,6 +18,7 @@ export function renderProcessTable(processes: ProcessInfo[], colour: boolean): s
   return renderTable(
     processes,
     [
+      {header: 'id', value: (p) => (p.number === null ? '-' : String(p.number)), align: 'right'},
       {header: 'name', value: (p) => p.id},
       {header: 'pid', value: (p) => (p.pid === null ? '-' : String(p.pid)), align: 'right'},
       {header: 'status', value: (p) => p.status, colour: (p) => STATUS_COLOURS[p.status]},

@@ -23,9 +23,9 @@ describe('tspm list', () => {
     assert.equal(
       run.stdout,
       [
-        'name     pid  status   restarts  uptime   cpu  memory',
-        'web     4242  online          1      1m  1.5%   50 MB',
-        'worker     -  stopped         0       -     -       -',
+        'id  name     pid  status   restarts  uptime   cpu  memory',
+        ' 0  web     4242  online          1      1m  1.5%   50 MB',
+        ' 1  worker     -  stopped         0       -     -       -',
         '',
       ].join('\n'),
     )

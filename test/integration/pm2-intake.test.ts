@@ -247,3 +247,58 @@ test('an edited config is applied: only the changed app restarts, a new one star
   assert.match(typo.stderr, /no process named "cc"; known: a, b, c; nothing was stopped/)
   assert.equal((await home.list<Listed>())[0]!.status, 'online', 'a typo stops nothing')
 })
+
+test('numbers as PM2 users type them: `tspm stop 1`, one instance by its number, the same numbers after a resurrect', async (t) => {
+  const home = TestHome.forTest(t)
+  const dir = tempDir()
+  const config = join(dir, 'tspm.yaml')
+  writeFileSync(
+    config,
+    `processes:\n  - name: a\n    script: ${APP}\n  - name: b\n    script: ${APP}\n  - name: web\n    script: ${APP}\n    instances: 2\n`,
+  )
+  assert.equal((await home.run(['start', '-c', config])).code, 0)
+  type Numbered = Listed & {id: string; number: number; pid: number}
+  const before = await home.list<Numbered>()
+  assert.deepEqual(
+    before.map((p) => [p.number, p.id]),
+    [
+      [0, 'a'],
+      [1, 'b'],
+      [2, 'web:0'],
+      [3, 'web:1'],
+    ],
+  )
+  const table = await home.run(['list'])
+  assert.match(table.stdout, /^id {2}name/)
+  assert.match(table.stdout, /\n {1}3 {2}web:1 /)
+
+  assert.equal((await home.run(['stop', '1'])).code, 0)
+  const restarted = await home.run(['restart', '3'])
+  assert.equal(restarted.code, 0, restarted.stderr)
+  assert.match(restarted.stdout, /restarted web:1/)
+  const after = await home.list<Numbered>()
+  assert.equal(after.find((p) => p.id === 'b')!.status, 'stopped')
+  assert.equal(after.find((p) => p.id === 'web:0')!.pid, before[2]!.pid, 'web:0 was left alone')
+  assert.notEqual(after.find((p) => p.id === 'web:1')!.pid, before[3]!.pid)
+
+  // Kept by save: after the supervisor is gone and the list resurrected, the same numbers.
+  assert.equal((await home.run(['save'])).code, 0)
+  assert.equal((await home.run(['kill'])).code, 0)
+  home.resurrectInForeground()
+  const resurrected = await waitFor(
+    async () => {
+      const listed = await home.list<Numbered>().catch(() => [])
+      return listed.filter((p) => p.status === 'online').length === 3 ? listed : undefined
+    },
+    {what: 'the saved list back'},
+  )
+  assert.deepEqual(
+    resurrected.map((p) => [p.number, p.id, p.status]),
+    [
+      [0, 'a', 'online'],
+      [1, 'b', 'stopped'],
+      [2, 'web:0', 'online'],
+      [3, 'web:1', 'online'],
+    ],
+  )
+})

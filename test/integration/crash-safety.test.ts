@@ -170,7 +170,7 @@ for (const statusFile of ['kept', 'deleted'] as const) {
     )
     const table = await home.run(['list'])
     assert.equal(table.code, 3)
-    assert.match(table.stdout, /^one\s+\d+\s+orphan/m)
+    assert.match(table.stdout, /^\s*(\d+|-)\s+one\s+\d+\s+orphan/m)
     assert.match(table.stderr, /2 of its apps still run without one[^]*`tspm kill` stops them/)
 
     const killed = await home.run(['kill'])

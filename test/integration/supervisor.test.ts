@@ -77,8 +77,8 @@ test('start: real processes online, in the table, and a second start of the same
   const {home, config, web} = await startTrio(t)
   assert.ok(web.pid && web.memory > 0, 'an online process shows its pid and memory')
   const table = await home.run(['list'])
-  assert.match(table.stdout, /^name\s+pid\s+status\s+restarts\s+uptime\s+cpu\s+memory/)
-  assert.match(table.stdout, /\nweb\s+\d+\s+online\s+0\s/)
+  assert.match(table.stdout, /^id\s+name\s+pid\s+status\s+restarts\s+uptime\s+cpu\s+memory/)
+  assert.match(table.stdout, /\n\s*0\s+web\s+\d+\s+online\s+0\s/)
 
   const again = await home.run(['start', '-c', config])
   assert.equal(again.code, 0, again.stderr)

@@ -189,9 +189,15 @@ function fromDump(file: string, configPath: string, notCarried: string[]): Impor
     const entry = dumpEntry(tspmName, copies, outDir)
     carrySettings(app, entry, join(dirname(file), 'logs'))
     if (String(app.exec_mode ?? '').startsWith('cluster')) {
-      notCarried.push(
-        `${name}: PM2's cluster mode shares the port the app listens on among its instances; in tspm each instance binds its own, so give it \`listen: PORT\` and have it listen on fd 3 (README: "Instances")`,
-      )
+      // PM2's cluster mode shares the port the app listens on; tspm's `listen:` does that for any
+      // language, and a Node app's own listen(PORT) is served from it as it is.
+      const port = Number((app.env as Record<string, unknown> | undefined)?.PORT)
+      if (Number.isInteger(port) && port > 0 && port < 65_536) entry.listen = port
+      else {
+        notCarried.push(
+          `${name}: PM2's cluster mode shared the port the app listens on, and its env has no PORT to tell which; add \`listen: PORT\` to it (README: "Instances")`,
+        )
+      }
     }
 
     noteUnsupported(name, app, notCarried)

@@ -2,6 +2,7 @@ import type {ChildProcess, SpawnOptions} from 'node:child_process'
 
 import {once} from 'node:events'
 import {basename} from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {setTimeout as delay} from 'node:timers/promises'
 
 import type {DesiredState, ProcessSnapshot, ProcessStatus, RestartReason, StartOutcomeState} from '../model/api.js'
@@ -670,15 +671,26 @@ function commandLine(spec: ProcessSpec, env: NodeJS.ProcessEnv, sockets: ListenF
     ...(ipc ? ['ipc' as const] : []),
   ]
   if (!sockets) return {command, ipc, program: command, argv: args, env, stdio}
+  // A Node app also gets the preload that makes its listen(PORT) serve tspm's socket for PORT.
+  const ports = spec.listen.flatMap((address, i) => (address.kind === 'tcp' ? [`${address.port}=${3 + i}`] : []))
+  const preload = ipc && ports.length > 0 ? ['--require', LISTEN_PRELOAD] : []
   return {
     command,
     ipc,
     program: LISTEN_PID_WRAPPER[0],
-    argv: [...LISTEN_PID_WRAPPER.slice(1), command, ...args],
-    env: {...env, LISTEN_FDS: String(sockets.fds.length), LISTEN_FDNAMES: sockets.names.join(':')},
+    argv: [...LISTEN_PID_WRAPPER.slice(1), command, ...preload, ...args],
+    env: {
+      ...env,
+      LISTEN_FDS: String(sockets.fds.length),
+      LISTEN_FDNAMES: sockets.names.join(':'),
+      ...(preload.length > 0 ? {TSPM_LISTEN_PORTS: ports.join(',')} : {}),
+    },
     stdio,
   }
 }
+
+/** supervisor/listen-preload.cts, compiled beside this file. */
+const LISTEN_PRELOAD = fileURLToPath(new URL('listen-preload.cjs', import.meta.url))
 
 /** A group with only zombies left counts as gone: nothing in it can hold a port. */
 function groupAlive(pgid: number): boolean {

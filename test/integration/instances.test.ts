@@ -444,3 +444,18 @@ test('reload without listen: one instance is restarted and reload says so; sever
 
   assert.equal(await get(base + 2), after.find((p) => p.id === 'duo:1')!.pid)
 })
+
+test('an app written for PM2 cluster mode, listen(PORT) as it is, serves from every instance through listen', async (t) => {
+  const {home, dir} = setUp(t)
+  const port = await freePort()
+  const config = writeConfig(
+    dir,
+    `processes:\n  - name: cluster\n    script: ${join(APPS, 'cluster-style.js')}\n    instances: 2\n    listen: ${port}\n    env: {PORT: ${port}}\n    ready: {log: listening}\n`,
+  )
+  const started = await home.run(['start', '-c', config])
+  assert.equal(started.code, 0, started.stderr)
+  const listed = await onlineInstances(home, 2)
+  const answered = new Set<number>()
+  for (let i = 0; i < 200 && answered.size < 2; i++) answered.add(await get(port))
+  assert.deepEqual([...answered].sort(), listed.map((p) => p.pid).sort(), 'both instances serve the one port')
+})

@@ -302,3 +302,39 @@ test('numbers as PM2 users type them: `tspm stop 1`, one instance by its number,
     ],
   )
 })
+
+test('`tspm show` (PM2: show, info; tspm describe): the definition, the state, the log files, never env_file values', async (t) => {
+  const home = TestHome.forTest(t)
+  const dir = tempDir()
+  writeFileSync(join(dir, 'secret.env'), 'API_TOKEN=never-shown-value\n')
+  const config = join(dir, 'tspm.yaml')
+  writeFileSync(
+    config,
+    `processes:\n  - name: api\n    script: ${APP}\n    args: [--port, "8080"]\n    env: {GREETING: hello}\n    env_file: secret.env\n`,
+  )
+  assert.equal((await home.run(['start', '-c', config])).code, 0)
+  const shown = await home.run(['show', 'api'])
+  assert.equal(shown.code, 0, shown.stderr)
+  const field = (key: string) => new RegExp(`^${key} +(.*)$`, 'm').exec(shown.stdout)?.[1]
+  assert.equal(field('script'), APP)
+  assert.equal(field('args'), '["--port","8080"]')
+  assert.equal(field('config'), config)
+  assert.equal(field('env GREETING'), 'hello')
+  assert.equal(field('env_file'), join(dir, 'secret.env'))
+  assert.equal(field('status'), 'online')
+  assert.match(field('pid') ?? '', /^\d+$/)
+  assert.equal(field('out log'), join(home.paths.logsDir, 'api-out.log'))
+  assert.doesNotMatch(shown.stdout, /never-shown-value/)
+
+  for (const alias of ['describe', 'info']) {
+    const same = await home.run([alias, 'api', '--json'])
+    assert.equal(same.code, 0, same.stderr)
+    const {result} = JSON.parse(same.stdout) as {result: {instances: Array<{status: string}>; spec: {name: string}}}
+    assert.deepEqual([result.spec.name, result.instances[0]!.status], ['api', 'online'])
+    assert.doesNotMatch(same.stdout, /never-shown-value/)
+  }
+
+  const unknown = await home.run(['show', 'nope'])
+  assert.equal(unknown.code, 1)
+  assert.match(unknown.stderr, /no process named "nope"; known: api/)
+})

@@ -1,0 +1,77 @@
+import type {ProcessInfo} from '../model/api.js'
+import type {ProcessSpec} from '../model/process-spec.js'
+
+import {formatDuration} from './format.js'
+
+interface DescriptionView {
+  spec: ProcessSpec
+  instances: ProcessInfo[]
+  logs: Array<{combined?: string; err: string; instance: number; out: string}>
+}
+
+const when = (ms: number) => `${formatDuration(Math.max(0, Date.now() - ms))} ago`
+
+function check(state: null | {at: number; message: string; ok: boolean}, extra = ''): string {
+  if (!state) return '-'
+  return `${state.ok ? 'ok' : 'failing'}${extra} (${state.message}, ${when(state.at)})`
+}
+
+/** `tspm describe`: what the app is, then what each instance is doing, then where it logs. */
+export function renderDescription({spec, instances, logs}: DescriptionView): string {
+  const rows = [...definitionRows(spec), ...instances.flatMap((info) => instanceRows(info, instances.length > 1))]
+  for (const log of logs) {
+    const prefix = logs.length > 1 ? `${spec.name}:${log.instance} ` : ''
+    rows.push([`${prefix}out log`, log.out], [`${prefix}err log`, log.err])
+    if (log.combined) rows.push([`${prefix}log`, log.combined])
+  }
+
+  const width = Math.max(...rows.map(([key]) => key.length))
+  return rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n')
+}
+
+type Row = [string, string]
+
+function definitionRows(spec: ProcessSpec): Row[] {
+  const listen = spec.listen.map((address) =>
+    address.kind === 'unix' ? address.path : `${address.host ?? '*'}:${address.port}`,
+  )
+  return [
+    ['name', spec.name],
+    ['script', spec.script],
+    ['args', spec.args.length > 0 ? JSON.stringify(spec.args) : '-'],
+    ['cwd', spec.cwd],
+    ['interpreter', spec.interpreter ? [spec.interpreter, ...spec.interpreter_args].join(' ') : '- (runs directly)'],
+    [
+      'config',
+      spec.config_file
+        ? `${spec.config_file}${spec.config_env ? ` (--env ${spec.config_env})` : ''}`
+        : '- (tspm start SCRIPT)',
+    ],
+    ...Object.entries(spec.env).map(([key, value]): Row => [`env ${key}`, value]),
+    // Only the path: an env_file holds secrets, and its values are never shown.
+    ['env_file', spec.env_file ?? '-'],
+    ['instances', String(spec.instances)],
+    ['listen', listen.length > 0 ? listen.join(', ') : '-'],
+    ['ready', spec.ready ? spec.ready.kind : '-'],
+    ['health', spec.health ? spec.health.kind : '-'],
+    ['depends_on', spec.depends_on.length > 0 ? spec.depends_on.join(', ') : '-'],
+  ]
+}
+
+function instanceRows(info: ProcessInfo, several: boolean): Row[] {
+  const prefix = several ? `${info.id} ` : ''
+  const exit = info.last_exit
+    ? `${info.last_exit.signal ? `signal ${info.last_exit.signal}` : `code ${info.last_exit.code}`}, ${when(info.last_exit.at)}`
+    : '-'
+  const failures = info.health && info.health.failures > 0 ? `, ${info.health.failures} in a row` : ''
+  return [
+    [`${prefix}status`, `${info.status}${info.status_detail ? ` (${info.status_detail})` : ''}`],
+    [`${prefix}pid`, info.pid === null ? '-' : String(info.pid)],
+    [`${prefix}uptime`, info.status === 'online' ? formatDuration(info.uptime_ms) : '-'],
+    [`${prefix}restarts`, `${info.restarts}${info.last_restart_reason ? ` (last: ${info.last_restart_reason})` : ''}`],
+    [`${prefix}last exit`, exit],
+    [`${prefix}last error`, info.last_error ?? '-'],
+    [`${prefix}ready check`, check(info.ready)],
+    [`${prefix}health check`, check(info.health, failures)],
+  ]
+}

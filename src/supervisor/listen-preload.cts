@@ -4,7 +4,7 @@
  * tspm holds serves the socket tspm passed for it (fd 3, 4, ...) instead, so the app runs as it is.
  * TSPM_LISTEN_PORTS says which port is which fd (`3000=3,3001=4`). Any other listen is untouched.
  */
-import net = require('node:net')
+import * as net from 'node:net'
 
 const fds = new Map(
   (process.env.TSPM_LISTEN_PORTS ?? '')
@@ -14,7 +14,7 @@ const fds = new Map(
 )
 
 if (fds.size > 0) {
-  const listen = net.Server.prototype.listen
+  const {listen} = net.Server.prototype
   const portOf = (first: unknown): number => {
     if (typeof first === 'number' || typeof first === 'string') return Number(first)
     const options = first as null | {fd?: unknown; path?: unknown; port?: unknown}

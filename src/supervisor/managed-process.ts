@@ -2,8 +2,8 @@ import type {ChildProcess, SpawnOptions} from 'node:child_process'
 
 import {once} from 'node:events'
 import {basename} from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {setTimeout as delay} from 'node:timers/promises'
+import {fileURLToPath} from 'node:url'
 
 import type {DesiredState, ProcessSnapshot, ProcessStatus, RestartReason, StartOutcomeState} from '../model/api.js'
 import type {ProcessSpec} from '../model/process-spec.js'

@@ -287,8 +287,9 @@ test('the README example (examples/db-api): api starts only once db answers, and
   const [dbPort, apiPort] = [await freePort(), await freePort()]
   const trace = join(dir, 'trace')
   const yaml = readFileSync(join(example, 'tspm.yaml'), 'utf8')
-    .replaceAll('15432', String(dbPort))
-    .replaceAll('3001', String(apiPort))
+    // Whole numbers only: the free port chosen for db may itself hold the digits 3001.
+    .replaceAll(/\b15432\b/g, String(dbPort))
+    .replaceAll(/\b3001\b/g, String(apiPort))
     .replaceAll('env: {', `env: {TRACE_FILE: ${trace}, `)
   writeFileSync(join(dir, 'tspm.yaml'), yaml)
 

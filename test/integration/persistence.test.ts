@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {once} from 'node:events'
-import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, statSync, watch, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
@@ -328,11 +328,19 @@ test('kill -9 of `tspm save` at random moments never leaves a broken or mixed du
 
     const save = spawn(process.execPath, [BIN, 'save'], {env, stdio: 'ignore'})
     const exited = once(save, 'exit').then(([code]) => code as null | number)
-    // Half the kills anywhere in the save, half in its last third, where it writes.
-    const killAfter = Math.floor(saveMs * (round % 2 === 0 ? Math.random() * 1.1 : 0.7 + Math.random() * 0.4))
-    const timer = setTimeout(() => save.kill('SIGKILL'), killAfter)
+    // Most kills at a random moment of the save; every third one the moment its temp file appears
+    // (it is writing then), so kills in the middle of a write are sure to happen.
+    const killAfter = Math.floor(saveMs * (round % 3 === 0 ? Math.random() * 1.1 : 0.7 + Math.random() * 0.4))
+    const timer = round % 3 === 2 ? undefined : setTimeout(() => save.kill('SIGKILL'), killAfter)
+    const watcher =
+      round % 3 === 2
+        ? watch(home.home, (_event, file) => {
+            if (file?.startsWith('.dump.json') && file.includes(`.${save.pid}.`)) save.kill('SIGKILL')
+          })
+        : undefined
     const code = await exited
     clearTimeout(timer)
+    watcher?.close()
     if (code === 0) completed++
     else if (readdirSync(home.home).some((entry) => entry.startsWith('.dump.json') && entry.includes(`.${save.pid}.`)))
       midWrite++

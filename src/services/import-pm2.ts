@@ -187,7 +187,7 @@ function fromDump(file: string, configPath: string, notCarried: string[]): Impor
     if (tspmName !== name)
       notCarried.push(`${name}: renamed ${tspmName} (a tspm name is letters, digits, ".", "_" or "-")`)
     const entry = dumpEntry(tspmName, copies, outDir)
-    carrySettings(app, entry, join(dirname(file), 'logs'))
+    carrySettings(app, entry)
     if (String(app.exec_mode ?? '').startsWith('cluster')) {
       // PM2's cluster mode shares the port the app listens on; tspm's `listen:` does that for any
       // language, and a Node app's own listen(PORT) is served from it as it is.
@@ -236,7 +236,7 @@ function dumpEntry(name: string, copies: Array<Record<string, unknown>>, outDir:
 }
 
 /** PM2 settings tspm has under the same name, when they differ from PM2's defaults. */
-function carrySettings(app: Record<string, unknown>, entry: Record<string, unknown>, pm2Logs: string): void {
+function carrySettings(app: Record<string, unknown>, entry: Record<string, unknown>): void {
   if (app.autorestart === false) entry.autorestart = false
   for (const key of [
     'max_restarts',
@@ -261,8 +261,19 @@ function carrySettings(app: Record<string, unknown>, entry: Record<string, unkno
     ['pm_log_path', 'log_file'],
   ] as const) {
     const path = app[from]
-    if (typeof path === 'string' && path !== '' && !path.startsWith(`${pm2Logs}/`)) entry[to] = path
+    if (typeof path === 'string' && path !== '' && !isPm2DefaultLog(path, String(app.name))) entry[to] = path
   }
+}
+
+/**
+ * PM2's own place for an app's logs, `<PM2_HOME>/logs/<name>-out.log` (or `-error`, `-N` per
+ * instance): told by the name, so a dump copied elsewhere is read the same. tspm keeps its own.
+ */
+function isPm2DefaultLog(path: string, name: string): boolean {
+  const escaped = name.replaceAll(/[.*+?^${}()|[\]\\]/g, String.raw`\$&`)
+  return (
+    basename(dirname(path)) === 'logs' && new RegExp(`^${escaped}-(?:out|error)(?:-\\d+)?\\.log$`).test(basename(path))
+  )
 }
 
 /** PM2 settings tspm does not carry over yet, one line each. */

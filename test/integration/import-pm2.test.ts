@@ -59,6 +59,7 @@ test('import pm2 from a real dump: cluster instances folded, stopped app kept st
 
   const yaml = readFileSync(config, 'utf8')
   assert.doesNotMatch(yaml, new RegExp(SECRET), 'no secret in the yaml')
+  assert.doesNotMatch(yaml, /out_file|error_file/, "PM2's own log places are not carried: tspm keeps its own")
   assert.match(yaml, /name: web\n(?:.*\n)*? {4}instances: 2/)
   assert.match(yaml, new RegExp(`name: web\\n(?:.*\\n)*? {4}listen: ${port}`))
   assert.match(yaml, /name: jobs\n(?:.*\n)*? {4}autostart: false/)

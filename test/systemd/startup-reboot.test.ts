@@ -7,13 +7,28 @@
 // <repo>/.cache/bookworm-root). Skipped when that root is missing, except under CI, where a
 // missing root is a failure.
 import assert from 'node:assert/strict'
-import {appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {spawnSync} from 'node:child_process'
+import {
+  appendFileSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import {createRequire} from 'node:module'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
 import {test, type TestContext} from 'node:test'
 
 import {SUPERVISOR_NODE_FLAGS} from '../../src/model/supervisor-runtime.js'
 import {jsonResult, REPO_ROOT} from '../helpers/cli.js'
 import {needs} from '../helpers/needs.js'
+import {freePort} from '../helpers/net.js'
 import {openRepoView} from '../helpers/repo-view.js'
 import {waitFor} from '../helpers/wait.js'
 import {Container, type ExecOptions, type ExecResult} from './container.js'
@@ -440,5 +455,86 @@ test(
     assert.equal(existsSync(machine.hostPath(unitFile)), false)
     assert.deepEqual(readdirSync(machine.hostPath(UNIT_DIR)).sort(), unitsBefore)
     assert.deepEqual((await tspmProcesses(machine)).all, [], 'no tspm process is left')
+  },
+)
+
+/**
+ * A dump written by the real PM2 of the dev dependencies, on the host, of the two example apps
+ * (web with a secret in its env, on `port`); the host checkout's paths in it made the container's.
+ */
+function pm2DumpOfExamples(t: TestContext, port: number, secret: string): string {
+  const pm2 = join(dirname(createRequire(import.meta.url).resolve('pm2/package.json')), 'bin', 'pm2')
+  const pm2Home = mkdtempSync(join(tmpdir(), 'pm2-home-'))
+  const env = {...process.env, PM2_HOME: pm2Home}
+  const run = (...args: string[]) => {
+    const result = spawnSync(process.execPath, [pm2, ...args], {env, encoding: 'utf8', timeout: 60_000})
+    assert.equal(result.status, 0, `pm2 ${args.join(' ')}: ${result.stderr}`)
+  }
+
+  t.after(() => {
+    spawnSync(process.execPath, [pm2, 'kill'], {env, timeout: 30_000})
+    rmSync(pm2Home, {recursive: true, force: true})
+  })
+  const ecosystem = join(pm2Home, 'ecosystem.config.js')
+  writeFileSync(
+    ecosystem,
+    `module.exports = {apps: [
+  {name: 'web', script: ${JSON.stringify(join(REPO_ROOT, 'examples', 'http-server.js'))}, env: {PORT: ${port}, GREETING: 'moved from pm2', API_TOKEN: '${secret}'}},
+  {name: 'worker', script: ${JSON.stringify(join(REPO_ROOT, 'examples', 'worker.js'))}, args: '--interval 2000'},
+]}\n`,
+  )
+  run('start', ecosystem)
+  run('save')
+  run('kill')
+  return readFileSync(join(pm2Home, 'dump.pm2'), 'utf8').replaceAll(REPO_ROOT, TSPM_DIR)
+}
+
+test(
+  'moving from PM2: import pm2, start, save, startup, reboot: back as under PM2, nothing secret in dump.json',
+  {timeout: 300_000},
+  async (t) => {
+    if (!canBoot(t)) return
+    const port = await freePort()
+    const secret = 'pm2-moved-s3cret'
+    const dump = pm2DumpOfExamples(t, port, secret)
+    const machine = await bootMachine(t, 'pm2-move')
+    writeFileSync(machine.hostPath('/home/alice/dump.pm2'), dump)
+    chownSync(machine.hostPath('/home/alice/dump.pm2'), 1000, 1000)
+
+    // As alice: import, start the generated yaml, save; as root: startup.
+    const imported = await tspmOk(machine, ['import', 'pm2', '/home/alice/dump.pm2', '-o', '/home/alice/tspm.yaml'], {
+      user: 'alice',
+    })
+    assert.match(imported, /wrote \/home\/alice\/tspm\.yaml: web, worker/)
+    assert.doesNotMatch(readFileSync(machine.hostPath('/home/alice/tspm.yaml'), 'utf8'), new RegExp(secret))
+    assert.equal(statSync(machine.hostPath('/home/alice/web.env')).mode & 0o777, 0o600)
+    await tspmOk(machine, ['start', '/home/alice/tspm.yaml'], {user: 'alice'})
+    await waitFor(() => bothOnline(machine), {what: 'web and worker online after tspm start', timeoutMs: 20_000})
+    await tspmOk(machine, ['save'], {user: 'alice'})
+    await tspmOk(machine, ['startup', 'systemd', '-u', 'alice'])
+
+    await machine.reboot()
+    await waitFor(async () => (await isActive(machine, 'tspm')) === 'active', {
+      what: 'tspm.service active after the reboot',
+      timeoutMs: 60_000,
+    })
+    const back = await waitFor(() => bothOnline(machine), {
+      what: 'web and worker online after the reboot',
+      timeoutMs: 60_000,
+    })
+    const script = `fetch('http://127.0.0.1:${port}/').then((r) => r.text()).then((t) => process.stdout.write(t))`
+    const answer = JSON.parse(await machine.execOk([NODE, '-e', script], {user: 'alice'})) as {
+      greeting: string
+      pid: number
+    }
+    assert.deepEqual(answer, {
+      greeting: 'moved from pm2',
+      pid: back.find((entry) => entry.name === 'web')!.pid,
+      path: '/',
+    })
+    const running = await tspmProcesses(machine)
+    for (const proc of [...running.web, ...running.worker])
+      assert.equal(proc.uid, 1000, `${proc.argv.join(' ')} runs as alice`)
+    assert.doesNotMatch(readFileSync(machine.hostPath('/home/alice/.tspm/dump.json'), 'utf8'), new RegExp(secret))
   },
 )

@@ -10,7 +10,7 @@ import type {HealthCheck, ReadyCheck} from '../model/process-spec.js'
 
 import {splitArgs} from './split-args.js'
 import {closestKey} from './suggestions.js'
-import {describeValue, parseDuration} from './units.js'
+import {describeValue, isMap, parseDuration} from './units.js'
 
 type Report = (message: string, path?: (number | string)[]) => void
 
@@ -23,10 +23,6 @@ const HEALTH_CHECKS = ['tcp', 'http', 'exec'] as const
 type CheckKind = (typeof READY_CHECKS)[number]
 // Distributed over the union, so each kind keeps its own fields.
 type Target = ReadyCheck extends infer Check ? (Check extends unknown ? Omit<Check, 'timeout'> : never) : never
-
-function isMap(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
 
 /** `5432`, `"5432"` or `"host:port"` (IPv6 in brackets: `"[::1]:5432"`); the host defaults to 127.0.0.1. */
 function tcpTarget(value: unknown, report: Report): Target | undefined {

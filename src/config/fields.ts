@@ -7,7 +7,7 @@ import {ENV_NAME_PATTERN, type ProcessSpec} from '../model/process-spec.js'
 import {healthCheck, readyCheck} from './checks.js'
 import {listenAddresses} from './listen.js'
 import {splitArgs} from './split-args.js'
-import {describeValue, parseDuration, parseSize} from './units.js'
+import {describeValue, isMap, parseDuration, parseSize} from './units.js'
 
 /**
  * The fields of one process entry, as users write them, and the schema of the whole file. Every
@@ -84,7 +84,7 @@ const args: Convert<string[]> = (value, report) => {
 }
 
 const env: Convert<Record<string, string>> = (value, report) => {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return
+  if (!isMap(value)) return
   const vars = new Map<string, string>()
   for (const [key, item] of Object.entries(value)) {
     if (key === '' || key.includes('=') || key.includes('\0')) {

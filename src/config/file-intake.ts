@@ -6,7 +6,7 @@
 import type {Path} from './positions.js'
 
 import {ignoredKeysWarning, PM2_TOP_LEVEL_KEYS, takeIn} from './pm2-intake.js'
-import {describeValue} from './units.js'
+import {describeValue, isMap} from './units.js'
 
 export interface FileIntake {
   /** What the schema validates: `{processes: [...]}`, plus any top-level key it must refuse. */
@@ -19,9 +19,6 @@ export interface FileIntake {
   envSetUsed: Array<string | undefined>
   warnings(file: string): string[]
 }
-
-const isMap = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value)
 
 export function takeInFile(raw: unknown, options: {env?: string; strict?: boolean}): FileIntake {
   const intake: FileIntake = {data: raw, listKey: 'processes', problems: [], envSetUsed: [], warnings: () => []}

@@ -14,7 +14,7 @@ import type {ListenAddress} from '../model/process-spec.js'
 
 import {describeListen} from '../model/listen.js'
 import {closestKey} from './suggestions.js'
-import {describeValue} from './units.js'
+import {describeValue, isMap} from './units.js'
 
 type Report = (message: string, path?: (number | string)[]) => void
 
@@ -25,7 +25,7 @@ export type ListenEntry = ListenAddress extends infer Entry
     : never
   : never
 
-export const DEFAULT_UNIX_SOCKET_MODE = 0o660
+const DEFAULT_UNIX_SOCKET_MODE = 0o660
 /** What systemd accepts in FileDescriptorName=: no ":", which separates the names in LISTEN_FDNAMES. */
 const FD_NAME_PATTERN = /^[A-Za-z0-9._-]{1,255}$/
 const ENTRY_KEYS = ['address', 'mode', 'name']
@@ -57,8 +57,8 @@ function socketMode(value: unknown, report: Report, path: (number | string)[]): 
 }
 
 function entry(value: unknown, report: Report, path: (number | string)[]): ListenEntry | undefined {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return address(value, report, path)
-  const map = value as Record<string, unknown>
+  if (!isMap(value)) return address(value, report, path)
+  const map = value
   let failed = false
   for (const key of Object.keys(map)) {
     if (ENTRY_KEYS.includes(key)) continue
@@ -121,8 +121,6 @@ export function listenAddresses(value: unknown, report: Report): ListenEntry[] |
 
   return failed ? undefined : entries
 }
-
-export {describeListen} from '../model/listen.js'
 
 function listenKey(entry: ListenEntry): string {
   return entry.kind === 'unix' ? entry.path : `${entry.host ?? '*'}:${entry.port}`

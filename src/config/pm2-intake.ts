@@ -4,6 +4,7 @@
  * one warning and left out, so the file starts; an error with --strict). A misspelt tspm key is
  * none of these and stays an error.
  */
+import {isMap} from './units.js'
 
 /** PM2 keys that mean nothing to tspm (PM2's own monitoring, deployment, per-user switches...). */
 const PM2_WITHOUT_MEANING = new Set([
@@ -57,7 +58,7 @@ const PM2_ALIASES: Record<string, string> = {
 export const PM2_TOP_LEVEL_KEYS = new Set(['deploy'])
 
 /** PM2's `env_<name>` sets; tspm's own env_file is none of them. */
-export const ENV_SET_PATTERN = /^env_(?!file$)(\S+)$/
+const ENV_SET_PATTERN = /^env_(?!file$)(\S+)$/
 
 export interface Intake {
   /** The entry with PM2's names made tspm's, its env_<name> sets and ignored keys taken out. */
@@ -72,7 +73,7 @@ export interface Intake {
 
 export function takeIn(raw: unknown): Intake {
   const intake: Intake = {entry: raw, ignored: [], envSets: new Map(), doubled: []}
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return intake
+  if (!isMap(raw)) return intake
   const entry: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(raw)) {
     const set = ENV_SET_PATTERN.exec(key)

@@ -35,17 +35,25 @@ export function resolveScript(script: string, cwd: string): string {
 function interpreterFor(script: string): string | undefined {
   const extension = extname(script).toLowerCase()
   if (['.cjs', '.js', '.mjs'].includes(extension)) return process.execPath
-  if (['.cts', '.mts', '.ts', '.tsx'].includes(extension)) {
+  if (TYPESCRIPT_EXTENSIONS.has(extension)) {
     const runner = ['bun', 'tsx'].find((command) => findOnPath(command))
     const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
     return runner ?? (major > 22 || (major === 22 && minor >= 18) ? process.execPath : undefined)
   }
 
-  if (extension === '.sh') return findOnPath('bash') ? 'bash' : 'sh'
+  if (extension === '.sh' && !findOnPath('bash')) return 'sh'
   return EXTENSION_INTERPRETERS[extension]
 }
 
-const EXTENSION_INTERPRETERS: Record<string, string> = {'.php': 'php', '.pl': 'perl', '.py': 'python3', '.rb': 'ruby'}
+/** The interpreter of a script by its extension (with bash, `.sh` falls back to sh where there is none). */
+export const EXTENSION_INTERPRETERS: Readonly<Record<string, string>> = {
+  '.php': 'php',
+  '.pl': 'perl',
+  '.py': 'python3',
+  '.rb': 'ruby',
+  '.sh': 'bash',
+}
+export const TYPESCRIPT_EXTENSIONS: ReadonlySet<string> = new Set(['.cts', '.mts', '.ts', '.tsx'])
 
 /**
  * No interpreter: chosen by the script's extension (interpreterFor). `none` forces running

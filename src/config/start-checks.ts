@@ -9,18 +9,11 @@ import {basename, dirname, extname, relative} from 'node:path'
 import type {ProcessSpec} from '../model/process-spec.js'
 
 import {findOnPath, isExecutableFile} from '../os/path-lookup.js'
+import {EXTENSION_INTERPRETERS, TYPESCRIPT_EXTENSIONS} from './script-resolution.js'
 
 export interface RunProblem {
   key: 'cwd' | 'error_file' | 'interpreter' | 'log_file' | 'out_file' | 'script'
   message: string
-}
-
-const GUESSED_INTERPRETERS: Record<string, string> = {
-  '.py': 'python3',
-  '.rb': 'ruby',
-  '.sh': 'bash',
-  '.pl': 'perl',
-  '.php': 'php',
 }
 
 function kind(path: string): 'file' | 'folder' | 'missing' | 'other' {
@@ -52,8 +45,8 @@ function scriptProblems(spec: ProcessSpec, searchPath: string): RunProblem[] {
       })
     else if (spec.interpreter === undefined && !isExecutableFile(spec.script)) {
       const extension = extname(spec.script).toLowerCase()
-      const typescript = ['.cts', '.mts', '.ts', '.tsx'].includes(extension)
-      const guess = GUESSED_INTERPRETERS[extension]
+      const typescript = TYPESCRIPT_EXTENSIONS.has(extension)
+      const guess = EXTENSION_INTERPRETERS[extension]
       problems.push({
         key: 'script',
         message: typescript

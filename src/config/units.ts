@@ -13,6 +13,11 @@ const DURATION_UNITS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_
 const SIZE_UNITS: Record<string, number> = {'': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4}
 
 /** "got ..." as printed in messages: JSON for strings so blanks and quotes show, plain otherwise. */
+/** A plain map (YAML mapping, JS object), not null and not a list. */
+export function isMap(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value)
   if (value === null || value === undefined) return 'nothing'

@@ -59,8 +59,15 @@ export interface ReloadRequest {
   specs?: ProcessSpec[]
 }
 
+/** What a reload did to one app, for the CLI to say. */
+export interface ReloadResult {
+  name: string
+  outcome: 'failed' | 'reloaded' | 'restarted' | 'started'
+  message: string
+}
+
 export interface ReloadResponse {
-  results: Array<{message: string; name: string; outcome: 'failed' | 'reloaded' | 'restarted' | 'started'}>
+  results: ReloadResult[]
 }
 
 /** POST /v1/processes/:name/scale */

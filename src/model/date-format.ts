@@ -27,7 +27,7 @@ const SUPPORTED = [
   'X',
   'x',
 ]
-export const SUPPORTED_DATE_TOKENS = `${SUPPORTED.join(' ')} and [literal text]`
+const SUPPORTED_DATE_TOKENS = `${SUPPORTED.join(' ')} and [literal text]`
 /** day.js tokens tspm does not write (names of months and days, and the advanced plugin's): an error. */
 const UNSUPPORTED = new Set([
   'd',

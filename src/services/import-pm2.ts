@@ -80,7 +80,7 @@ const PM2_VARIABLES = new Set(['name', 'NODE_APP_INSTANCE', 'pm_id', 'status', '
  * ...), and not set to the same value in the environment that runs the import (the shell that ran
  * `pm2 start`, most often). The rest is returned in `left`, by name.
  */
-export function appVariables(
+function appVariables(
   env: Record<string, unknown>,
   appNames: ReadonlySet<string>,
   importer: NodeJS.ProcessEnv = process.env,

@@ -2,7 +2,7 @@ import {closeSync, existsSync, openSync, readdirSync, readSync, statSync} from '
 
 import type {Output} from '../cli/errors.js'
 
-import {SupervisorClient} from '../client/supervisor-client.js'
+import {SupervisorClient, SupervisorNotRunningError} from '../client/supervisor-client.js'
 import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE} from '../model/names.js'
 import {appLogPaths, type HomePaths, type LogSettings} from '../store/home.js'
@@ -84,8 +84,12 @@ function splitTarget(target: string): [string, number | undefined] {
 async function logSettings(paths: HomePaths, name: string): Promise<LogSettings> {
   const byName = (entries: Array<{spec: LogSettings}>) => entries.find((entry) => entry.spec.name === name)?.spec
   try {
-    const client = new SupervisorClient(paths)
-    if (await client.health()) return byName(await client.saved()) ?? {name}
+    return byName(await new SupervisorClient(paths).saved()) ?? {name}
+  } catch (error) {
+    if (!(error instanceof SupervisorNotRunningError)) return {name}
+  }
+
+  try {
     const {loadDump} = await import('../store/dump.js')
     return byName((await loadDump(paths)).processes) ?? {name}
   } catch {

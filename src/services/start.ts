@@ -8,6 +8,7 @@ import type {HomePaths} from '../store/home.js'
 
 import {connectOrSpawn} from '../client/connect.js'
 import {isConfigFile} from '../config/config-files.js'
+import {ACTIVE_STATUSES} from '../model/active-statuses.js'
 import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {PROCESS_NAME_PATTERN} from '../model/names.js'
 import {planStart, type StartStep} from './apply.js'
@@ -157,11 +158,12 @@ async function planAgainst(
 ): Promise<StartStep[]> {
   if (spawned) return planStart(specs, [], new Set(), fromScript)
   const [known, listed] = await Promise.all([client.saved(), client.list()])
-  const running = new Set(listed.filter((info) => ACTIVE_STATUSES.has(info.status)).map((info) => info.name))
+  // Running, or about to: a process being stopped counts too (it is not started a second time).
+  const running = new Set(
+    listed.filter((info) => info.status === 'stopping' || ACTIVE_STATUSES.has(info.status)).map((info) => info.name),
+  )
   return planStart(specs, known, running, fromScript)
 }
-
-const ACTIVE_STATUSES = new Set(['online', 'queued', 'starting', 'stopping', 'waiting', 'waiting-restart'])
 
 /** The definition of a known process SCRIPT names, when no file of that name is in cwd. */
 async function knownByName(

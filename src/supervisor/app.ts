@@ -1,6 +1,6 @@
 import {availableParallelism} from 'node:os'
 
-import type {DesiredState, ProcessStatus, RestartReason} from '../model/api.js'
+import type {DesiredState, ProcessStatus, ReloadResult, RestartReason} from '../model/api.js'
 import type {ProcessSpec} from '../model/process-spec.js'
 import type {ListenFds, ManagedProcess} from './managed-process.js'
 
@@ -22,15 +22,8 @@ export interface AppDeps {
   onChange(): void
 }
 
-/** What a reload did to one app, for the CLI to say. */
-export interface ReloadResult {
-  name: string
-  outcome: 'failed' | 'reloaded' | 'restarted' | 'started'
-  message: string
-}
-
 /** How many instances a spec asks for now: `max` is one per core of this machine. */
-export function instanceCount(spec: ProcessSpec): number {
+function instanceCount(spec: ProcessSpec): number {
   return spec.instances === 'max' ? availableParallelism() : spec.instances
 }
 

@@ -50,7 +50,7 @@ const ERRNO_MESSAGES: Record<number, string> = {
   [-97]: 'this address family is not available here',
 }
 
-export class ListenError extends Error {}
+class ListenError extends Error {}
 
 export class ListenSockets {
   private constructor(

@@ -11,6 +11,7 @@ import type {Clock} from './clock.js'
 import type {Launch, LaunchThrottle} from './launch-throttle.js'
 
 import {readEnvFile} from '../config/dotenv.js'
+import {ACTIVE_STATUSES} from '../model/active-statuses.js'
 import {compileDateFormat} from '../model/date-format.js'
 import {askGroupToStop, processGroupMembers, readProcStat, signalGroup} from '../os/proc.js'
 import {appLogPaths} from '../store/home.js'
@@ -58,7 +59,7 @@ export interface ListenFds {
  * Sets LISTEN_PID to the app's own pid, which only the new process knows, then becomes the app:
  * a fixed script, never a user's string; the app's argv follows as "$0" "$@".
  */
-export const LISTEN_PID_WRAPPER = ['/bin/sh', '-c', 'LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"'] as const
+const LISTEN_PID_WRAPPER = ['/bin/sh', '-c', 'LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"'] as const
 
 const GROUP_POLL_MS = 50
 
@@ -176,7 +177,7 @@ export class ManagedProcess {
 
   /** True while the process runs, waits to run, or is about to run again. */
   get isActive(): boolean {
-    return ['online', 'queued', 'starting', 'waiting', 'waiting-restart'].includes(this.status)
+    return ACTIVE_STATUSES.has(this.status)
   }
 
   /** The number of the start the user asked for most recently (see ProcessSnapshot.start). */

@@ -1,13 +1,13 @@
 import {availableParallelism} from 'node:os'
 
-import type {ProcessInfo, SavedProcess, StartResponse, StartTarget, WaitResponse} from '../model/api.js'
+import type {ProcessInfo, ReloadResult, SavedProcess, StartResponse, StartTarget, WaitResponse} from '../model/api.js'
 import type {ProcessSpec} from '../model/process-spec.js'
 import type {HomePaths} from '../store/home.js'
 
 import {CLOCK_TICKS_PER_SECOND, PAGE_SIZE, readProcStat} from '../os/proc.js'
 import {findOrphans, stopOrphans} from '../store/orphans.js'
 import {STATUS_FORMAT_VERSION, type StatusFile, writeStatusFile} from '../store/status-file.js'
-import {App, type ReloadResult} from './app.js'
+import {App} from './app.js'
 import {type Clock, isoTimestamp} from './clock.js'
 import {blockers, type DependencyView, stopWaves, waitingDetail} from './dependencies.js'
 import {LaunchThrottle} from './launch-throttle.js'
@@ -37,7 +37,7 @@ export class UnknownProcessError extends Error {
 }
 
 /** `web:5` when web has fewer instances. */
-export class UnknownInstanceError extends UnknownProcessError {
+class UnknownInstanceError extends UnknownProcessError {
   constructor(app: App, number: number) {
     super(`${app.name}:${number}`, [])
     const count = app.instances.length

@@ -1,6 +1,7 @@
 import type {ProcessInfo} from '../model/api.js'
 import type {ProcessSpec} from '../model/process-spec.js'
 
+import {describeListen} from '../model/listen.js'
 import {formatDuration} from './format.js'
 
 interface DescriptionView {
@@ -32,9 +33,7 @@ export function renderDescription({spec, instances, logs}: DescriptionView): str
 type Row = [string, string]
 
 function definitionRows(spec: ProcessSpec): Row[] {
-  const listen = spec.listen.map((address) =>
-    address.kind === 'unix' ? address.path : `${address.host ?? '*'}:${address.port}`,
-  )
+  const listen = spec.listen.map((address) => describeListen(address))
   return [
     ['name', spec.name],
     ['script', spec.script],

@@ -166,6 +166,16 @@ async function fetchWeb(machine: Container): Promise<{greeting: string; pid: num
   return JSON.parse(await machine.execOk([NODE, '-e', script], {user: 'alice'}))
 }
 
+/** Reboots the machine; resolves with the list once the service is active and web and worker are online. */
+async function rebootUntilBack(machine: Container): Promise<Listed[]> {
+  await machine.reboot()
+  await waitFor(async () => (await isActive(machine, 'tspm')) === 'active', {
+    what: 'tspm.service active after the reboot',
+    timeoutMs: 60_000,
+  })
+  return waitFor(() => bothOnline(machine), {what: 'web and worker online after the reboot', timeoutMs: 60_000})
+}
+
 async function isActive(machine: Container, unit: string): Promise<string> {
   return (await machine.exec(['systemctl', 'is-active', unit])).stdout.trim()
 }
@@ -278,15 +288,7 @@ test(
 
     // 4. Reboot: everything comes back by itself.
     const rebootStart = Date.now()
-    await machine.reboot()
-    await waitFor(async () => (await isActive(machine, 'tspm')) === 'active', {
-      what: 'tspm.service active after the reboot',
-      timeoutMs: 60_000,
-    })
-    const afterReboot = await waitFor(() => bothOnline(machine), {
-      what: 'web and worker online after the reboot',
-      timeoutMs: 60_000,
-    })
+    const afterReboot = await rebootUntilBack(machine)
     t.diagnostic(`after the reboot, web and worker were online ${Date.now() - rebootStart} ms after systemctl reboot`)
 
     const running = await tspmProcesses(machine)
@@ -513,15 +515,7 @@ test(
     await tspmOk(machine, ['save'], {user: 'alice'})
     await tspmOk(machine, ['startup', 'systemd', '-u', 'alice'])
 
-    await machine.reboot()
-    await waitFor(async () => (await isActive(machine, 'tspm')) === 'active', {
-      what: 'tspm.service active after the reboot',
-      timeoutMs: 60_000,
-    })
-    const back = await waitFor(() => bothOnline(machine), {
-      what: 'web and worker online after the reboot',
-      timeoutMs: 60_000,
-    })
+    const back = await rebootUntilBack(machine)
     const script = `fetch('http://127.0.0.1:${port}/').then((r) => r.text()).then((t) => process.stdout.write(t))`
     const answer = JSON.parse(await machine.execOk([NODE, '-e', script], {user: 'alice'})) as {
       greeting: string

@@ -11,7 +11,7 @@ export default class Scale extends TspmCommand {
   static override enableJsonFlag = true
   static override args = {
     name: Args.string({description: 'Name of the app.', required: true}),
-    instances: Args.integer({description: 'How many instances to run (1 to 1024).', required: true, min: 1, max: 1024}),
+    instances: Args.string({description: 'How many instances to run (1 to 1024).', required: true}),
   }
   static override flags = {wait: waitFlag}
   static override examples = ['<%= config.bin %> <%= command.id %> web 4']

@@ -12,7 +12,7 @@ import {findOnPath, isExecutableFile} from '../os/path-lookup.js'
 import {EXTENSION_INTERPRETERS, TYPESCRIPT_EXTENSIONS} from './script-resolution.js'
 
 export interface RunProblem {
-  key: 'cwd' | 'error_file' | 'interpreter' | 'log_file' | 'out_file' | 'script'
+  key: 'cwd' | 'error_file' | 'interpreter' | 'listen' | 'log_file' | 'out_file' | 'script'
   message: string
 }
 
@@ -82,6 +82,14 @@ export function runProblems(spec: ProcessSpec): RunProblem[] {
     if (kind(dirname(file)) !== 'folder')
       problems.push({key, message: `${dirname(file)} does not exist; create it, or write the log elsewhere`})
     else if (kind(file) === 'folder') problems.push({key, message: `${file} is a folder; give a file path`})
+  }
+
+  for (const address of spec.listen) {
+    if (address.kind === 'unix' && kind(dirname(address.path)) !== 'folder')
+      problems.push({
+        key: 'listen',
+        message: `${dirname(address.path)} does not exist; create it, or put the socket elsewhere`,
+      })
   }
 
   if (spec.interpreter !== undefined && !findOnPath(spec.interpreter, searchPath)) {

@@ -4,7 +4,7 @@
  * the yaml. PM2's dump holds the whole environment of the shell that ran `pm2 start` in every
  * app's env; only the app's own variables are kept (appVariables says how they are told apart).
  */
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync, statSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {basename, dirname, join, relative, resolve} from 'node:path'
 
@@ -101,6 +101,26 @@ function appVariables(
   return {own, left}
 }
 
+/** A write that fails (no permission, a full disk) names the file, instead of an errno. */
+function writeOrExplain(file: string, text: string, mode: number): void {
+  try {
+    writeFileAtomic(file, text, {mode})
+  } catch (error) {
+    const {code, message} = error as NodeJS.ErrnoException
+    const why =
+      code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'the disk is full' : message
+    throw new TspmError(`cannot write ${file}: ${why}; give -o a path you can write`, {code: 'write_failed'})
+  }
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
 function defaultDump(): string {
   const home = process.env.PM2_HOME ?? join(homedir(), '.pm2')
   return join(home, 'dump.pm2')
@@ -114,6 +134,13 @@ export async function importPm2(input: ImportInput, output: Output): Promise<Imp
   if (apps.length === 0) throw new TspmError(`${source} holds no app; nothing to import`, {code: 'empty'})
 
   const dir = dirname(configPath)
+  if (!isFolder(dir)) {
+    throw new TspmError(`${dir} is not a folder; create it, or give -o a path in an existing folder`, {
+      exit: ExitCode.usage,
+      code: 'usage',
+    })
+  }
+
   const envFiles = apps.flatMap(({entry, env}) =>
     Object.keys(env).length === 0 ? [] : [join(dir, `${String(entry.name)}.env`)],
   )
@@ -131,9 +158,7 @@ export async function importPm2(input: ImportInput, output: Output): Promise<Imp
   for (const {entry, env} of apps) {
     if (Object.keys(env).length === 0) continue
     const file = join(dir, `${String(entry.name)}.env`)
-    writeFileAtomic(file, formatDotenv(env, `${String(entry.name)}'s own variables, imported from ${source}`), {
-      mode: 0o600,
-    })
+    writeOrExplain(file, formatDotenv(env, `${String(entry.name)}'s own variables, imported from ${source}`), 0o600)
     entry.env_file = `./${relative(dir, file)}`
   }
 
@@ -141,7 +166,7 @@ export async function importPm2(input: ImportInput, output: Output): Promise<Imp
   const yaml =
     `# Imported from ${source} by \`tspm import pm2\`. Start it with \`tspm start -c ${basename(configPath)}\`.\n` +
     stringify({processes: apps.map(({entry}) => entry)}, {lineWidth: 0})
-  writeFileAtomic(configPath, yaml, {mode: 0o644})
+  writeOrExplain(configPath, yaml, 0o644)
   output.log(`wrote ${configPath}: ${apps.map(({entry}) => String(entry.name)).join(', ')}`)
   for (const file of envFiles) output.log(`wrote ${file} (0600): the app's own variables`)
   for (const line of notCarried) output.warn(line)

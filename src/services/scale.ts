@@ -11,11 +11,19 @@ import {type Settled, waitUntilOnline} from './wait-online.js'
  */
 export async function scaleProcess(
   paths: HomePaths,
-  {target, instances, wait}: {instances: number; target: string; wait: boolean},
+  {target, instances: count, wait}: {instances: string; target: string; wait: boolean},
   output: Output,
 ): Promise<{names: string[]; settled?: Settled[]}> {
   if (target === 'all' || /:\d+$/.test(target)) {
     throw new TspmError(`scale takes the name of one app (every instance counts), got "${target}"`, {
+      exit: ExitCode.usage,
+      code: 'usage',
+    })
+  }
+
+  const instances = Number(count)
+  if (!/^\d+$/.test(count) || instances < 1 || instances > 1024) {
+    throw new TspmError(`expected a number of instances from 1 to 1024, got ${JSON.stringify(count)}`, {
       exit: ExitCode.usage,
       code: 'usage',
     })

@@ -124,7 +124,12 @@ function bindUnix(address: Extract<ListenAddress, {kind: 'unix'}>): ServerHandle
     process.umask(umask)
   }
 
-  if (typeof handle === 'number') throw new ListenError(`cannot listen on ${address.path}: ${reason(handle)}`)
+  if (typeof handle === 'number') {
+    const why =
+      handle === -2 ? 'its folder does not exist' : handle === -13 ? 'permission denied on its folder' : reason(handle)
+    throw new ListenError(`cannot listen on ${address.path}: ${why}`)
+  }
+
   try {
     chmodSync(address.path, address.mode)
   } catch (error) {

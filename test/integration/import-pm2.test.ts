@@ -87,6 +87,11 @@ test('import pm2 from a real dump: cluster instances folded, stopped app kept st
   assert.equal((await home.run(['save'])).code, 0)
   assert.doesNotMatch(readFileSync(home.paths.dumpFile, 'utf8'), new RegExp(SECRET))
 
+  // An output folder that is not there is said, and nothing is written.
+  const nowhere = await home.run(['import', 'pm2', join(pm2Home, 'dump.pm2'), '-o', join(out, 'no', 'tspm.yaml')])
+  assert.equal(nowhere.code, 2)
+  assert.match(nowhere.stderr, /no is not a folder; create it, or give -o a path in an existing folder/)
+
   // Run again, it leaves what it wrote alone unless --force.
   const again = await home.run(['import', 'pm2', join(pm2Home, 'dump.pm2'), '-o', config])
   assert.equal(again.code, 2)

@@ -302,6 +302,9 @@ test('scale 4 → 2 → 3: the highest instances stop first, a new one starts, a
   assert.equal(dump.processes[0]!.instances, 3)
   const bad = await home.run(['scale', 'web:1', '2'])
   assert.equal(bad.code, 2)
+  const notANumber = await home.run(['scale', 'web', 'many'])
+  assert.equal(notANumber.code, 2)
+  assert.match(notANumber.stderr, /expected a number of instances from 1 to 1024, got "many"/)
 })
 
 test('save, kill -9 of the supervisor and every instance, resurrect: 4 instances serve on the same port again', async (t) => {

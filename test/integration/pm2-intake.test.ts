@@ -156,6 +156,9 @@ test('a process that cannot run is refused before anything starts, saying what t
       '    script: ./app',
       '  - name: nocommand',
       '    script: no-such-command-here',
+      '  - name: nosock',
+      `    script: ${APP}`,
+      '    listen: ./nodir/web.sock',
       '',
     ].join('\n'),
   )
@@ -172,6 +175,7 @@ test('a process that cannot run is refused before anything starts, saying what t
     `${config}:14:13 processes[4].script: ${join(dir, 'missing.js')} does not exist; check the path (relative paths start at cwd, ${dir})`,
     `${config}:16:13 processes[5].script: ${join(dir, 'app')} is a folder, not a script`,
     `${config}:18:13 processes[6].script: "no-such-command-here" is neither a file in ${dir} nor a command on PATH`,
+    `${config}:21:13 processes[7].listen: ${join(dir, 'nodir')} does not exist; create it, or put the socket elsewhere`,
   ])
   assert.equal((await home.list<Listed>().catch(() => [])).length, 0, 'nothing started, not even ok')
 

@@ -107,6 +107,9 @@ test('logs shows both streams, one stream bare, and --follow prints what comes a
   assert.equal(logs.code, 0, logs.stderr)
   assert.match(logs.stdout, new RegExp(`listening on ${webPort}`))
   assert.match(logs.stdout, /stderr line from \d+/)
+  const badLines = await home.run(['logs', 'web', '--lines', 'many'])
+  assert.equal(badLines.code, 2, 'a flag value that does not parse is bad input')
+  assert.match(badLines.stderr, /Parsing --lines\s+expected a whole number of 0 or more, got "many"/)
   const errOnly = await home.run(['logs', 'web', '--err'])
   assert.doesNotMatch(errOnly.stdout, /listening on/)
 

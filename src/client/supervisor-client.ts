@@ -74,13 +74,19 @@ export class SupervisorClient {
     return this.call('POST', 'processes', {processes})
   }
 
-  async act(action: 'delete' | 'restart' | 'stop', target: string): Promise<string[]> {
+  async act(action: 'delete' | 'reset' | 'restart' | 'stop', target: string): Promise<string[]> {
     const path = `processes/${encodeURIComponent(target)}`
     const response =
       action === 'delete'
         ? await this.call<ActionResponse>('DELETE', path)
         : await this.call<ActionResponse>('POST', `${path}/${action}`)
     return response.names
+  }
+
+  /** Sends `signal` to the processes `target` names (with `group`, to their process groups); returns their ids. */
+  async signal(target: string, signal: NodeJS.Signals, group: boolean): Promise<string[]> {
+    const path = `processes/${encodeURIComponent(target)}/signal`
+    return (await this.call<ActionResponse>('POST', path, {signal, group})).names
   }
 
   /** Answers once every instance is reloaded, or a new one failed (ReloadResponse says which). */

@@ -1,3 +1,4 @@
+import {Cron} from 'croner'
 import {availableParallelism, constants as osConstants} from 'node:os'
 import {z} from 'zod'
 
@@ -177,6 +178,59 @@ const dateFormat: Convert<string> = (value) => {
   return value
 }
 
+/** PM2's max_memory_restart: bytes or a size ("300M"); a tiny limit would restart an app at every look. */
+const MIN_MEMORY_LIMIT = 1024 * 1024
+const memoryLimit: Convert<number> = (value) => {
+  if (typeof value !== 'string' && typeof value !== 'number') return
+  const bytes = parseSize(value)
+  if (bytes < MIN_MEMORY_LIMIT) throw new RangeError(`expected at least 1M, got ${describeValue(value)}`)
+  return bytes
+}
+
+/** 5 fields, or 6 with seconds first, as PM2 (and croner, which reads them) accepts. */
+const cronSchedule: Convert<string> = (value) => {
+  if (typeof value !== 'string' || value.trim() === '') return
+  const fields = value.trim().split(/\s+/).length
+  if (fields < 5 || fields > 6)
+    throw new RangeError(
+      `expected 5 fields (minute hour day month weekday) or 6 (seconds first), got ${JSON.stringify(value)}`,
+    )
+  try {
+    // Parsed only, never run: the supervisor schedules it.
+    new Cron(value, {paused: true}).stop()
+  } catch (error) {
+    throw new RangeError(
+      `expected a cron schedule such as "0 3 * * *", got ${JSON.stringify(value)}: ${(error as Error).message}`,
+    )
+  }
+
+  return value.trim()
+}
+
+/** `true` (the cwd), false, one path, or a list of paths; relative to cwd, resolved by load-config. */
+const watchPaths: Convert<string[] | true> = (value, report) => {
+  if (value === true) return true
+  if (value === false) return []
+  const paths = typeof value === 'string' ? [value] : Array.isArray(value) ? value : undefined
+  if (!paths) return
+  for (const [i, item] of paths.entries()) {
+    if (typeof item !== 'string' || item.trim() === '') report(`expected a path, got ${describeValue(item)}`, [i])
+  }
+
+  return paths as string[]
+}
+
+const patterns: Convert<string[]> = (value, report) => {
+  const items = typeof value === 'string' ? [value] : Array.isArray(value) ? value : undefined
+  if (!items) return
+  for (const [i, item] of items.entries()) {
+    if (typeof item !== 'string' || item.trim() === '')
+      report(`expected a name, path or glob, got ${describeValue(item)}`, typeof value === 'string' ? [] : [i])
+  }
+
+  return items as string[]
+}
+
 export const PROCESS_SHAPE = {
   name: required(PROCESS_NAME_RULE, name),
   script: required('the path of a script or a command to run', text),
@@ -210,6 +264,11 @@ export const PROCESS_SHAPE = {
   log_file: optional('a file path for both streams', logPath),
   merge_logs: optional('true or false', boolean),
   log_date_format: optional('a date format such as "YYYY-MM-DD HH:mm:ss Z"', dateFormat),
+  max_memory_restart: optional('bytes or a size like "300M"', memoryLimit),
+  cron_restart: optional('a cron schedule such as "0 3 * * *"', cronSchedule),
+  watch: optional('true, false, a path or a list of paths', watchPaths),
+  ignore_watch: optional('a name, path or glob, or a list of them', patterns),
+  watch_delay: optional(DURATION, duration),
 } satisfies Record<Exclude<keyof ProcessSpec, 'config_env' | 'config_file'>, unknown>
 
 /** PM2's names for a readiness check: `wait_ready: true` and `listen_timeout` mean `ready: {notify: true, timeout}`. */

@@ -46,7 +46,7 @@ export function takeInFile(raw: unknown, options: {env?: string; strict?: boolea
     return intake
   }
 
-  const ignored: Array<{key: string; name: string; notYet: boolean}> = []
+  const ignored: Array<{key: string; name: string}> = []
   let envSetFound = false
   const entries = list.map((item, index) => {
     const taken = takeIn(item)
@@ -63,16 +63,15 @@ export function takeInFile(raw: unknown, options: {env?: string; strict?: boolea
       }
     }
 
-    for (const {key, notYet} of taken.ignored) {
+    for (const key of taken.ignored) {
       if (options.strict) {
         intake.problems.push({
           path: ['processes', index, key],
           key: true,
-          message: notYet
-            ? 'a PM2 key tspm does not support yet; remove it, or leave out --strict to have it ignored with a warning'
-            : 'a PM2 key that means nothing to tspm; remove it, or leave out --strict to have it ignored with a warning',
+          message:
+            'a PM2 key that means nothing to tspm; remove it, or leave out --strict to have it ignored with a warning',
         })
-      } else ignored.push({key, name, notYet})
+      } else ignored.push({key, name})
     }
 
     const set = options.env === undefined ? undefined : taken.envSets.get(options.env)

@@ -181,6 +181,7 @@ function resolveEntry(
     error_file: logPath(settings.error_file),
     log_file: logPath(settings.log_file),
     log_date_format: settings.log_date_format ?? (time ? PM2_TIME_FORMAT : undefined),
+    watch: settings.watch === true ? [cwd] : settings.watch?.map((path) => resolve(cwd, path)),
     listen: settings.listen?.map((address) => ({
       ...address,
       ...(address.kind === 'unix' ? {path: resolve(baseDir, address.path)} : {}),

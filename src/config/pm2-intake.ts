@@ -42,9 +42,6 @@ const PM2_WITHOUT_MEANING = new Set([
   'write',
 ])
 
-/** PM2 keys tspm will give PM2's meaning and does not yet: ignored with the same warning, said apart. */
-const PM2_NOT_YET = new Set(['cron_restart', 'ignore_watch', 'max_memory_restart', 'watch', 'watch_delay'])
-
 /** PM2's other names for tspm's keys. */
 const PM2_ALIASES: Record<string, string> = {
   combine_logs: 'merge_logs',
@@ -64,7 +61,7 @@ export interface Intake {
   /** The entry with PM2's names made tspm's, its env_<name> sets and ignored keys taken out. */
   entry: unknown
   /** Ignored keys as written, for the warning (or the --strict error). */
-  ignored: Array<{key: string; notYet: boolean}>
+  ignored: string[]
   /** The env_<name> sets the entry has, by name. */
   envSets: Map<string, unknown>
   /** A key given under both of PM2's names, or both PM2's name and tspm's. */
@@ -79,8 +76,8 @@ export function takeIn(raw: unknown): Intake {
     const set = ENV_SET_PATTERN.exec(key)
     if (set) {
       intake.envSets.set(set[1]!, value)
-    } else if (PM2_WITHOUT_MEANING.has(key) || PM2_NOT_YET.has(key)) {
-      intake.ignored.push({key, notYet: PM2_NOT_YET.has(key)})
+    } else if (PM2_WITHOUT_MEANING.has(key)) {
+      intake.ignored.push(key)
     } else if (key in PM2_ALIASES) {
       const name = PM2_ALIASES[key]!
       if (name in raw || name in entry) {
@@ -102,27 +99,10 @@ export function takeIn(raw: unknown): Intake {
   return intake
 }
 
-/** The one warning for every ignored key of a file: `vizion, pmx (web); not supported yet: out_file (api)`. */
-export function ignoredKeysWarning(file: string, ignored: Array<{key: string; name: string; notYet: boolean}>): string {
-  const list = (notYet: boolean) => {
-    const byKey = new Map<string, string[]>()
-    for (const item of ignored.filter((entry) => entry.notYet === notYet)) {
-      byKey.set(item.key, [...(byKey.get(item.key) ?? []), item.name])
-    }
-
-    return [...byKey].map(([key, names]) => `${key} (${names.join(', ')})`).join(', ')
-  }
-
-  const without = list(false)
-  const notYet = list(true)
-  return (
-    `${file}: ignored ` +
-    [
-      without && `PM2 keys that mean nothing to tspm: ${without}`,
-      notYet && `PM2 keys tspm does not support yet: ${notYet}`,
-    ]
-      .filter(Boolean)
-      .join('; ') +
-    ' (--strict makes this an error)'
-  )
+/** The one warning for every ignored key of a file: `vizion, pmx (web)`. */
+export function ignoredKeysWarning(file: string, ignored: Array<{key: string; name: string}>): string {
+  const byKey = new Map<string, string[]>()
+  for (const item of ignored) byKey.set(item.key, [...(byKey.get(item.key) ?? []), item.name])
+  const list = [...byKey].map(([key, names]) => `${key} (${names.join(', ')})`).join(', ')
+  return `${file}: ignored PM2 keys that mean nothing to tspm: ${list} (--strict makes this an error)`
 }

@@ -27,6 +27,11 @@ export interface ProcessInfo extends ProcessSnapshot {
   script: string
   args: string[]
   cwd: string
+  /**
+   * Its app's cron_restart and watch, while they are set up: the next cron restart (epoch ms) and
+   * the supervisor's time zone it is read in, and whether the watched files are being watched.
+   */
+  triggers: null | {cron_next_at: null | number; time_zone: null | string; watching: boolean}
 }
 
 export interface SavedProcess {
@@ -73,6 +78,12 @@ export interface ReloadResponse {
 /** POST /v1/processes/:name/scale */
 export interface ScaleRequest {
   instances: number
+}
+
+/** POST /v1/processes/:name/signal: to the process, or with `group` to its whole process group. */
+export interface SignalRequest {
+  signal: string
+  group?: boolean
 }
 
 /** POST /v1/wait: answered once each start asked for is settled (online, or failed). */

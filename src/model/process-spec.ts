@@ -123,6 +123,16 @@ export const processSpecSchema = z.strictObject({
   increment_var: z.string().regex(ENV_NAME_PATTERN).optional(),
   /** Sockets tspm binds and passes to every instance, kept open across restarts and reloads. */
   listen: z.array(listenSchema).default(() => []),
+  /** Bytes: a process group whose resident memory grows past this is restarted gracefully (PM2's max_memory_restart). */
+  max_memory_restart: z.number().int().positive().optional(),
+  /** A cron schedule (5 fields, or 6 with seconds first) that restarts the app, in the supervisor's time zone. */
+  cron_restart: z.string().min(1).optional(),
+  /** Absolute paths whose files, changed, restart the app (PM2's watch); empty: not watched. */
+  watch: z.array(absolutePath).default(() => []),
+  /** What not to watch besides node_modules and .git: names, paths relative to cwd, or globs (* ** ?). */
+  ignore_watch: z.array(z.string().min(1)).default(() => []),
+  /** How long the watched files must be quiet before the restart (changes within it make one restart). */
+  watch_delay: milliseconds.default(1000),
   /** Absolute path of the config file the process came from, if any. */
   config_file: absolutePath.optional(),
   /** The `--env NAME` it was loaded with (PM2's env_NAME), so the file can be read again the same way. */

@@ -7,12 +7,19 @@ import {connectExisting} from '../client/connect.js'
 import {TspmError} from '../model/exit-codes.js'
 import {type Settled, waitUntilOnline} from './wait-online.js'
 
-export type ProcessAction = 'delete' | 'restart' | 'stop'
+export type ProcessAction = 'delete' | 'reset' | 'restart' | 'stop'
 
-const PAST_TENSE: Record<ProcessAction, string> = {delete: 'deleted', restart: 'restarted', stop: 'stopped'}
+const PAST_TENSE: Record<ProcessAction, string> = {
+  delete: 'deleted',
+  reset: 'reset',
+  restart: 'restarted',
+  stop: 'stopped',
+}
+/** What the command says it did, before the ids. */
+const DONE: Record<ProcessAction, string> = {...PAST_TENSE, reset: 'restart counters set to 0 for'}
 
 /**
- * stop, restart and delete of names (an app, one instance such as `web:2`, or "all"), on the
+ * stop, restart, reset and delete of names (an app, one instance such as `web:2`, or "all"), on the
  * running supervisor. Every name is checked before anything is done: a typo stops nothing.
  */
 export async function actOnProcesses(
@@ -39,7 +46,7 @@ export async function actOnProcesses(
 
   const names: string[] = []
   for (const target of new Set(targets)) names.push(...(await client.act(action, target)))
-  output.log(names.length > 0 ? `${PAST_TENSE[action]} ${names.join(', ')}` : 'no processes')
+  output.log(names.length > 0 ? `${DONE[action]} ${names.join(', ')}` : 'no processes')
   if (action === 'restart') await noteEditedConfigs(client, names, output)
   if (action !== 'restart' || !wait) return {names}
   // A restart is a start: wait for each to be online again, as `tspm start` does.

@@ -75,5 +75,6 @@ function orphanInfo(orphan: Orphan): ProcessInfo {
     script: '',
     args: [],
     cwd: '',
+    triggers: null,
   }
 }

@@ -1,16 +1,21 @@
 import type {Server} from 'node:net'
 
+import {constants} from 'node:os'
+
 import {
   API_PREFIX,
   type ApiErrorBody,
   type HealthResponse,
   type ReloadRequest,
   type ScaleRequest,
+  type SignalRequest,
   type StartRequest,
   type WaitRequest,
 } from '../model/api.js'
 import {createJsonServer, type JsonRequest, type JsonResponse} from './json-http-server.js'
-import {NotForInstanceError, type Supervisor, UnknownProcessError} from './supervisor.js'
+import {NotForInstanceError, NotRunningError, type Supervisor, UnknownProcessError} from './supervisor.js'
+
+const SIGNAL_NAMES = new Set(Object.keys(constants.signals))
 
 class ApiError extends Error {
   constructor(
@@ -30,6 +35,8 @@ class ApiError extends Error {
  *   POST   /v1/processes/:name/stop|restart name, one instance (web:2), or "all"
  *   POST   /v1/processes/:name/reload       {specs?}: new instances rolled in, one at a time
  *   POST   /v1/processes/:name/scale        {instances: N}
+ *   POST   /v1/processes/:name/signal       {signal: "SIGUSR2", group?: true}
+ *   POST   /v1/processes/:name/reset        restart counters back to 0
  *   DELETE /v1/processes/:name              name or "all"
  *   GET    /v1/saved                        what `save` writes
  *   POST   /v1/wait                         {targets: [{name, attempt}]}: answers once each start is settled
@@ -67,6 +74,21 @@ export function createApiServer(
       return ok({names: await supervisor.scale(name, body.instances)})
     },
     'POST processes/:name/stop': async (name) => ok({names: await supervisor.stop(name)}),
+    'POST processes/:name/signal'(name, request) {
+      const body = parseJson(request.body) as SignalRequest
+      if (
+        typeof body?.signal !== 'string' ||
+        !SIGNAL_NAMES.has(body.signal) ||
+        (body.group ?? false) !== Boolean(body.group)
+      )
+        throw new ApiError(
+          400,
+          'bad_request',
+          'expected {"signal": "SIGUSR2", "group": false} with a signal this system knows',
+        )
+      return ok({names: supervisor.signal(name, body.signal as NodeJS.Signals, body.group ?? false)})
+    },
+    'POST processes/:name/reset': (name) => ok({names: supervisor.reset(name)}),
     async 'POST shutdown'(_name, _request, query) {
       if (query.get('if_idle') === '1' && supervisor.size > 0) {
         throw new ApiError(409, 'busy', `the supervisor manages ${supervisor.size} process(es); not stopped`)
@@ -108,7 +130,9 @@ export function createApiServer(
             ? new ApiError(404, 'unknown_process', error.message)
             : error instanceof NotForInstanceError
               ? new ApiError(400, 'usage', error.message)
-              : new ApiError(500, 'internal', error.message)
+              : error instanceof NotRunningError
+                ? new ApiError(409, 'not_running', error.message)
+                : new ApiError(500, 'internal', error.message)
       const body: ApiErrorBody = {error: {code: apiError.code, message: apiError.message}}
       return {status: apiError.status, body}
     }),

@@ -98,6 +98,8 @@ export class ManagedProcess {
   private closed = false
   private readonly logs: {combined?: LogSink; err: LogSink; out: LogSink}
   private readonly openedLogs: OpenedLog[]
+  /** The paths of its log files (out, err, and the combined one if any). */
+  readonly logFiles: string[]
   /** log_date_format, compiled: each line of output is written after its arrival time. */
   private readonly dateFormat: ((ms: number) => string) | undefined
   private statusDetail: null | string = null
@@ -128,9 +130,8 @@ export class ManagedProcess {
     const paths = appLogPaths(spec, deps.logsDir, instance)
     const open = deps.openLog ?? new LogFiles().openLog
     const report = (message: string) => deps.log(`${this.id}: ${message}`)
-    this.openedLogs = [paths.out, paths.err, ...(paths.combined ? [paths.combined] : [])].map((path) =>
-      open(path, spec.max_log_size, spec.log_files, report),
-    )
+    this.logFiles = [paths.out, paths.err, ...(paths.combined ? [paths.combined] : [])]
+    this.openedLogs = this.logFiles.map((path) => open(path, spec.max_log_size, spec.log_files, report))
     const [out, err, combined] = this.openedLogs.map((opened) => opened.log)
     this.logs = {out: out!, err: err!, combined}
     this.dateFormat = spec.log_date_format ? compileDateFormat(spec.log_date_format) : undefined
@@ -246,6 +247,40 @@ export class ManagedProcess {
       // The supervisor relaunches through its dependency gate; a failed health check at once.
       relaunch()
     })
+  }
+
+  /**
+   * A restart the supervisor decided on (max_memory_restart, say): said in tspm.log with why, and
+   * counted under its reason. Nothing happens unless it is online: a run that is starting, or
+   * being stopped, is left to finish that first.
+   */
+  restartFor(reason: RestartReason, why: string): void {
+    if (this.status !== 'online') return
+    this.deps.log(`${this.id}: ${why}; restarting it (${reason})`)
+    this.restart(reason).catch(() => {})
+  }
+
+  /** `tspm reset`: the count of restarts, and of unstable runs (so its backoff), start over. */
+  resetCounters(): void {
+    this.restarts = 0
+    this.policy.reset()
+    this.deps.onChange()
+  }
+
+  /**
+   * Sends `signal` to the running process, or to its whole process group; false when it does not
+   * run. The supervisor acts as the user asked, so the restart policy treats an exit that follows
+   * as any other.
+   */
+  sendSignal(signal: NodeJS.Signals, group: boolean): boolean {
+    if (this.pid === null || this.stopping) return false
+    if (group) return signalGroup(this.pid, signal)
+    try {
+      process.kill(this.pid, signal)
+      return true
+    } catch {
+      return false
+    }
   }
 
   /** Stops the process for good without changing what the user wants (supervisor shutdown). */
@@ -566,7 +601,7 @@ export class ManagedProcess {
     const {clock} = this.deps
     switch (decision.action) {
       case 'errored': {
-        this.lastError = `${this.id} crashed ${decision.unstableRuns} times in a row, each within min_uptime (${this.spec.min_uptime} ms); restart it by hand`
+        this.lastError = `${this.id} crashed ${decision.unstableRuns} time${decision.unstableRuns === 1 ? '' : 's'} in a row, each within min_uptime (${this.spec.min_uptime} ms); restart it by hand`
         this.deps.log(this.lastError)
         this.settle('failed', this.lastError)
         this.setStatus('errored')

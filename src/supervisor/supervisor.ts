@@ -13,7 +13,9 @@ import {blockers, type DependencyView, stopWaves, waitingDetail} from './depende
 import {LaunchThrottle} from './launch-throttle.js'
 import {LogFiles} from './log-files.js'
 import {ManagedProcess, type SpawnFunction} from './managed-process.js'
+import {MemoryLimits} from './memory-limit.js'
 import {RestartPacer} from './restart-pacer.js'
+import {RestartTriggers, type TriggerReason} from './restart-triggers.js'
 
 /** Automatic restarts across all apps: at most two per core in any 100 ms (see RestartPacer). */
 const RESTARTS_PER_WINDOW = 2 * availableParallelism()
@@ -48,6 +50,9 @@ class UnknownInstanceError extends UnknownProcessError {
 /** An operation that takes an app, given one instance (`delete web:2`). */
 export class NotForInstanceError extends Error {}
 
+/** An operation on a running process (a signal), asked of one that does not run. */
+export class NotRunningError extends Error {}
+
 /** `web:2`: one instance of an app; digits after the last ":" (no process name holds a ":"). */
 const INSTANCE_TARGET = /^(.+):(\d+)$/
 
@@ -75,6 +80,10 @@ export class Supervisor {
   private readonly launchThrottle: LaunchThrottle
   private readonly logFiles = new LogFiles()
   private nextNumber = 0
+  private readonly memoryLimits: MemoryLimits
+  /** cron_restart and watch, per app, while the app is wanted online; with the key of what they were made for. */
+  private readonly triggers = new Map<string, {key: string; triggers: RestartTriggers}>()
+  private triggerSyncScheduled = false
 
   constructor(private readonly deps: SupervisorDeps) {
     this.restartPacer = new RestartPacer(deps.clock, RESTARTS_PER_WINDOW, RESTART_WINDOW_MS)
@@ -85,6 +94,7 @@ export class Supervisor {
       slots: 2 * availableParallelism() + 1,
       readStat: readProcStat,
     })
+    this.memoryLimits = new MemoryLimits({clock: deps.clock, members: () => this.members, log: deps.log})
   }
 
   /** Starts each process (or registers it stopped); a name that already runs is reported, not duplicated. */
@@ -289,6 +299,9 @@ export class Supervisor {
   /** Stops every app without changing what the user wants, so a later resurrect sees the same list. */
   shutdown(): Promise<void> {
     this.shuttingDown ??= (async () => {
+      this.memoryLimits.stop()
+      for (const {triggers} of this.triggers.values()) triggers.stop()
+      this.triggers.clear()
       await this.inStopOrder([...this.apps.values()], (app) => app.halt())
       for (const app of this.apps.values()) app.dispose()
       this.writeStatus()
@@ -302,6 +315,73 @@ export class Supervisor {
     for (const wave of stopWaves([...byName.keys()], (name) => byName.get(name)!.spec.depends_on)) {
       await Promise.all(wave.map((name) => stop(byName.get(name)!)))
     }
+  }
+
+  /** Sends a signal to the running processes of an app (or one instance), or to their process groups. */
+  signal(target: string, signal: NodeJS.Signals, group: boolean): string[] {
+    const {apps, instance} = this.select(target)
+    const members = instance ? [instance] : apps.flatMap((app) => app.instances)
+    const sent = members.filter((member) => member.sendSignal(signal, group)).map((member) => member.id)
+    if (sent.length === 0) {
+      throw new NotRunningError(
+        `${target === 'all' ? 'no process' : target} is not running: there is no process to send ${signal} to`,
+      )
+    }
+
+    return sent
+  }
+
+  /** Restart counters back to 0 (`tspm reset`). */
+  reset(target: string): string[] {
+    const {apps, instance} = this.select(target)
+    const members = instance ? [instance] : apps.flatMap((app) => app.instances)
+    for (const member of members) member.resetCounters()
+    return members.map((member) => member.id)
+  }
+
+  /**
+   * After any change: each app wanted online has the cron_restart and watch triggers its spec asks
+   * for (made again when the spec changes them), and the others have none.
+   */
+  private scheduleTriggerSync(): void {
+    if (this.triggerSyncScheduled) return
+    this.triggerSyncScheduled = true
+    setImmediate(() => {
+      this.triggerSyncScheduled = false
+      if (this.shuttingDown) return
+      for (const [name, {key, triggers}] of this.triggers) {
+        const app = this.apps.get(name)
+        if (app && app.desired === 'online' && key === this.triggerKey(app)) continue
+        triggers.stop()
+        this.triggers.delete(name)
+      }
+
+      for (const app of this.apps.values()) {
+        if (app.desired !== 'online' || !RestartTriggers.wanted(app.spec) || this.triggers.has(app.name)) continue
+        const triggers = new RestartTriggers(app.spec, {
+          restart: (reason, why) => this.restartFor(app, reason, why),
+          log: this.deps.log,
+          logFiles: this.logFilesOf(app),
+        })
+        this.triggers.set(app.name, {key: this.triggerKey(app), triggers})
+        triggers.start().finally(() => this.scheduleStatusWrite())
+      }
+    })
+  }
+
+  private triggerKey(app: App): string {
+    return RestartTriggers.key(app.spec, this.logFilesOf(app))
+  }
+
+  private logFilesOf(app: App): string[] {
+    return app.processes.flatMap((member) => member.logFiles)
+  }
+
+  /** A restart by cron_restart or watch: the whole app, through the dependency gate, as `tspm restart` does. */
+  private restartFor(app: App, reason: TriggerReason, why: string): void {
+    if (this.apps.get(app.name) !== app || app.desired !== 'online' || app.status === 'waiting') return
+    this.deps.log(`${app.name}: ${why}; restarting it (${reason})`)
+    app.restart(reason, () => this.startOrWait(app)).catch(() => {})
   }
 
   /** Every app's log files opened again by name (SIGUSR2, after logrotate moved them). */
@@ -340,6 +420,7 @@ export class Supervisor {
       }
 
       const online = snapshot.status === 'online' && snapshot.started_at !== null
+      const triggers = this.triggers.get(managed.name)?.triggers
       return {
         ...snapshot,
         uptime_ms: online ? now - snapshot.started_at! : 0,
@@ -348,6 +429,9 @@ export class Supervisor {
         script: spec.script,
         args: spec.args,
         cwd: spec.cwd,
+        triggers: triggers
+          ? {cron_next_at: triggers.nextCronRun, time_zone: triggers.timeZone, watching: triggers.isWatching}
+          : null,
       }
     })
     for (const pid of this.cpuSamples.keys()) if (!seen.has(pid)) this.cpuSamples.delete(pid)
@@ -377,6 +461,8 @@ export class Supervisor {
       this.scheduleStatusWrite()
       this.scheduleDependencyCheck()
       this.answerSettleWaiters()
+      this.memoryLimits.update()
+      this.scheduleTriggerSync()
     }
 
     const app = new App(spec, {

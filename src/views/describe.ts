@@ -2,7 +2,7 @@ import type {ProcessInfo} from '../model/api.js'
 import type {ProcessSpec} from '../model/process-spec.js'
 
 import {describeListen} from '../model/listen.js'
-import {formatDuration} from './format.js'
+import {formatBytes, formatDuration} from './format.js'
 
 interface DescriptionView {
   spec: ProcessSpec
@@ -19,7 +19,11 @@ function check(state: null | {at: number; message: string; ok: boolean}, extra =
 
 /** `tspm describe`: what the app is, then what each instance is doing, then where it logs. */
 export function renderDescription({spec, instances, logs}: DescriptionView): string {
-  const rows = [...definitionRows(spec), ...instances.flatMap((info) => instanceRows(info, instances.length > 1))]
+  const rows = [
+    ...definitionRows(spec),
+    ...triggerRows(spec, instances[0]?.triggers ?? null),
+    ...instances.flatMap((info) => instanceRows(info, instances.length > 1)),
+  ]
   for (const log of logs) {
     const prefix = logs.length > 1 ? `${spec.name}:${log.instance} ` : ''
     rows.push([`${prefix}out log`, log.out], [`${prefix}err log`, log.err])
@@ -54,7 +58,42 @@ function definitionRows(spec: ProcessSpec): Row[] {
     ['ready', spec.ready ? spec.ready.kind : '-'],
     ['health', spec.health ? spec.health.kind : '-'],
     ['depends_on', spec.depends_on.length > 0 ? spec.depends_on.join(', ') : '-'],
+    ['max_memory_restart', spec.max_memory_restart === undefined ? '-' : formatBytes(spec.max_memory_restart)],
+    ['cron_restart', spec.cron_restart ?? '-'],
+    [
+      'watch',
+      spec.watch.length > 0
+        ? `${spec.watch.join(', ')} (after ${spec.watch_delay} ms quiet; ignored: ${['node_modules', '.git', ...spec.ignore_watch].join(', ')})`
+        : '-',
+    ],
+    [
+      'log times',
+      spec.log_date_format
+        ? `written into the log as ${spec.log_date_format}`
+        : 'kept beside the log (tspm logs --timestamp)',
+    ],
   ]
+}
+
+/** When the next cron restart comes (in the supervisor's time zone), and whether the watch is on. */
+function triggerRows(spec: ProcessSpec, triggers: ProcessInfo['triggers']): Row[] {
+  const rows: Row[] = []
+  if (spec.cron_restart !== undefined) {
+    const next = triggers?.cron_next_at ?? null
+    const zone = triggers?.time_zone ?? undefined
+    rows.push([
+      'next cron restart',
+      next === null
+        ? '- (not scheduled while the app is stopped)'
+        : `${new Date(next).toLocaleString('sv-SE', {timeZone: zone})} ${zone ?? ''}, in ${formatDuration(Math.max(0, next - Date.now()))} (cron_restart is read in the supervisor's time zone)`,
+    ])
+  }
+
+  if (spec.watch.length > 0) {
+    rows.push(['watching', triggers?.watching ? 'yes' : triggers ? 'setting up' : '- (not while the app is stopped)'])
+  }
+
+  return rows
 }
 
 function instanceRows(info: ProcessInfo, several: boolean): Row[] {

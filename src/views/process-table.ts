@@ -14,8 +14,16 @@ const STATUS_COLOURS: Record<ProcessStatus, Colour> = {
   orphan: 'red',
 }
 
+/**
+ * The table, then why each errored process is errored and what each waiting one waits for: the
+ * reason a user needs first, without --json.
+ */
 export function renderProcessTable(processes: ProcessInfo[], colour: boolean): string {
-  return renderTable(
+  const notes = processes.flatMap((p) => {
+    const why = p.status === 'errored' ? p.last_error : p.status === 'waiting' ? p.status_detail : null
+    return why ? [`${p.id} ${p.status}: ${why.startsWith(`${p.id}:`) ? why.slice(p.id.length + 1).trim() : why}`] : []
+  })
+  const table = renderTable(
     processes,
     [
       {header: 'id', value: (p) => (p.number === null ? '-' : String(p.number)), align: 'right'},
@@ -29,4 +37,5 @@ export function renderProcessTable(processes: ProcessInfo[], colour: boolean): s
     ],
     colour,
   )
+  return notes.length > 0 ? `${table}\n\n${notes.join('\n')}` : table
 }

@@ -167,6 +167,7 @@ export const STUB_PROCESSES: ProcessInfo[] = [
     script: '/srv/app/server.js',
     args: ['--port', '3000'],
     cwd: '/srv/app',
+    triggers: null,
   },
   {
     name: 'worker',
@@ -193,6 +194,7 @@ export const STUB_PROCESSES: ProcessInfo[] = [
     script: '/srv/app/worker.js',
     args: [],
     cwd: '/srv/app',
+    triggers: null,
   },
 ]
 

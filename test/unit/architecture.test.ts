@@ -46,10 +46,20 @@ const SUPERVISOR_FILES = [
   'config/dotenv',
 ]
 
+/** The libraries of cron_restart and watch: loaded by the supervisor only for an app that asks for them. */
+const TRIGGER_PACKAGES = ['chokidar', 'croner']
+
 test('the supervisor loads no npm package and nothing of the CLI, daemon and boot service alike', () => {
   const {files, packages} = moduleGraph(join(DIST, 'supervisor', 'daemon.js'))
   assert.ok(files.size > 5, `followed the imports (${files.size} files)`)
-  assert.deepEqual([...packages], [])
+  assert.deepEqual([...moduleGraph(join(DIST, 'supervisor', 'daemon.js'), {staticOnly: true}).packages], [])
+  assert.deepEqual([...packages].sort(), TRIGGER_PACKAGES)
+  const loaders = inDist(files).filter((file) =>
+    specifiers(readFileSync(join(DIST, file), 'utf8'), IMPORT).some((specifier) =>
+      TRIGGER_PACKAGES.includes(specifier),
+    ),
+  )
+  assert.deepEqual(loaders, ['supervisor/restart-triggers.js'], 'only the restart triggers load them, when an app asks')
   const outside = inDist(files).filter(
     (file) => !/^(supervisor|model|os)\//.test(file) && !SUPERVISOR_FILES.includes(file.replace(/\.js$/, '')),
   )

@@ -160,6 +160,9 @@ describe('loadConfigFile errors', () => {
       '      EMPTY:',
       '    max_log_size: 100',
       '    min_uptime: 1000h',
+      '    max_memory_restart: 100',
+      '    cron_restart: "0 3 * *"',
+      '    watch: [src, 3]',
     )
     await rejectsWith(
       file,
@@ -169,6 +172,9 @@ describe('loadConfigFile errors', () => {
       'elements.yaml:9:7 processes[0].env.EMPTY: expected a string, number or true/false, got nothing',
       'elements.yaml:10:19 processes[0].max_log_size: expected at least 1024 bytes ("1K"), got 100',
       'elements.yaml:11:17 processes[0].min_uptime: expected at most 2147483647 ms (about 24 days), got "1000h"',
+      'elements.yaml:12:25 processes[0].max_memory_restart: expected at least 1M, got 100',
+      'elements.yaml:13:19 processes[0].cron_restart: expected 5 fields (minute hour day month weekday) or 6 (seconds first), got "0 3 * *"',
+      'elements.yaml:14:18 processes[0].watch[1]: expected a path, got 3',
     )
   })
 
@@ -409,6 +415,9 @@ describe('loadConfigFile results', () => {
       depends_on: [],
       instances: 1,
       listen: [],
+      watch: [],
+      ignore_watch: [],
+      watch_delay: 1000,
       config_file: join(dir, 'defaults/tspm.yaml'),
     })
     // Same numbers as the shared defaults, and optional keys are absent rather than undefined.
@@ -465,6 +474,11 @@ describe('loadConfigFile results', () => {
       '    stop_exit_codes: 0',
       '    max_log_size: 512k',
       '    log_files: 100',
+      '    max_memory_restart: 1.5G',
+      '    cron_restart: "0 */6 * * 1-5"',
+      '    watch: [src, /etc/app]',
+      '    ignore_watch: "*.tmp"',
+      '    watch_delay: 2s',
     )
     const [spec] = await loadConfigFile(file)
     assert.deepEqual(spec, {
@@ -499,6 +513,11 @@ describe('loadConfigFile results', () => {
       log_files: 100,
       merge_logs: false,
       depends_on: [],
+      max_memory_restart: 1.5 * 1024 ** 3,
+      cron_restart: '0 */6 * * 1-5',
+      watch: ['/opt/app/src', '/etc/app'],
+      ignore_watch: ['*.tmp'],
+      watch_delay: 2000,
       config_file: join(dir, 'full.yaml'),
     })
   })
@@ -861,8 +880,10 @@ describe('PM2 config files, as PM2 users have them', () => {
     )
     assert.deepEqual(worker!.env, {PORT: '4000'})
     assert.deepEqual(warnings, [
-      'pm2/ecosystem.config.js: ignored PM2 keys that mean nothing to tspm: vizion (api), pmx (api); PM2 keys tspm does not support yet: max_memory_restart (api) (--strict makes this an error)',
+      'pm2/ecosystem.config.js: ignored PM2 keys that mean nothing to tspm: vizion (api), pmx (api) (--strict makes this an error)',
     ])
+    // PM2's max_memory_restart is tspm's too.
+    assert.equal(api!.max_memory_restart, 200 * 1024 * 1024)
 
     // Without --env, env alone; an --env that no process has is said.
     const plain = await loadConfigFile(file, {env: 'staging', warn: (message) => warnings.push(message)})
@@ -877,7 +898,6 @@ describe('PM2 config files, as PM2 users have them', () => {
     const file = write('strict/ecosystem.config.js', ...ecosystem)
     await assert.rejects(loadConfigFile(file, {strict: true}), {
       message: [
-        'strict/ecosystem.config.js apps[0].max_memory_restart: a PM2 key tspm does not support yet; remove it, or leave out --strict to have it ignored with a warning',
         'strict/ecosystem.config.js apps[0].vizion: a PM2 key that means nothing to tspm; remove it, or leave out --strict to have it ignored with a warning',
         'strict/ecosystem.config.js apps[0].pmx: a PM2 key that means nothing to tspm; remove it, or leave out --strict to have it ignored with a warning',
       ].join('\n'),

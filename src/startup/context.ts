@@ -14,6 +14,9 @@ import {type CommandResult, STARTUP_API_VERSION, type StartupContext} from './pl
 import {loadTemplateRenderer} from './template.js'
 import {createToolkit} from './toolkit.js'
 
+/** Open files for the supervisor and its apps, under every init system (StartupContext.openFilesLimit). */
+const OPEN_FILES_LIMIT = 65_536
+
 /** Always on the baked-in PATH, after the caller's entries, so the usual tools are found. */
 const STANDARD_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']
 const EXEC_TIMEOUT_MS = 60_000
@@ -97,6 +100,7 @@ export async function resolveContext(request: ContextRequest): Promise<ResolvedC
     path,
     tspmVersion: request.tspmVersion,
     maxKillTimeoutMs,
+    openFilesLimit: OPEN_FILES_LIMIT,
     isRoot,
     force: request.force,
     renderTemplate,

@@ -120,6 +120,11 @@ export interface StartupContext {
   tspmVersion: string
   /** Largest kill_timeout of the saved processes in ms, so the service waits long enough on stop. */
   maxKillTimeoutMs: number
+  /**
+   * The open-files limit the service gives the supervisor, which its apps inherit: servers hold a
+   * socket per connection, and systemd's default soft limit is 1024 (PM2's units set one too).
+   */
+  openFilesLimit: number
   /** Whether this process runs as root. */
   isRoot: boolean
   /** `--force`: replace a definition that belongs to another TSPM_HOME. */

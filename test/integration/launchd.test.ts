@@ -65,10 +65,12 @@ test('tspm startup launchd --print renders a plist that plistlib reads back, for
   const expectedKeys = [
     'EnvironmentVariables',
     'ExitTimeOut',
+    'HardResourceLimits',
     'KeepAlive',
     'Label',
     'ProgramArguments',
     'RunAtLoad',
+    'SoftResourceLimits',
     'StandardErrorPath',
     'StandardOutPath',
     'ThrottleInterval',
@@ -88,6 +90,11 @@ test('tspm startup launchd --print renders a plist that plistlib reads back, for
   assert.equal(plist.ThrottleInterval, 10)
   // Default kill_timeout 1600 ms: 2 s, plus the margin.
   assert.equal(plist.ExitTimeOut, 12)
+  // The apps get as many open files as under systemd's LimitNOFILE.
+  assert.deepEqual(
+    [plist.SoftResourceLimits, plist.HardResourceLimits],
+    [{NumberOfFiles: 65_536}, {NumberOfFiles: 65_536}],
+  )
   assert.equal(plist.StandardOutPath, join(cli.home, 'launchd-stdout.log'))
   assert.equal(plist.StandardErrorPath, join(cli.home, 'launchd-stderr.log'))
   if (IS_ROOT) assert.equal(plist.UserName, process.env.SUDO_USER || 'root')

@@ -35,6 +35,9 @@ test(
     }
     const run = (args: string[]) => runCli(args, {env, timeoutMs: 120_000})
 
+    const helpBefore = await run(['startup', '--help'])
+    assert.match(helpBefore.stdout, /^PLATFORMS\n {2}systemd +Linux systemd system service$/m)
+    assert.doesNotMatch(helpBefore.stdout, /launchd/)
     const before = await run(['startup', 'launchd', '--print'])
     assert.equal(before.code, 2, before.stderr)
     assert.match(before.stderr, /tspm plugins install tspm-launchd/)
@@ -69,7 +72,9 @@ test(
     assert.match(printed.stdout, /^<\?xml /)
     assert.match(printed.stdout, /<string>io\.tspm\.tspm<\/string>/)
 
-    // The list of installed platforms, as shown for an unknown one, now has launchd.
+    // The help lists it as soon as it is installed, as does the message for an unknown platform.
+    const helpAfter = await run(['startup', '--help'])
+    assert.match(helpAfter.stdout, /^PLATFORMS\n {2}launchd +.+\n {2}systemd +Linux systemd system service$/m)
     const unknown = await run(['startup', 'nosuch'])
     assert.equal(unknown.code, 2, unknown.stderr)
     assert.match(unknown.stderr, /installed platforms: .*launchd \(/)

@@ -73,6 +73,8 @@ describe('startup --print', () => {
     assert.deepEqual(unitLine(unit, 'KillMode'), ['KillMode=mixed'])
     // No dump: the default kill_timeout (1.6 s), rounded up, plus the margin.
     assert.deepEqual(unitLine(unit, 'TimeoutStopSec'), ['TimeoutStopSec=12s'])
+    // systemd's default soft limit, 1024 open files, is too few for a server.
+    assert.deepEqual(unitLine(unit, 'LimitNOFILE'), ['LimitNOFILE=65536'])
     assert.deepEqual(unitLine(unit, 'After'), ['After=network.target'])
     assert.equal(unitLine(unit, 'RestartSteps').length, hostSystemdVersion >= 254 ? 1 : 0)
     assert.equal(existsSync(home), false, '--print creates nothing')

@@ -77,6 +77,7 @@ function render(context: StartupContext): string {
       daemon: job.kind === 'daemon',
       throttleInterval: THROTTLE_INTERVAL_SECONDS,
       exitTimeOut: Math.ceil(context.maxKillTimeoutMs / 1000) + STOP_MARGIN_SECONDS,
+      openFilesLimit: context.openFilesLimit,
     },
     PLIST_FORMAT,
   )

@@ -13,6 +13,7 @@
  * - ThrottleInterval: at least this many seconds between two starts.
  * - ExitTimeOut: seconds from SIGTERM to SIGKILL on stop, beyond the largest kill_timeout.
  * - StandardOutPath/StandardErrorPath: the supervisor's own output, under TSPM_HOME.
+ * - SoftResourceLimits/HardResourceLimits NumberOfFiles: open files for the supervisor and its apps.
  */
 export const PLIST_TEMPLATE = `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
@@ -51,6 +52,16 @@ export const PLIST_TEMPLATE = `<?xml version="1.0" encoding="UTF-8"?>
   <integer>{{throttleInterval}}</integer>
   <key>ExitTimeOut</key>
   <integer>{{exitTimeOut}}</integer>
+  <key>SoftResourceLimits</key>
+  <dict>
+    <key>NumberOfFiles</key>
+    <integer>{{openFilesLimit}}</integer>
+  </dict>
+  <key>HardResourceLimits</key>
+  <dict>
+    <key>NumberOfFiles</key>
+    <integer>{{openFilesLimit}}</integer>
+  </dict>
   <key>StandardOutPath</key>
   <string>{{stdoutPath}}</string>
   <key>StandardErrorPath</key>

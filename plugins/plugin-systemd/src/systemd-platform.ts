@@ -47,6 +47,7 @@ async function render(context: StartupContext): Promise<string> {
       command: context.command,
       restartSteps: version !== undefined && version >= RESTART_STEPS_SINCE,
       timeoutStopSec: Math.ceil(context.maxKillTimeoutMs / 1000) + STOP_MARGIN_SECONDS,
+      openFilesLimit: context.openFilesLimit,
     },
     UNIT_FORMAT,
   )

@@ -17,6 +17,7 @@ Environment={{environmentAssignment "PATH" path}}
 WorkingDirectory={{pathSetting home}}
 ExecStart={{execCommand command}}
 Restart=on-failure
+LimitNOFILE={{openFilesLimit}}
 RestartSec=10s
 {{#if restartSteps}}
 RestartSteps=5

@@ -91,6 +91,24 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
       secs,
       relTarget(t('idleCpu'), p('idleCpu'), 0.2),
     )
+    // The boot service's supervisor against the daemon: as lean (within 2 MiB) and as quiet (0 ticks).
+    const bootRss = t('bootRss50')
+    row(
+      'Boot service supervisor (tspm resurrect as the unit runs it)',
+      `RSS with ${n} idle apps; the daemon's: ${fmt(t('rss50') / MiB, 1)} MiB`,
+      bootRss,
+      undefined,
+      mib,
+      {text: "≤ the daemon's + 2 MiB", ok: Number.isFinite(bootRss) && bootRss <= t('rss50') + 2 * MiB},
+    )
+    row(
+      'Boot service supervisor (tspm resurrect as the unit runs it)',
+      `CPU over ${cfg.idleCpuSec} s, ${n} idle apps; the daemon's: ${fmt(t('idleCpu'), 2)} s`,
+      t('bootIdleCpu'),
+      undefined,
+      secs,
+      {text: '0 ticks', ok: t('bootIdleCpu') === 0},
+    )
     for (const tool of ['tspm', 'pm2']) {
       const bad = pick(st, tool, 'liveApps').filter((x) => x !== n)
       if (bad.length > 0) notes.push(`${tool}: start ${n}: live app processes ${bad.join(', ')} instead of ${n}`)

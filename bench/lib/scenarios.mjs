@@ -124,10 +124,31 @@ export async function startAndIdle(ctx, rep) {
     const cpu0 = cpuSeconds(pid)
     await sleep(cfg.idleCpuSec * 1000)
     r.idleCpu = cpuSeconds(pid) - cpu0
+    if (tool.key === 'tspm') Object.assign(r, await bootService(tool, home))
     await tool.shutdown(home)
   }
 
   return out
+}
+
+/**
+ * The supervisor as the boot service runs it (the unit's ExecStart: the runtime with the
+ * supervisor's flags, `tspm resurrect`, in the foreground), with the same saved apps: its RSS and
+ * idle CPU, to set beside the background daemon's.
+ */
+async function bootService(tool, home) {
+  const {cfg} = tool.ctx
+  check(await tool.cli(home, ['save']), 'tspm save')
+  check(await tool.cli(home, ['kill'], 120_000), 'tspm kill')
+  const left = await waitGone(() => tool.processes(home), 30_000)
+  if (left.length > 0) throw new Error(`tspm: ${left.length} processes still ran 30 s after kill`)
+  const child = await tool.resurrect(home, {asBootService: true})
+  await tool.waitOnline(home, cfg.startApps, {t0: performance.now(), deadlineMs: 300_000})
+  await sleep(3000)
+  const bootRss50 = await steadyRss(child.pid)
+  const cpu0 = cpuSeconds(child.pid)
+  await sleep(cfg.idleCpuSec * 1000)
+  return {bootRss50, bootIdleCpu: cpuSeconds(child.pid) - cpu0}
 }
 
 /** Crash-to-restart gap of a shell app that stamps its start and exit, restart at once. */

@@ -19,6 +19,7 @@ import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {SUPERVISOR_NODE_FLAGS} from '../../dist/model/supervisor-runtime.js'
 import {check, run} from './exec.mjs'
 import {alive, findByEnv, signal} from './proc.mjs'
 import {sleep} from './stats.mjs'
@@ -258,10 +259,14 @@ class Tspm extends Tool {
     return list.map((p) => ({name: p.name, status: p.status, restarts: p.restarts, pid: p.pid}))
   }
 
-  /** `tspm resurrect` is the supervisor in the foreground: run it in the background here. */
-  async resurrect(home) {
+  /**
+   * `tspm resurrect` is the supervisor in the foreground: run it in the background here, typed
+   * bare, or `asBootService` as the boot service's unit runs it (with the supervisor's flags).
+   */
+  async resurrect(home, {asBootService = false} = {}) {
     const logFd = openSync(join(home.work, 'resurrect.log'), 'a')
-    const child = spawn(process.execPath, [this.bin, 'resurrect'], {
+    const flags = asBootService ? SUPERVISOR_NODE_FLAGS : []
+    const child = spawn(process.execPath, [...flags, this.bin, 'resurrect'], {
       env: home.env,
       cwd: home.work,
       detached: true,

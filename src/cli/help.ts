@@ -11,14 +11,11 @@ export default class TspmHelp extends Help {
   override async showCommandHelp(command: Command.Loadable): Promise<void> {
     await super.showCommandHelp(command)
     if (!PLATFORM_COMMANDS.has(command.id)) return
-    const {collectPlatforms} = await import('../startup/platforms.js')
-    const {platforms} = await collectPlatforms(this.config as Config)
-    const rows = await Promise.all(
-      platforms.map(async (platform): Promise<[string, string]> => {
-        const here = await Promise.resolve(platform.detect()).catch(() => false)
-        return [platform.name, `${platform.description}${here ? ' (detected on this machine)' : ''}`]
-      }),
-    )
+    const {listPlatforms} = await import('../services/startup.js')
+    const rows = (await listPlatforms(this.config as Config)).map(({name, description, detected}): [string, string] => [
+      name,
+      `${description}${detected ? ' (detected on this machine)' : ''}`,
+    ])
     const body =
       rows.length > 0
         ? rows

@@ -9,6 +9,7 @@ import {
   API_PREFIX,
   type ApiErrorBody,
   type HealthResponse,
+  type MetricsSettings,
   type ProcessInfo,
   type ReloadResponse,
   type SavedProcess,
@@ -70,8 +71,9 @@ export class SupervisorClient {
     return this.call('GET', 'processes')
   }
 
-  start(processes: SavedProcess[]): Promise<StartResponse> {
-    return this.call('POST', 'processes', {processes})
+  /** `metrics`: the listener to open or move (null closes it; undefined leaves it as it is). */
+  start(processes: SavedProcess[], metrics?: MetricsSettings | null): Promise<StartResponse> {
+    return this.call('POST', 'processes', metrics === undefined ? {processes} : {processes, metrics})
   }
 
   async act(action: 'delete' | 'reset' | 'restart' | 'stop', target: string): Promise<string[]> {

@@ -7,6 +7,7 @@ import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE, RESERVED_NAME_MESSAGE, RESERVED
 import {ENV_NAME_PATTERN, type ProcessSpec} from '../model/process-spec.js'
 import {healthCheck, readyCheck} from './checks.js'
 import {listenAddresses} from './listen.js'
+import {METRICS_EXPECTED, metricsSettings} from './metrics.js'
 import {splitArgs} from './split-args.js'
 import {describeValue, isMap, parseDuration, parseSize} from './units.js'
 
@@ -303,6 +304,7 @@ export const configSchema = z.strictObject(
             : undefined,
       })
       .min(1, {error: 'expected at least one process, got an empty list'}),
+    metrics: optional(METRICS_EXPECTED, metricsSettings),
   },
   {
     error: (issue) =>
@@ -313,3 +315,4 @@ export const configSchema = z.strictObject(
 )
 
 export type ProcessEntry = z.output<typeof processEntry>
+export const TOP_LEVEL_KEYS = Object.keys(configSchema.shape)

@@ -36,16 +36,23 @@ function address(value: unknown, report: Report, path: (number | string)[]): Lis
     return {kind: 'unix', path: value, mode: DEFAULT_UNIX_SOCKET_MODE}
   }
 
-  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : undefined
-  const match = text === undefined ? null : /^(?:(\[[^\]]+\]|[^:\s[\]]+):)?(\d{1,5})$/.exec(text)
-  const port = match ? Number(match[2]) : Number.NaN
-  if (!match || port < 1 || port > 65_535) {
+  const found = tcpAddress(value)
+  if (!found) {
     report(`expected ${EXPECTED}, got ${describeValue(value)}`, path)
     return undefined
   }
 
+  return {kind: 'tcp', ...found}
+}
+
+/** A port (1 to 65535), or "host:port" with an IPv6 host in brackets; undefined when it is neither. */
+export function tcpAddress(value: unknown): undefined | {host?: string; port: number} {
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : undefined
+  const match = text === undefined ? null : /^(?:(\[[^\]]+\]|[^:\s[\]]+):)?(\d{1,5})$/.exec(text)
+  const port = match ? Number(match[2]) : Number.NaN
+  if (!match || port < 1 || port > 65_535) return undefined
   const host = match[1]?.replace(/^\[|\]$/g, '')
-  return host === undefined ? {kind: 'tcp', port} : {kind: 'tcp', host, port}
+  return host === undefined ? {port} : {host, port}
 }
 
 /** "0660", "660" or a number: the permission bits of a Unix socket file. */

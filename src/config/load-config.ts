@@ -7,13 +7,15 @@
  */
 import {dirname, resolve} from 'node:path'
 
+import type {MetricsSettings} from '../model/api.js'
+
 import {PM2_TIME_FORMAT} from '../model/date-format.js'
 import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE, RESERVED_NAME_MESSAGE, RESERVED_PROCESS_NAME} from '../model/names.js'
 import {completeSpec, type ProcessSpec, type ProcessSpecInput} from '../model/process-spec.js'
 import {READY_DEFAULTS} from './checks.js'
 import {type ConfigSource, readConfigSource} from './config-source.js'
 import {dependencyProblems} from './dependencies.js'
-import {configSchema, PROCESS_KEYS, type ProcessEntry} from './fields.js'
+import {configSchema, PROCESS_KEYS, type ProcessEntry, TOP_LEVEL_KEYS} from './fields.js'
 import {takeInFile} from './file-intake.js'
 import {instanceProblems} from './instances.js'
 import {formatPath, type Path} from './positions.js'
@@ -37,11 +39,22 @@ export interface LoadOptions {
   checkRunnable?: boolean
 }
 
+/** What a config file sets up: its processes, and the top-level `metrics:` (undefined when absent; null: `false`). */
+export interface LoadedConfig {
+  specs: ProcessSpec[]
+  metrics: MetricsSettings | null | undefined
+}
+
 /**
  * Reads, validates and resolves a config file: tspm.yaml, a JSON file, or a PM2 ecosystem module,
  * with its list under `processes:` or PM2's `apps:`. Throws ConfigError listing every problem found.
  */
 export async function loadConfigFile(file: string, options: LoadOptions = {}): Promise<ProcessSpec[]> {
+  return (await loadConfig(file, options)).specs
+}
+
+/** loadConfigFile, with the file's settings beside its processes. */
+export async function loadConfig(file: string, options: LoadOptions = {}): Promise<LoadedConfig> {
   const configPath = resolve(file)
   const source = await readConfigSource(file)
   const problems: ConfigProblem[] = []
@@ -57,7 +70,7 @@ export async function loadConfigFile(file: string, options: LoadOptions = {}): P
   const result = configSchema.safeParse(intake.data)
   for (const issue of result.success ? [] : result.error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      const known = issue.path.length === 0 ? ['processes'] : PROCESS_KEYS
+      const known = issue.path.length === 0 ? TOP_LEVEL_KEYS : PROCESS_KEYS
       for (const key of issue.keys) at([...issue.path, key], unknownKeyMessage(key, known), true)
     } else {
       at(issue.path, issue.message)
@@ -97,7 +110,7 @@ export async function loadConfigFile(file: string, options: LoadOptions = {}): P
   }
 
   for (const warning of intake.warnings(file)) options.warn?.(warning)
-  return specs
+  return {specs, metrics: result.data.metrics}
 }
 
 /** A problem at a data path (under `processes`), at its key with `key`. */

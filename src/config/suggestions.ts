@@ -1,12 +1,13 @@
 /** Unknown keys: suggest the nearest known key. */
 
 export function unknownKeyMessage(key: string, known: readonly string[]): string {
-  if (known.includes('processes') && editDistance(key.toLowerCase(), 'processes') > 3) {
-    return 'unknown key; the top level holds "processes" (or PM2\'s "apps") and, for shared YAML anchors, keys starting with "x-"'
+  const best = closestKey(key, known)
+  if (best) return `unknown key; did you mean "${best}"?`
+  if (known.includes('processes')) {
+    return 'unknown key; the top level holds "processes" (or PM2\'s "apps"), "metrics" and, for shared YAML anchors, keys starting with "x-"'
   }
 
-  const best = closestKey(key, known)
-  return best ? `unknown key; did you mean "${best}"?` : 'unknown key'
+  return 'unknown key'
 }
 
 /** The known key a mistyped one most likely meant, if one is close enough to be a typo. */

@@ -16,6 +16,13 @@ export interface HealthResponse {
   started_at: number
   /** How this supervisor was started: `daemon` (by `tspm start`) or `foreground` (`tspm resurrect`). */
   mode: 'daemon' | 'foreground'
+  /** Its TCP listener for Prometheus, if one is open (absent from supervisors older than metrics). */
+  metrics?: MetricsSettings | null
+}
+
+/** A config's top-level `metrics:`: the opt-in TCP listener serving GET /metrics to Prometheus. */
+export interface MetricsSettings {
+  listen: {host: string; port: number}
 }
 
 export interface ProcessInfo extends ProcessSnapshot {
@@ -43,6 +50,8 @@ export interface SavedProcess {
 
 export interface StartRequest {
   processes: SavedProcess[]
+  /** The metrics listener to open, or move to (null: close it; absent: leave it as it is). The last start wins. */
+  metrics?: MetricsSettings | null
 }
 
 /** `applied`: it ran with another definition, which it was restarted (or reloaded) with. */

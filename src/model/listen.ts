@@ -4,3 +4,8 @@ export function describeListen(entry: {host?: string; kind: 'tcp' | 'unix'; path
   if (entry.host === undefined) return `port ${entry.port}`
   return `${entry.host.includes(':') ? `[${entry.host}]` : entry.host}:${entry.port}`
 }
+
+/** Where Prometheus scrapes a supervisor's metrics listener (MetricsSettings.listen). */
+export function metricsUrl(listen: {host: string; port: number}): string {
+  return `http://${describeListen({kind: 'tcp', ...listen})}/metrics`
+}

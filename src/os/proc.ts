@@ -9,6 +9,8 @@ export interface ProcStat {
   session: number
   /** utime + stime, in clock ticks. */
   cpuTicks: number
+  /** cutime + cstime: the CPU of its children that it has waited for, in clock ticks. */
+  childCpuTicks: number
   /** Start time after boot, in clock ticks: with the pid, it names one process for good. */
   startTime: number
   rssPages: number
@@ -37,6 +39,7 @@ export function readProcStat(pid: number): ProcStat | undefined {
     pgrp: field(5),
     session: field(6),
     cpuTicks: field(14) + field(15),
+    childCpuTicks: field(16) + field(17),
     startTime: field(22),
     rssPages: field(24),
   }

@@ -2,12 +2,13 @@ import {spawn} from 'node:child_process'
 import {setTimeout as delay} from 'node:timers/promises'
 
 import type {Output} from '../cli/errors.js'
-import type {HealthResponse} from '../model/api.js'
+import type {HealthResponse, StartResponse} from '../model/api.js'
 import type {LoadedDump} from '../store/dump.js'
 import type {HomePaths} from '../store/home.js'
 
 import {SupervisorClient} from '../client/supervisor-client.js'
 import {ExitCode, TspmError} from '../model/exit-codes.js'
+import {metricsUrl} from '../model/listen.js'
 import {hasSupervisorFlags, resurrectCommand} from '../model/supervisor-runtime.js'
 import {isAlive} from '../os/proc.js'
 
@@ -99,7 +100,7 @@ async function restoreInto(
   }
 
   if (ownSupervisor) output.note(`restoring ${saved.processes.length} saved process(es) from ${saved.file}`)
-  const {results} = await client.start(saved.processes)
+  const {results} = await startSaved(client, saved, output)
   const named = (outcome: string) => results.filter((result) => result.outcome === outcome).map((result) => result.name)
   const started = named('started')
   const running = named('already-running')
@@ -116,6 +117,23 @@ async function restoreInto(
   }
 
   return {pid: health.pid, started, already_running: running}
+}
+
+/**
+ * The saved processes, with the saved metrics listener: a listener that cannot be opened (its port
+ * is taken) is a warning, and the processes come back all the same.
+ */
+async function startSaved(client: SupervisorClient, saved: LoadedDump, output: Output): Promise<StartResponse> {
+  if (!saved.metrics) return client.start(saved.processes)
+  try {
+    const response = await client.start(saved.processes, saved.metrics)
+    output.note(`metrics on ${metricsUrl(saved.metrics.listen)}`)
+    return response
+  } catch (error) {
+    if (!(error instanceof TspmError && error.code === 'metrics_unavailable')) throw error
+    output.warn(`${error.message}; the saved processes start without it`)
+    return client.start(saved.processes)
+  }
 }
 
 /**

@@ -11,7 +11,8 @@ export async function saveProcessList(
   output: Output,
 ): Promise<{file: string; names: string[]}> {
   const client = new SupervisorClient(paths)
-  const processes = (await client.health()) ? await client.saved() : []
+  const health = await client.health()
+  const processes = health ? await client.saved() : []
   if (processes.length === 0 && !options.force) {
     throw new TspmError(
       `nothing to save: no process is managed for TSPM_HOME=${paths.home}; ${paths.dumpFile} was not changed (use --force to save an empty list)`,
@@ -20,7 +21,7 @@ export async function saveProcessList(
   }
 
   const {writeDump} = await import('../store/dump.js')
-  const {notes} = writeDump(paths, processes)
+  const {notes} = writeDump(paths, processes, health?.metrics ?? null)
   for (const note of notes) output.warn(note)
   const shown = processes.map(({spec, desired}) => (desired === 'stopped' ? `${spec.name} (stopped)` : spec.name))
   output.log(

@@ -2,7 +2,7 @@ import {existsSync} from 'node:fs'
 
 import type {Output} from '../cli/errors.js'
 import type {SupervisorClient} from '../client/supervisor-client.js'
-import type {StartResponse} from '../model/api.js'
+import type {MetricsSettings, StartResponse} from '../model/api.js'
 import type {ProcessSpec} from '../model/process-spec.js'
 import type {HomePaths} from '../store/home.js'
 
@@ -10,6 +10,7 @@ import {connectOrSpawn} from '../client/connect.js'
 import {isConfigFile} from '../config/config-files.js'
 import {ACTIVE_STATUSES} from '../model/active-statuses.js'
 import {ExitCode, TspmError} from '../model/exit-codes.js'
+import {metricsUrl} from '../model/listen.js'
 import {PROCESS_NAME_PATTERN} from '../model/names.js'
 import {planStart, type StartStep} from './apply.js'
 import {type Settled, waitUntilOnline} from './wait-online.js'
@@ -36,17 +37,21 @@ export async function startProcesses(
   paths: HomePaths,
   input: StartInput,
   output: Output,
-): Promise<StartResponse & {settled?: Settled[]}> {
+): Promise<StartResponse & {metrics_url?: string; settled?: Settled[]}> {
   input = normalizedInput(input)
   // A new supervisor boots in its own process while this one reads the config (both take about
   // 0.1 s); after a bad config it is stopped again unless another command gave it work meanwhile.
   const connecting = connectOrSpawn(paths)
   connecting.catch(() => {})
   let specs: ProcessSpec[]
+  /** The config's `metrics:`; undefined leaves the supervisor's listener as it is. */
+  let metrics: MetricsSettings | null | undefined
   try {
     // `tspm start web` of a process this home knows (and no file ./web): that one, as defined.
     const known = input.script === undefined ? undefined : await knownByName(input, connecting)
-    specs = known ? [known] : await readSpecs(input, output)
+    const config = known ? {specs: [known], metrics: undefined} : await readConfig(input, output)
+    specs = config.specs
+    metrics = config.metrics
   } catch (error) {
     const connected = await connecting.catch(() => {})
     if (connected?.spawned) await connected.client.shutdownIfIdle().catch(() => false)
@@ -61,10 +66,22 @@ export async function startProcesses(
 
   const starting = steps.filter((step) => step.kind === 'start')
   const response: StartResponse =
-    starting.length === 0
+    starting.length === 0 && metrics === undefined
       ? {results: []}
-      : await client.start(starting.map(({spec}) => ({spec, desired: spec.autostart ? 'online' : 'stopped'})))
+      : await client
+          .start(
+            starting.map(({spec}) => ({spec, desired: spec.autostart ? 'online' : 'stopped'})),
+            metrics,
+          )
+          .catch(async (error: unknown) => {
+            // The metrics port was taken: nothing started, so a supervisor started for this goes again.
+            if (spawned) await client.shutdownIfIdle().catch(() => false)
+            throw error
+          })
   reportStarts(steps, response, output)
+  const metricsAt = metrics ? metricsUrl(metrics.listen) : undefined
+  if (metricsAt) output.log(`metrics on ${metricsAt}`)
+  else if (metrics === null) output.log('no metrics listener (metrics: false)')
   await applyChanges(client, steps, response, output)
 
   const failed = response.results.filter((result) => result.outcome === 'failed')
@@ -75,9 +92,10 @@ export async function startProcesses(
     })
   }
 
-  if (!input.wait) return response
+  const shown = metricsAt ? {...response, metrics_url: metricsAt} : response
+  if (!input.wait) return shown
   const targets = response.results.flatMap((result) => (result.outcome === 'started' ? (result.targets ?? []) : []))
-  return {...response, settled: await waitUntilOnline(client, targets, output)}
+  return {...shown, settled: await waitUntilOnline(client, targets, output)}
 }
 
 /** `tspm start tspm.yaml` or `tspm start ecosystem.config.js` means that config, as in PM2. */
@@ -177,10 +195,13 @@ async function knownByName(
   return (await client.saved()).find((entry) => entry.spec.name === name)?.spec
 }
 
-async function readSpecs(input: StartInput, output: Output): Promise<ProcessSpec[]> {
-  const {loadConfigFile, specForScript} = await import('../config/load-config.js')
+async function readConfig(
+  input: StartInput,
+  output: Output,
+): Promise<{metrics: MetricsSettings | null | undefined; specs: ProcessSpec[]}> {
+  const {loadConfig, specForScript} = await import('../config/load-config.js')
   if (!input.script) {
-    return loadConfigFile(input.config ?? 'tspm.yaml', {
+    return loadConfig(input.config ?? 'tspm.yaml', {
       env: input.env,
       strict: input.strict,
       warn: (message) => output.warn(message),
@@ -188,13 +209,12 @@ async function readSpecs(input: StartInput, output: Output): Promise<ProcessSpec
     })
   }
 
-  return [
-    specForScript(input.script, {
-      name: input.name,
-      args: input.scriptArgs,
-      cwd: process.cwd(),
-      interpreter: input.interpreter,
-      checkRunnable: true,
-    }),
-  ]
+  const spec = specForScript(input.script, {
+    name: input.name,
+    args: input.scriptArgs,
+    cwd: process.cwd(),
+    interpreter: input.interpreter,
+    checkRunnable: true,
+  })
+  return {specs: [spec], metrics: undefined}
 }

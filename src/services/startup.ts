@@ -32,6 +32,20 @@ export interface StartupRequest {
   force: boolean
 }
 
+/** The startup platforms of the plugins installed now, and whether each is this machine's init system. */
+export async function listPlatforms(
+  config: Config,
+): Promise<Array<{description: string; detected: boolean; name: string}>> {
+  const {platforms} = await collectPlatforms(config)
+  return Promise.all(
+    platforms.map(async (platform) => ({
+      name: platform.name,
+      description: platform.description,
+      detected: await Promise.resolve(platform.detect()).catch(() => false),
+    })),
+  )
+}
+
 export interface PrintedUnit {
   platform: string
   service_name: string

@@ -17,6 +17,12 @@ export const dumpSchema = z.strictObject({
   version: z.literal(DUMP_VERSION),
   saved_at: z.string(),
   processes: z.array(savedProcessSchema),
+  /** The metrics listener that was open (a config's `metrics:`); absent when none was, and in older dumps. */
+  metrics: z
+    .strictObject({
+      listen: z.strictObject({host: z.string().min(1), port: z.number().int().min(1).max(65_535)}),
+    })
+    .optional(),
 })
 
 export type DumpFile = z.infer<typeof dumpSchema>

@@ -5,7 +5,7 @@
  */
 import {existsSync, readFileSync, renameSync} from 'node:fs'
 
-import type {SavedProcess} from '../model/api.js'
+import type {MetricsSettings, SavedProcess} from '../model/api.js'
 import type {DumpFile} from './dump-schema.js'
 
 import {ExitCode, TspmError} from '../model/exit-codes.js'
@@ -33,13 +33,19 @@ export class BrokenDumpError extends Error {
  * The only writer of dump.json: temp file, fsync, rename, folder fsync; the dump it replaces
  * becomes dump.json.bak. A reader therefore always finds the old list or the new one, whole.
  */
-export function writeDump(paths: HomePaths, processes: SavedProcess[]): {dump: DumpFile; notes: string[]} {
+export function writeDump(
+  paths: HomePaths,
+  processes: SavedProcess[],
+  metrics: MetricsSettings | null = null,
+): {dump: DumpFile; notes: string[]} {
   ensureHome(paths)
   const dump: DumpFile = {
     format: DUMP_FORMAT,
     version: DUMP_VERSION,
     saved_at: new Date().toISOString(),
     processes: processes.map(({spec, desired, numbers}) => ({...spec, state: desired, ...(numbers ? {numbers} : {})})),
+    // Only when there is one, so a dump without it stays readable by a tspm older than metrics.
+    ...(metrics ? {metrics} : {}),
   }
   const notes: string[] = []
   removeStaleTempFiles(paths.dumpFile)
@@ -79,6 +85,8 @@ function writeOrExplain(file: string, text: string, kept: string): void {
 
 export interface LoadedDump {
   processes: SavedProcess[]
+  /** The metrics listener to open again; undefined when none was saved. */
+  metrics?: MetricsSettings
   /** Which file the list came from; `none` when no dump exists yet. */
   source: 'backup' | 'dump' | 'none'
   file?: string
@@ -93,7 +101,8 @@ export async function loadDump(paths: HomePaths): Promise<LoadedDump> {
   if (!existsSync(paths.dumpFile) && !existsSync(paths.dumpBackup)) return {processes: [], source: 'none', warnings: []}
   let dumpProblem: BrokenDumpError
   try {
-    return {processes: toSaved(await readDump(paths.dumpFile)), source: 'dump', file: paths.dumpFile, warnings: []}
+    const dump = await readDump(paths.dumpFile)
+    return {processes: toSaved(dump), metrics: dump.metrics, source: 'dump', file: paths.dumpFile, warnings: []}
   } catch (error) {
     if (!(error instanceof BrokenDumpError)) throw error
     dumpProblem = error
@@ -103,6 +112,7 @@ export async function loadDump(paths: HomePaths): Promise<LoadedDump> {
     const backup = await readDump(paths.dumpBackup)
     return {
       processes: toSaved(backup),
+      metrics: backup.metrics,
       source: 'backup',
       file: paths.dumpBackup,
       warnings: [

@@ -6,6 +6,7 @@ import {
   API_PREFIX,
   type ApiErrorBody,
   type HealthResponse,
+  type MetricsSettings,
   type ReloadRequest,
   type ScaleRequest,
   type SignalRequest,
@@ -13,6 +14,8 @@ import {
   type WaitRequest,
 } from '../model/api.js'
 import {createJsonServer, type JsonRequest, type JsonResponse} from './json-http-server.js'
+import {type MetricsListener, MetricsListenError} from './metrics-listener.js'
+import {METRICS_CONTENT_TYPE} from './metrics.js'
 import {NotForInstanceError, NotRunningError, type Supervisor, UnknownProcessError} from './supervisor.js'
 
 const SIGNAL_NAMES = new Set(Object.keys(constants.signals))
@@ -31,7 +34,7 @@ class ApiError extends Error {
  * The control API, plain HTTP/1.1 + JSON so `curl --unix-socket` works:
  *   GET    /v1/health                       who answers
  *   GET    /v1/processes                    the table
- *   POST   /v1/processes                    start {processes: [{spec, desired}]}
+ *   POST   /v1/processes                    start {processes: [{spec, desired}], metrics?}
  *   POST   /v1/processes/:name/stop|restart name, one instance (web:2), or "all"
  *   POST   /v1/processes/:name/reload       {specs?}: new instances rolled in, one at a time
  *   POST   /v1/processes/:name/scale        {instances: N}
@@ -39,6 +42,7 @@ class ApiError extends Error {
  *   POST   /v1/processes/:name/reset        restart counters back to 0
  *   DELETE /v1/processes/:name              name or "all"
  *   GET    /v1/saved                        what `save` writes
+ *   GET    /v1/metrics                      Prometheus's text format (metrics.ts)
  *   POST   /v1/wait                         {targets: [{name, attempt}]}: answers once each start is settled
  *   POST   /v1/shutdown                     stop every app, then the supervisor
  *   POST   /v1/shutdown?if_idle=1           the same, only while it manages no process (409 else)
@@ -47,17 +51,24 @@ export function createApiServer(
   supervisor: Supervisor,
   health: () => HealthResponse,
   shutdown: () => Promise<void>,
+  metrics?: {listener: MetricsListener; render: () => string},
 ): Server {
   type Handler = (name: string, request: JsonRequest, query: URLSearchParams) => JsonResponse | Promise<JsonResponse>
   const ok = (body: unknown): JsonResponse => ({status: 200, body})
   const routes: Record<string, Handler> = {
     'DELETE processes/:name': async (name) => ok({names: await supervisor.delete(name)}),
     'GET health': () => ok(health()),
+    'GET metrics'() {
+      if (!metrics) throw new ApiError(404, 'not_found', 'this supervisor serves no metrics')
+      return {status: 200, contentType: METRICS_CONTENT_TYPE, body: metrics.render()}
+    },
     'GET processes': () => ok(supervisor.list()),
     'GET saved': () => ok(supervisor.saved()),
     async 'POST processes'(_name, request) {
       const body = parseJson(request.body) as StartRequest
       if (!Array.isArray(body?.processes)) throw new ApiError(400, 'bad_request', 'expected {"processes": [...]}')
+      // The listener first: when it cannot be opened, nothing of this start happens.
+      if (body.metrics !== undefined) await applyMetrics(metrics?.listener, body.metrics)
       return ok(await supervisor.start(body.processes))
     },
     async 'POST processes/:name/reload'(name, request) {
@@ -137,6 +148,19 @@ export function createApiServer(
       return {status: apiError.status, body}
     }),
   )
+}
+
+async function applyMetrics(listener: MetricsListener | undefined, settings: unknown): Promise<void> {
+  const listen = (settings as MetricsSettings | null)?.listen
+  if (settings !== null && (typeof listen?.host !== 'string' || !Number.isInteger(listen.port)))
+    throw new ApiError(400, 'bad_request', 'expected "metrics": {"listen": {"host": ..., "port": ...}} or null')
+  if (!listener) throw new ApiError(400, 'bad_request', 'this supervisor serves no metrics')
+  try {
+    await listener.apply(settings as MetricsSettings | null)
+  } catch (error) {
+    if (error instanceof MetricsListenError) throw new ApiError(409, 'metrics_unavailable', error.message)
+    throw error
+  }
 }
 
 function decodePart(part: string): string {

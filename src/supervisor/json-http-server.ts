@@ -1,7 +1,8 @@
 import {createServer, type Server, type Socket} from 'node:net'
 
 /**
- * A minimal HTTP/1.1 server for the control API: one request per connection, JSON in and out.
+ * A minimal HTTP/1.1 server for the control API: one request per connection, JSON in and out
+ * (text out for the metrics).
  * node:http would do, but it costs the supervisor about 1.5 MB of resident memory, which every
  * user pays for as long as their apps run; the API needs only this much of HTTP.
  */
@@ -15,7 +16,9 @@ export interface JsonRequest {
 
 export interface JsonResponse {
   status: number
+  /** Sent as JSON; with `contentType`, a string sent as it is. */
   body: unknown
+  contentType?: string
   /** Runs once the response has been written out. */
   after?: () => void
 }
@@ -26,17 +29,34 @@ const REASONS: Record<number, string> = {
   200: 'OK',
   400: 'Bad Request',
   404: 'Not Found',
+  409: 'Conflict',
   411: 'Length Required',
   413: 'Payload Too Large',
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
 }
 
-export function createJsonServer(handle: (request: JsonRequest) => Promise<JsonResponse>): Server {
+export interface JsonServerOptions {
+  /** Larger bodies are refused (413). */
+  maxBodyBytes?: number
+  /** A connection that sends nothing for this long is closed (for a TCP port anyone local can reach). */
+  idleTimeoutMs?: number
+}
+
+export function createJsonServer(
+  handle: (request: JsonRequest) => Promise<JsonResponse>,
+  options: JsonServerOptions = {},
+): Server {
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES
   return createServer((socket) => {
     let buffered = Buffer.alloc(0)
     let head: undefined | {method: string; target: string; length: number; headEnd: number}
     socket.on('error', () => socket.destroy())
+    if (options.idleTimeoutMs !== undefined) {
+      socket.setTimeout(options.idleTimeoutMs)
+      socket.on('timeout', () => socket.destroy())
+    }
+
     socket.on('data', (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk])
       if (!head) {
@@ -49,7 +69,7 @@ export function createJsonServer(handle: (request: JsonRequest) => Promise<JsonR
 
         if (headEnd === -1) return
 
-        const parsed = parseHead(buffered.subarray(0, headEnd).toString('latin1'))
+        const parsed = parseHead(buffered.subarray(0, headEnd).toString('latin1'), maxBodyBytes)
         if ('status' in parsed) {
           reply(socket, parsed)
           return
@@ -69,7 +89,10 @@ export function createJsonServer(handle: (request: JsonRequest) => Promise<JsonR
   })
 }
 
-function parseHead(text: string): JsonResponse | {method: string; target: string; length: number} {
+function parseHead(
+  text: string,
+  maxBodyBytes: number,
+): JsonResponse | {method: string; target: string; length: number} {
   const [requestLine, ...headerLines] = text.split('\r\n')
   const [method, target, version] = requestLine.split(' ')
   if (!method || !target?.startsWith('/') || !version?.startsWith('HTTP/1.')) {
@@ -87,7 +110,7 @@ function parseHead(text: string): JsonResponse | {method: string; target: string
       length = Number(value)
       if (!Number.isInteger(length) || length < 0)
         return {status: 400, body: error('bad_request', 'bad content-length')}
-      if (length > MAX_BODY_BYTES) return {status: 413, body: error('too_large', 'request body too large')}
+      if (length > maxBodyBytes) return {status: 413, body: error('too_large', 'request body too large')}
     }
   }
 
@@ -95,10 +118,10 @@ function parseHead(text: string): JsonResponse | {method: string; target: string
 }
 
 function reply(socket: Socket, response: JsonResponse): void {
-  const text = JSON.stringify(response.body)
+  const text = response.contentType === undefined ? JSON.stringify(response.body) : String(response.body)
   const head =
     `HTTP/1.1 ${response.status} ${REASONS[response.status] ?? 'Status'}\r\n` +
-    `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n`
+    `content-type: ${response.contentType ?? 'application/json'}\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n`
   socket.end(head + text, response.after)
 }
 

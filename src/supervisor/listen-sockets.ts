@@ -107,7 +107,7 @@ function bindTcp(address: Extract<ListenAddress, {kind: 'tcp'}>): ServerHandle {
   const errno = typeof handle === 'number' ? handle : (handle.getsockname?.({}) ?? 0)
   if (errno !== 0) {
     if (typeof handle !== 'number') handle.close()
-    throw new ListenError(`cannot listen on ${describeListen(address)}: ${reason(errno, address.port)}`)
+    throw new ListenError(`cannot listen on ${describeListen(address)}: ${bindErrorReason(errno, address.port)}`)
   }
 
   return handle as ServerHandle
@@ -126,7 +126,11 @@ function bindUnix(address: Extract<ListenAddress, {kind: 'unix'}>): ServerHandle
 
   if (typeof handle === 'number') {
     const why =
-      handle === -2 ? 'its folder does not exist' : handle === -13 ? 'permission denied on its folder' : reason(handle)
+      handle === -2
+        ? 'its folder does not exist'
+        : handle === -13
+          ? 'permission denied on its folder'
+          : bindErrorReason(handle)
     throw new ListenError(`cannot listen on ${address.path}: ${why}`)
   }
 
@@ -168,7 +172,8 @@ function removeSocketFile(path: string): void {
   }
 }
 
-function reason(errno: number, port?: number): string {
+/** Why a bind failed, from its errno: a port in use names the process holding it when /proc tells. */
+export function bindErrorReason(errno: number, port?: number): string {
   const known = ERRNO_MESSAGES[errno] ?? `error ${errno}`
   if (errno !== -98 || port === undefined) return known
   const holder = holderOfPort(port)

@@ -12,6 +12,7 @@ import type {HomePaths} from '../store/home.js'
 import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {TSPM_ENTRY} from '../model/supervisor-runtime.js'
 import './no-debugger.js'
+import {collectNow} from './memory.js'
 import {timestamped} from './own-log.js'
 import {runSupervisor} from './run.js'
 
@@ -73,7 +74,7 @@ export async function runSupervisorProcess(options: SupervisorProcessOptions): P
       timestamped(`the saved list could not be brought back (exit ${code}); stopping`)
       exitCode = code
       await running.shutdown()
-    }
+    } else collectNow()
   }
 
   await running.closed

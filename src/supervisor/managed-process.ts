@@ -81,6 +81,8 @@ export class ManagedProcess {
   status: ProcessStatus = 'stopped'
   desired: DesiredState = 'stopped'
   restarts = 0
+  /** The restarts by their reason (the metrics' restarts_total); reasons that never happened are absent. */
+  restartsByReason: Partial<Record<RestartReason, number>> = {}
   private child: ChildProcess | undefined
   private pid: null | number = null
   private procStartTime: null | number = null
@@ -167,6 +169,12 @@ export class ManagedProcess {
     this.number = previous.number
     this.restarts = previous.restarts + 1
     this.lastRestartReason = 'reload'
+    this.restartsByReason = {...previous.restartsByReason}
+    this.countRestart('reload')
+  }
+
+  private countRestart(reason: RestartReason): void {
+    this.restartsByReason[reason] = (this.restartsByReason[reason] ?? 0) + 1
   }
 
   /** A start that cannot begin (its app's sockets could not be opened): errored, with why. */
@@ -242,6 +250,7 @@ export class ManagedProcess {
       this.desired = 'online'
       this.restarts++
       this.lastRestartReason = reason
+      this.countRestart(reason)
       this.statusDetail = null
       if (reason === 'manual') this.newStartAttempt()
       // The supervisor relaunches through its dependency gate; a failed health check at once.
@@ -617,6 +626,7 @@ export class ManagedProcess {
             this.cancelPacedRestart = undefined
             this.restarts++
             this.lastRestartReason = 'crash'
+            this.countRestart('crash')
             this.launch()
           }
 

@@ -30,6 +30,15 @@ export function noteProcessExit(): void {
   collectGarbage()
 }
 
+/**
+ * A full collection now: after a start-up that is over (the boot service's restore of the saved
+ * list), what it left behind is freed at once rather than kept resident for months.
+ */
+export function collectNow(): void {
+  collectGarbage ??= exposedGc()
+  collectGarbage()
+}
+
 export function noteOutputBytes(count: number): void {
   outputBytes += count
   if (outputBytes < OUTPUT_BYTES_PER_COLLECTION) return

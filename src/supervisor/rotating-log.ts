@@ -4,6 +4,13 @@ import {openForAppend} from '../store/private-file.js'
 
 const NEWLINE = 0x0a
 
+/** Bytes of output dropped by every log of this supervisor since it started (for the metrics). */
+let droppedBytesTotal = 0
+
+export function logBytesDroppedTotal(): number {
+  return droppedBytesTotal
+}
+
 /**
  * An append-only log file with a size cap, written by the supervisor chunk by chunk, so a
  * rotation happens between two writes and loses no byte. Rotation never splits a line: a file
@@ -147,6 +154,7 @@ export class RotatingLog {
 
   private drop(bytes: number): void {
     this.droppedBytes += bytes
+    droppedBytesTotal += bytes
   }
 
   private fail(problem: string): void {

@@ -9,6 +9,8 @@ import {acquireSupervisorLock} from '../store/supervisor-lock.js'
 import {systemClock} from './clock.js'
 import {ControlSocket} from './control-socket.js'
 import {createApiServer} from './http-api.js'
+import {MetricsListener} from './metrics-listener.js'
+import {supervisorMetrics} from './metrics.js'
 import {timestamped} from './own-log.js'
 import {Supervisor} from './supervisor.js'
 
@@ -43,14 +45,25 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Running
   delete process.env[APP_NAME_MARKER]
   const baseEnv = {...process.env}
   const supervisor = new Supervisor({paths, clock: systemClock, spawn, baseEnv, log})
+  const renderMetrics = () =>
+    supervisorMetrics({version: SUPERVISOR_VERSION, startedAt, processes: supervisor.instances})
+  const metricsListener = new MetricsListener(renderMetrics, log)
 
   const socket = new ControlSocket(
     paths.socket,
     () =>
       createApiServer(
         supervisor,
-        () => ({pid: process.pid, version: SUPERVISOR_VERSION, home: paths.home, started_at: startedAt, mode}),
+        () => ({
+          pid: process.pid,
+          version: SUPERVISOR_VERSION,
+          home: paths.home,
+          started_at: startedAt,
+          mode,
+          metrics: metricsListener.settings,
+        }),
         () => shutdown(),
+        {listener: metricsListener, render: renderMetrics},
       ),
     log,
   )
@@ -72,6 +85,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Running
     shuttingDown ??= (async () => {
       log('shutting down: stopping every app')
       socket.close()
+      metricsListener.close()
       await supervisor.shutdown()
       releaseLock()
       log('supervisor stopped')

@@ -398,6 +398,11 @@ export class Supervisor {
     return [...this.apps.values()].flatMap((app) => app.processes)
   }
 
+  /** The instances of every app, one per id (a reload's new and old copies of one are left out), for the metrics. */
+  get instances(): ManagedProcess[] {
+    return [...this.apps.values()].flatMap((app) => app.instances)
+  }
+
   list(): ProcessInfo[] {
     const now = Date.now()
     const seen = new Set<number>()

@@ -199,7 +199,7 @@ describe('loadConfigFile errors', () => {
       'unknown.yaml:6:5 processes[0].scirpt: unknown key; did you mean "script"?',
       'unknown.yaml:8:1 proceses: unknown key; did you mean "processes"?',
       `unknown.yaml:9:1 apps: give the list as "processes:" or as PM2's "apps:", not both`,
-      `unknown.yaml:10:1 settings: unknown key; the top level holds "processes" (or PM2's "apps") and, for shared YAML anchors, keys starting with "x-"`,
+      `unknown.yaml:10:1 settings: unknown key; the top level holds "processes" (or PM2's "apps"), "metrics" and, for shared YAML anchors, keys starting with "x-"`,
     )
   })
 

@@ -21,6 +21,7 @@ class FakeApps {
         pgrp: pid,
         session: pid,
         cpuTicks: app.cpuTicks,
+        childCpuTicks: 0,
         startTime: 1,
         rssPages: 1,
       }

@@ -70,11 +70,14 @@ export async function runSupervisorProcess(options: SupervisorProcessOptions): P
 
   if (restored) {
     const code = await restored.exitCode
-    if (code !== ExitCode.ok) {
+    if (code === ExitCode.ok) {
+      // The boot is over: what it left behind is freed now, not kept resident for months.
+      collectNow()
+    } else {
       timestamped(`the saved list could not be brought back (exit ${code}); stopping`)
       exitCode = code
       await running.shutdown()
-    } else collectNow()
+    }
   }
 
   await running.closed

@@ -4,7 +4,8 @@ import type {ProcessSpec} from '../model/process-spec.js'
 import type {HomePaths} from '../store/home.js'
 
 import {connectExisting} from '../client/connect.js'
-import {TspmError} from '../model/exit-codes.js'
+import {SupervisorNotRunningError} from '../client/supervisor-client.js'
+import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {appLogPaths} from '../store/home.js'
 import {renderDescription} from '../views/describe.js'
 
@@ -17,9 +18,19 @@ export interface Description {
   logs: Array<{instance: number; out: string; err: string; combined?: string}>
 }
 
-/** `tspm describe NAME`: one app (or one instance, `web:2`, or its number) told in full. */
+/**
+ * `tspm describe NAME`: one app (or one instance, `web:2`, or its number) told in full. With no
+ * supervisor running, the saved definition (dump.json), said so.
+ */
 export async function describeProcess(paths: HomePaths, target: string, output: Output): Promise<Description> {
-  const client = await connectExisting(paths)
+  let client
+  try {
+    client = await connectExisting(paths)
+  } catch (error) {
+    if (!(error instanceof SupervisorNotRunningError)) throw error
+    return describeSaved(paths, target, output)
+  }
+
   const [saved, listed] = await Promise.all([client.saved(), client.list()])
   const chosen = listed.filter((info) => info.name === target || info.id === target || String(info.number) === target)
   const name = chosen[0]?.name
@@ -39,5 +50,32 @@ export async function describeProcess(paths: HomePaths, target: string, output: 
     logs: instances.map((info) => ({instance: info.instance, ...appLogPaths(spec, paths.logsDir, info.instance)})),
   }
   output.log(renderDescription(description))
+  return description
+}
+
+/** The definition `tspm save` wrote, when no supervisor runs: no state, and what brings it back. */
+async function describeSaved(paths: HomePaths, target: string, output: Output): Promise<Description> {
+  const {loadDump} = await import('../store/dump.js')
+  const saved = await loadDump(paths)
+  const entry = saved.processes.find((candidate) => candidate.spec.name === target.replace(/:\d+$/, ''))
+  if (!entry) {
+    const names = saved.processes.map((candidate) => candidate.spec.name)
+    throw new TspmError(
+      `no supervisor is running for TSPM_HOME=${paths.home}, and the saved list has no process named "${target}"` +
+        (names.length > 0 ? `; saved: ${names.join(', ')}` : ''),
+      {exit: ExitCode.notRunning, code: 'not_running'},
+    )
+  }
+
+  const {spec} = entry
+  const description: Description = {
+    spec,
+    instances: [],
+    logs: [{instance: 0, ...appLogPaths(spec, paths.logsDir, 0)}],
+  }
+  output.log(renderDescription(description))
+  output.note(
+    `no supervisor is running: this is the definition saved in ${saved.file ?? paths.dumpFile} (saved ${entry.desired}); \`tspm resurrect\` brings it back`,
+  )
   return description
 }

@@ -91,6 +91,22 @@ test('describe and list of an errored, a stopped and a running app: the reason, 
     /^\d{4}-\d\d-\d\d 03:00:00 \S+, in .* \(cron_restart is read in the supervisor's time zone\)$/,
   )
   assert.doesNotMatch(calm.stdout + broken.stdout, /never-shown-value/)
+
+  // No supervisor: the saved definition, said so, and what brings it back.
+  assert.equal((await home.run(['save'])).code, 0)
+  assert.equal((await home.run(['kill'])).code, 0)
+  const saved = await home.run(['describe', 'calm'])
+  assert.equal(saved.code, 0, saved.stderr)
+  assert.equal(field(saved.stdout, 'env_file'), join(dir, 'secret.env'))
+  assert.equal(field(saved.stdout, 'status'), undefined)
+  assert.match(
+    saved.stderr,
+    /no supervisor is running: this is the definition saved in .*dump\.json \(saved online\); `tspm resurrect` brings it back/,
+  )
+  assert.doesNotMatch(saved.stdout, /never-shown-value/)
+  const gone = await home.run(['describe', 'nope'])
+  assert.equal(gone.code, 3)
+  assert.match(gone.stderr, /the saved list has no process named "nope"; saved: broken, calm, paused/)
 })
 
 test('signal reaches the app, or with --group its children too; reset sets its restarts back to 0', async (t) => {

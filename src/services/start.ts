@@ -55,7 +55,21 @@ export async function startProcesses(
 
   const {client, spawned} = await connecting
   if (spawned) output.note(`started the supervisor for TSPM_HOME=${paths.home}`)
-  const steps = await planAgainst(client, spawned, specs, input.script !== undefined)
+  return startOnSupervisor(client, {spawned, specs, fromScript: input.script !== undefined, wait: input.wait}, output)
+}
+
+/**
+ * What `tspm start` does once it has the definitions, and `tspm run` too: each one started,
+ * applied or left alone against what the supervisor has (`spawned`: a new one, which has
+ * nothing), then, with `wait`, until each is online or has failed (`live: false`: one line per
+ * process even on a terminal).
+ */
+export async function startOnSupervisor(
+  client: SupervisorClient,
+  options: {fromScript: boolean; live?: boolean; spawned: boolean; specs: ProcessSpec[]; wait: boolean},
+  output: Output,
+): Promise<StartResponse & {settled?: Settled[]}> {
+  const steps = await planAgainst(client, options.spawned, options.specs, options.fromScript)
   const refused = steps.flatMap((step) => (step.kind === 'refuse' ? [step.message] : []))
   if (refused.length > 0) throw new TspmError(refused.join('\n'), {exit: ExitCode.usage, code: 'name_taken'})
 
@@ -75,9 +89,9 @@ export async function startProcesses(
     })
   }
 
-  if (!input.wait) return response
+  if (!options.wait) return response
   const targets = response.results.flatMap((result) => (result.outcome === 'started' ? (result.targets ?? []) : []))
-  return {...response, settled: await waitUntilOnline(client, targets, output)}
+  return {...response, settled: await waitUntilOnline(client, targets, output, {live: options.live})}
 }
 
 /** `tspm start tspm.yaml` or `tspm start ecosystem.config.js` means that config, as in PM2. */
@@ -177,7 +191,8 @@ async function knownByName(
   return (await client.saved()).find((entry) => entry.spec.name === name)?.spec
 }
 
-async function readSpecs(input: StartInput, output: Output): Promise<ProcessSpec[]> {
+/** The definitions of a config file (checked, nothing started), or of one script. */
+export async function readSpecs(input: StartInput, output: Output): Promise<ProcessSpec[]> {
   const {loadConfigFile, specForScript} = await import('../config/load-config.js')
   if (!input.script) {
     return loadConfigFile(input.config ?? 'tspm.yaml', {

@@ -10,12 +10,13 @@ import {systemClock} from './clock.js'
 import {ControlSocket} from './control-socket.js'
 import {createApiServer} from './http-api.js'
 import {timestamped} from './own-log.js'
-import {Supervisor} from './supervisor.js'
+import {Supervisor, type SupervisorObserver} from './supervisor.js'
 
 export interface SupervisorOptions {
   paths: HomePaths
   mode: HealthResponse['mode']
   log?: (message: string) => void
+  observer?: SupervisorObserver
 }
 
 export interface RunningSupervisor {
@@ -23,6 +24,8 @@ export interface RunningSupervisor {
   /** Resolves when the supervisor has stopped every app and let go of its socket. */
   closed: Promise<void>
   shutdown: () => Promise<void>
+  /** True once shutdown() was called, by whoever (a signal, `tspm kill`). */
+  readonly stopping: boolean
 }
 
 export const SUPERVISOR_VERSION: string = JSON.parse(
@@ -42,7 +45,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Running
   // A supervisor started from inside an app (a deploy script) must not carry that app's marker.
   delete process.env[APP_NAME_MARKER]
   const baseEnv = {...process.env}
-  const supervisor = new Supervisor({paths, clock: systemClock, spawn, baseEnv, log})
+  const supervisor = new Supervisor({paths, clock: systemClock, spawn, baseEnv, log, observer: options.observer})
 
   const socket = new ControlSocket(
     paths.socket,
@@ -81,5 +84,12 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Running
   }
 
   log(`supervisor ${SUPERVISOR_VERSION} (pid ${process.pid}) for TSPM_HOME=${paths.home} listening on ${paths.socket}`)
-  return {supervisor, closed, shutdown}
+  return {
+    supervisor,
+    closed,
+    shutdown,
+    get stopping() {
+      return shuttingDown !== undefined
+    },
+  }
 }

@@ -94,7 +94,7 @@ export function checkHome(paths: HomePaths): DoctorCheck {
 /** A supervisor answers; or, when none does, no app of this home runs unsupervised. */
 export function checkSupervisor(paths: HomePaths, health: HealthResponse | undefined, version: string): DoctorCheck {
   if (health) {
-    const how = health.mode === 'daemon' ? 'in the background' : 'in the foreground (resurrect or run)'
+    const how = health.mode === 'daemon' ? 'in the background' : 'in the foreground (tspm resurrect or tspm run)'
     if (health.version !== version) {
       return problem(
         'supervisor',
@@ -103,7 +103,7 @@ export function checkSupervisor(paths: HomePaths, health: HealthResponse | undef
       )
     }
 
-    return ok('supervisor', `a supervisor answers (pid ${health.pid}, ${how}, tspm ${health.version})`)
+    return ok('supervisor', `a supervisor answers: pid ${health.pid}, tspm ${health.version}, ${how}`)
   }
 
   const stranded = liveSupervisor(paths)

@@ -190,6 +190,7 @@ done
   // And everything went to the log files too.
   assert.match(readFileSync(join(home, 'logs', 'b-err.log'), 'utf8'), /^warning 1$/m)
   assert.equal(existsSync(join(home, 'dump.json')), false, 'run writes no dump.json')
+  assert.equal(existsSync(join(home, 'tspm.log')), false, 'no background supervisor ever wrote its log')
 })
 
 test('under tini: an app that crashes beyond max_restarts ends run by itself, exit 1 naming it', async (t) => {

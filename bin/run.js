@@ -2,8 +2,8 @@
 // A few commands typed bare skip oclif (see src/cli/fast-path.ts); everything else, `--help`
 // included, goes through oclif.
 const argv = process.argv.slice(2)
-// `tspm resurrect` becomes a long-lived supervisor: first of all, no debugger may be opened by a signal.
-if (argv[0] === 'resurrect') await import('../dist/supervisor/no-debugger.js')
+// `tspm resurrect` and `tspm run` become a long-lived supervisor: first of all, no debugger may be opened by a signal.
+if (argv[0] === 'resurrect' || argv[0] === 'run') await import('../dist/supervisor/no-debugger.js')
 
 const {fastCommandFor} = await import('../dist/cli/fast-path.js')
 const fast = fastCommandFor(argv)

@@ -8,6 +8,7 @@ export type {
   CommandResult,
   DefinitionFile,
   DefinitionFileSpec,
+  ServiceInspection,
   StartupContext,
   StartupExit,
   StartupPlatform,

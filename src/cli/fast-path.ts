@@ -27,6 +27,8 @@ interface FastCommand {
   ids: string[]
   /** The only flags that may follow, each at most once, and no argument, for this path to be taken. */
   flags: FastFlag[]
+  /** The flag that one bare argument sets (`tspm run FILE` is `tspm run -c FILE`). */
+  argument?: string
   /** Whether it acts on TSPM_HOME (and so checks it first, as TspmCommand.init does). */
   usesHome?: false
   run(output: Output, flags: ParsedFlags): Promise<unknown>
@@ -81,13 +83,34 @@ const FAST_COMMANDS: FastCommand[] = [
       return resurrect(homePaths(), output)
     },
   },
+  {
+    // A container's supervisor for months: without oclif in its memory.
+    ids: ['run'],
+    flags: [{name: 'config', char: 'c', takesValue: true}, {name: 'env', takesValue: true}, {name: 'strict'}],
+    argument: 'config',
+    async run(output, flags) {
+      const {runInForeground} = await import('../services/run.js')
+      const value = (name: string) => (typeof flags[name] === 'string' ? flags[name] : undefined)
+      return runInForeground(
+        homePaths(),
+        {config: value('config'), env: value('env'), strict: flags.strict === true},
+        output,
+      )
+    },
+  },
 ]
 
 /** The flags of `rest` by name, or undefined for anything else (which oclif then parses and reports). */
-function parseFlags(rest: readonly string[], known: FastFlag[]): ParsedFlags | undefined {
+function parseFlags(rest: readonly string[], known: FastFlag[], argument?: string): ParsedFlags | undefined {
   const flags: ParsedFlags = {}
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!
+    if (argument !== undefined && !arg.startsWith('-')) {
+      if (argument in flags) return undefined
+      flags[argument] = arg
+      continue
+    }
+
     const [written, inline] =
       arg.startsWith('--') && arg.includes('=')
         ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
@@ -115,7 +138,7 @@ function parseFlags(rest: readonly string[], known: FastFlag[]): ParsedFlags | u
 export function fastCommandFor(argv: readonly string[]): (() => Promise<void>) | undefined {
   const [id, ...rest] = argv
   const command = FAST_COMMANDS.find((candidate) => candidate.ids.includes(id))
-  const flags = command && parseFlags(rest, command.flags)
+  const flags = command && parseFlags(rest, command.flags, command.argument)
   if (!command || !flags || (flags.wait && flags['no-wait'])) return undefined
   // Commands without --json ignore TSPM_CONTENT_TYPE, as oclif does.
   const json = command.flags.includes(JSON_FLAG) && jsonRequested(rest)

@@ -60,7 +60,33 @@ export async function startProcesses(
 
   const {client, spawned} = await connecting
   if (spawned) output.note(`started the supervisor for TSPM_HOME=${paths.home}`)
-  const steps = await planAgainst(client, spawned, specs, input.script !== undefined)
+  return startOnSupervisor(
+    client,
+    {spawned, specs, metrics, fromScript: input.script !== undefined, wait: input.wait},
+    output,
+  )
+}
+
+/**
+ * What `tspm start` does once it has the definitions, and `tspm run` too: each one started,
+ * applied or left alone against what the supervisor has (`spawned`: a new one, which has
+ * nothing), the metrics listener opened or moved (`metrics`: undefined leaves it), then, with
+ * `wait`, until each is online or has failed (`live: false`: one line per process even on a terminal).
+ */
+export async function startOnSupervisor(
+  client: SupervisorClient,
+  options: {
+    fromScript: boolean
+    live?: boolean
+    metrics?: MetricsSettings | null
+    spawned: boolean
+    specs: ProcessSpec[]
+    wait: boolean
+  },
+  output: Output,
+): Promise<StartResponse & {metrics_url?: string; settled?: Settled[]}> {
+  const {metrics, spawned} = options
+  const steps = await planAgainst(client, spawned, options.specs, options.fromScript)
   const refused = steps.flatMap((step) => (step.kind === 'refuse' ? [step.message] : []))
   if (refused.length > 0) throw new TspmError(refused.join('\n'), {exit: ExitCode.usage, code: 'name_taken'})
 
@@ -93,9 +119,9 @@ export async function startProcesses(
   }
 
   const shown = metricsAt ? {...response, metrics_url: metricsAt} : response
-  if (!input.wait) return shown
+  if (!options.wait) return shown
   const targets = response.results.flatMap((result) => (result.outcome === 'started' ? (result.targets ?? []) : []))
-  return {...shown, settled: await waitUntilOnline(client, targets, output)}
+  return {...shown, settled: await waitUntilOnline(client, targets, output, {live: options.live})}
 }
 
 /** `tspm start tspm.yaml` or `tspm start ecosystem.config.js` means that config, as in PM2. */
@@ -195,7 +221,8 @@ async function knownByName(
   return (await client.saved()).find((entry) => entry.spec.name === name)?.spec
 }
 
-async function readConfig(
+/** The definitions of a config file (checked, nothing started) and its `metrics:`, or of one script. */
+export async function readConfig(
   input: StartInput,
   output: Output,
 ): Promise<{metrics: MetricsSettings | null | undefined; specs: ProcessSpec[]}> {

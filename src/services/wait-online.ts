@@ -24,9 +24,10 @@ export async function waitUntilOnline(
   client: SupervisorClient,
   targets: StartTarget[],
   output: Output,
+  options: {live?: boolean} = {},
 ): Promise<Settled[]> {
   if (targets.length === 0) return []
-  const live = !output.json && Boolean(process.stderr.isTTY)
+  const live = options.live ?? (!output.json && Boolean(process.stderr.isTTY))
   const settled = live ? await showLive(new StartWatcher(client, targets)) : await reportLines(client, targets, output)
   const failed = settled.filter((entry) => !entry.online)
   if (failed.length > 0) {

@@ -154,6 +154,20 @@ export interface StartupStep {
   rollback?(): Promise<void> | void
 }
 
+/** What a platform can tell `tspm doctor` about a service it installed (StartupPlatform.inspect). */
+export interface ServiceInspection {
+  /** The TSPM_HOME the definition was written for; undefined when tspm did not write it. */
+  tspmHome?: string
+  /** What the definition runs, as argv (`<runtime> [flags] <tspm> resurrect`); undefined when it cannot be read. */
+  command?: string[]
+  /** Whether the init system starts it at boot; undefined when it cannot tell. */
+  enabled?: boolean
+  /** Whether it runs now; undefined when it cannot tell. */
+  active?: boolean
+  /** The init system's own words for its state, such as `enabled, active`. */
+  state: string
+}
+
 export interface StartupPlatform {
   /** The version of the contract this platform was written for (STARTUP_API_VERSION). */
   apiVersion: number
@@ -174,6 +188,11 @@ export interface StartupPlatform {
   startCommand(context: StartupContext): string
   /** Commands that show the installed service and its log, for messages (e.g. `sudo systemctl status tspm`). */
   statusHint(context: StartupContext): string
+  /**
+   * Optional, for `tspm doctor`: reads the installed definition (`definition`, the text of the file
+   * startup.json names) and asks the init system whether the service is enabled and running.
+   */
+  inspect?(context: StartupContext, definition: string): Promise<ServiceInspection>
 }
 
 /** What a `tspm:startup-platforms` hook receives. */

@@ -150,24 +150,41 @@ function unsafe(message: string): TspmError {
  * resurrect runs, as root too) or point a log at a file of their choice. Root is not exempt.
  */
 export function checkHomeIsPrivate(paths: HomePaths, expected?: HomeOwner): void {
+  const [first] = homeProblems(paths, expected)
+  if (first) throw unsafe(`${first.problem}: ${first.fix}`)
+}
+
+/** One thing checkHomeIsPrivate refuses, and what to do about it. */
+export interface HomeProblem {
+  problem: string
+  fix: string
+}
+
+/** Everything checkHomeIsPrivate refuses, in its order, each with its fix (`tspm doctor` lists them all). */
+export function homeProblems(paths: HomePaths, expected?: HomeOwner): HomeProblem[] {
   const owner = expected ?? {uid: ownUid()}
   let stat
   try {
     stat = statSync(paths.home)
   } catch {
-    return // nothing there yet: it is created 0700
+    return [] // nothing there yet: it is created 0700
   }
 
   if (stat.uid !== owner.uid) {
-    throw unsafe(
-      `TSPM_HOME=${paths.home} belongs to uid ${stat.uid}, not to ${describeOwner(owner)}: use a TSPM_HOME of ${owner.name ?? 'your'} own (unset TSPM_HOME for ~/.tspm), or chown it`,
-    )
+    return [
+      {
+        problem: `TSPM_HOME=${paths.home} belongs to uid ${stat.uid}, not to ${describeOwner(owner)}`,
+        fix: `use a TSPM_HOME of ${owner.name ?? 'your'} own (unset TSPM_HOME for ~/.tspm), or chown it`,
+      },
+    ]
   }
 
+  const problems: HomeProblem[] = []
   if ((stat.mode & 0o022) !== 0) {
-    throw unsafe(
-      `TSPM_HOME=${paths.home} is writable by ${modeWriters(stat.mode)} (mode ${octal(stat.mode)}): run chmod 700 ${paths.home}`,
-    )
+    problems.push({
+      problem: `TSPM_HOME=${paths.home} is writable by ${modeWriters(stat.mode)} (mode ${octal(stat.mode)})`,
+      fix: `run chmod 700 ${paths.home}`,
+    })
   }
 
   for (const [entry, kind] of [
@@ -182,32 +199,45 @@ export function checkHomeIsPrivate(paths: HomePaths, expected?: HomeOwner): void
     [paths.lockFile, 'file'],
     [paths.socket, 'socket'],
   ] as const) {
-    checkPrivateEntry(entry, owner, kind)
+    const problem = entryProblem(entry, owner, kind)
+    if (problem) problems.push(problem)
   }
+
+  return problems
 }
 
 function checkPrivateEntry(path: string, owner: HomeOwner, kind: 'file' | 'folder' | 'socket'): void {
+  const problem = entryProblem(path, owner, kind)
+  if (problem) throw unsafe(`${problem.problem}: ${problem.fix}`)
+}
+
+function entryProblem(path: string, owner: HomeOwner, kind: 'file' | 'folder' | 'socket'): HomeProblem | undefined {
   let stat
   try {
     stat = lstatSync(path)
   } catch {
-    return
+    return undefined
   }
 
-  if (stat.isSymbolicLink()) throw unsafe(`${path} is a symbolic link, which tspm never follows: remove it`)
+  if (stat.isSymbolicLink()) return {problem: `${path} is a symbolic link, which tspm never follows`, fix: 'remove it'}
   const right = kind === 'folder' ? stat.isDirectory() : kind === 'socket' ? stat.isSocket() : stat.isFile()
-  if (!right) throw unsafe(`${path} is not a ${kind}: remove it`)
+  if (!right) return {problem: `${path} is not a ${kind}`, fix: 'remove it'}
   if (stat.uid !== owner.uid)
-    throw unsafe(`${path} belongs to uid ${stat.uid}, not to ${describeOwner(owner)}: remove it`)
+    return {problem: `${path} belongs to uid ${stat.uid}, not to ${describeOwner(owner)}`, fix: 'remove it'}
   if ((stat.mode & 0o022) !== 0) {
-    throw unsafe(`${path} is writable by ${modeWriters(stat.mode)} (mode ${octal(stat.mode)}): run chmod go-w ${path}`)
+    return {
+      problem: `${path} is writable by ${modeWriters(stat.mode)} (mode ${octal(stat.mode)})`,
+      fix: `run chmod go-w ${path}`,
+    }
   }
+
+  return undefined
 }
 
 function modeWriters(mode: number): string {
   return mode & 0o020 && mode & 0o002 ? 'its group and others' : mode & 0o020 ? 'its group' : 'others'
 }
 
-function octal(mode: number): string {
+export function octal(mode: number): string {
   return `0${(mode & 0o777).toString(8)}`
 }

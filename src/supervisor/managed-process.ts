@@ -1,4 +1,5 @@
 import type {ChildProcess, SpawnOptions} from 'node:child_process'
+import type {Readable} from 'node:stream'
 
 import {once} from 'node:events'
 import {basename} from 'node:path'
@@ -47,7 +48,11 @@ export interface ManagedProcessDeps {
   openLog?: OpenLog
   /** The sockets its app holds (listen:), passed to every run as fds 3, 4, ... (see spawnNow). */
   listenSockets?: () => ListenFds | undefined
+  /** A second reader of each run's output, after the log files (`tspm run` copies it to its stdout). */
+  observeOutput?: OutputObserver
 }
+
+export type OutputObserver = (id: string, stdout: null | Readable, stderr: null | Readable) => void
 
 /** Open listening sockets: their fds in the supervisor and their names for LISTEN_FDNAMES. */
 export interface ListenFds {
@@ -489,6 +494,7 @@ export class ManagedProcess {
       this.logs.combined?.write(text)
       noteOutputBytes(chunk.length)
     })
+    this.deps.observeOutput?.(this.id, child.stdout, child.stderr)
     if (ipc) {
       child.on('message', (message) => readiness?.message(message))
       // An app that exits with its channel open must not make the supervisor fail a write to it.

@@ -12,12 +12,13 @@ import {createApiServer} from './http-api.js'
 import {MetricsListener} from './metrics-listener.js'
 import {supervisorMetrics} from './metrics.js'
 import {timestamped} from './own-log.js'
-import {Supervisor} from './supervisor.js'
+import {Supervisor, type SupervisorObserver} from './supervisor.js'
 
 export interface SupervisorOptions {
   paths: HomePaths
   mode: HealthResponse['mode']
   log?: (message: string) => void
+  observer?: SupervisorObserver
 }
 
 export interface RunningSupervisor {
@@ -25,6 +26,8 @@ export interface RunningSupervisor {
   /** Resolves when the supervisor has stopped every app and let go of its socket. */
   closed: Promise<void>
   shutdown: () => Promise<void>
+  /** True once shutdown() was called, by whoever (a signal, `tspm kill`). */
+  readonly stopping: boolean
 }
 
 export const SUPERVISOR_VERSION: string = JSON.parse(
@@ -44,7 +47,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Running
   // A supervisor started from inside an app (a deploy script) must not carry that app's marker.
   delete process.env[APP_NAME_MARKER]
   const baseEnv = {...process.env}
-  const supervisor = new Supervisor({paths, clock: systemClock, spawn, baseEnv, log})
+  const supervisor = new Supervisor({paths, clock: systemClock, spawn, baseEnv, log, observer: options.observer})
   const renderMetrics = () =>
     supervisorMetrics({version: SUPERVISOR_VERSION, startedAt, processes: supervisor.instances})
   const metricsListener = new MetricsListener(renderMetrics, log)
@@ -95,5 +98,12 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Running
   }
 
   log(`supervisor ${SUPERVISOR_VERSION} (pid ${process.pid}) for TSPM_HOME=${paths.home} listening on ${paths.socket}`)
-  return {supervisor, closed, shutdown}
+  return {
+    supervisor,
+    closed,
+    shutdown,
+    get stopping() {
+      return shuttingDown !== undefined
+    },
+  }
 }

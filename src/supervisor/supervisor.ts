@@ -12,7 +12,7 @@ import {type Clock, isoTimestamp} from './clock.js'
 import {blockers, type DependencyView, stopWaves, waitingDetail} from './dependencies.js'
 import {LaunchThrottle} from './launch-throttle.js'
 import {LogFiles} from './log-files.js'
-import {ManagedProcess, type SpawnFunction} from './managed-process.js'
+import {ManagedProcess, type OutputObserver, type SpawnFunction} from './managed-process.js'
 import {MemoryLimits} from './memory-limit.js'
 import {RestartPacer} from './restart-pacer.js'
 import {RestartTriggers, type TriggerReason} from './restart-triggers.js'
@@ -62,6 +62,13 @@ export interface SupervisorDeps {
   spawn: SpawnFunction
   baseEnv: NodeJS.ProcessEnv
   log: (message: string) => void
+  /** Told of each run's output and of every change of the table (`tspm run`). */
+  observer?: SupervisorObserver
+}
+
+export interface SupervisorObserver {
+  output?: OutputObserver
+  changed?: () => void
 }
 
 /** The process table of one TSPM_HOME and the operations the control API offers on it. */
@@ -394,6 +401,11 @@ export class Supervisor {
     return this.apps.size
   }
 
+  /** Each process's state, without looking at /proc. */
+  snapshots(): ReturnType<ManagedProcess['snapshot']>[] {
+    return this.members.map((member) => member.snapshot())
+  }
+
   private get members(): ManagedProcess[] {
     return [...this.apps.values()].flatMap((app) => app.processes)
   }
@@ -468,6 +480,7 @@ export class Supervisor {
       this.answerSettleWaiters()
       this.memoryLimits.update()
       this.scheduleTriggerSync()
+      deps.observer?.changed?.()
     }
 
     const app = new App(spec, {
@@ -489,6 +502,7 @@ export class Supervisor {
             launchThrottle: this.launchThrottle,
             openLog: this.logFiles.openLog,
             listenSockets,
+            observeOutput: deps.observer?.output,
           },
           instance,
           this.takeNumber(wanted),

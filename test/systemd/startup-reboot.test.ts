@@ -308,6 +308,14 @@ test(
     assert.equal(answer.greeting, 'hello from tspm')
     assert.equal(answer.pid, running.web[0]!.pid)
 
+    // tspm doctor, as alice, finds nothing wrong: the service is enabled and active, runs this Node and tspm.
+    const doctor = await tspm(machine, ['doctor'], {user: 'alice'})
+    assert.equal(doctor.code, 0, `doctor found problems\nstdout: ${doctor.stdout}\nstderr: ${doctor.stderr}`)
+    assert.match(
+      doctor.stdout,
+      /^✓ the systemd service "tspm" \(\/etc\/systemd\/system\/tspm\.service\) is installed for this home \(enabled, active\)$/m,
+    )
+
     // 5. unstartup, as `sudo tspm unstartup` run by alice: SUDO_USER says whose startup.json.
     const removed = await tspm(machine, ['unstartup'], {env: {SUDO_USER: 'alice'}})
     assert.equal(removed.code, 0, `unstartup failed\nstdout: ${removed.stdout}\nstderr: ${removed.stderr}`)

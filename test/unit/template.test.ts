@@ -8,6 +8,7 @@ import {
   escapeUnitValue,
   execArgument,
   execCommand,
+  readExecCommand,
   UnitValueError,
 } from '../../plugins/plugin-systemd/src/systemd-syntax.js'
 import {ExitCode, TspmError} from '../../src/model/exit-codes.js'
@@ -189,5 +190,12 @@ describe('systemd unit syntax', () => {
     assert.equal(environmentAssignment('TSPM_HOME', '/home/a "b"'), String.raw`"TSPM_HOME=/home/a \"b\""`)
     assert.throws(() => environmentAssignment('1BAD', 'x'), UnitValueError)
     assert.throws(() => environmentAssignment('A B', 'x'), UnitValueError)
+  })
+
+  test('readExecCommand reads back the words execCommand wrote, as escaped in the unit', () => {
+    const words = ['/opt/node 20/bin/node', '--jitless', String.raw`/a "b"\c/run.js`, '$HOME', '100%', 'resurrect']
+    const unit = `[Service]\nUser=a\nExecStart=${escapeUnitValue(execCommand(...words))}\nRestart=on-failure\n`
+    assert.deepEqual(readExecCommand(unit), words)
+    assert.equal(readExecCommand('[Service]\nUser=a\n'), undefined)
   })
 })

@@ -1,4 +1,11 @@
-import type {StartupContext, StartupPlatform, StartupRecord, StartupStep, TemplateFormat} from 'tspm-cli'
+import type {
+  ServiceInspection,
+  StartupContext,
+  StartupPlatform,
+  StartupRecord,
+  StartupStep,
+  TemplateFormat,
+} from 'tspm-cli'
 
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
@@ -10,6 +17,7 @@ import {
   execCommand,
   pathSetting,
   readEnvironmentAssignment,
+  readExecCommand,
 } from './systemd-syntax.js'
 import {UNIT_TEMPLATE} from './unit-template.js'
 
@@ -188,6 +196,24 @@ function uninstallSteps(context: StartupContext, record: StartupRecord): Startup
   ]
 }
 
+/** For `tspm doctor`: what the unit runs, for which TSPM_HOME, and what systemctl says of it. */
+async function inspect(context: StartupContext, definition: string): Promise<ServiceInspection> {
+  const name = unitName(context)
+  const ask = async (question: 'is-active' | 'is-enabled') => {
+    const result = await context.exec('systemctl', [question, name])
+    return result.code === 127 ? undefined : result.stdout.trim() || result.stderr.trim() || `exit ${result.code}`
+  }
+
+  const [enabled, active] = [await ask('is-enabled'), await ask('is-active')]
+  return {
+    tspmHome: readEnvironmentAssignment(definition, 'TSPM_HOME'),
+    command: readExecCommand(definition),
+    enabled: enabled === undefined ? undefined : enabled === 'enabled',
+    active: active === undefined ? undefined : active === 'active',
+    state: enabled === undefined ? 'systemctl is not installed' : `${enabled}, ${active}`,
+  }
+}
+
 export const systemdPlatform: StartupPlatform = {
   apiVersion: 1,
   name: 'systemd',
@@ -201,4 +227,5 @@ export const systemdPlatform: StartupPlatform = {
   uninstallSteps,
   startCommand: (context) => `sudo systemctl start ${context.serviceName}`,
   statusHint,
+  inspect,
 }

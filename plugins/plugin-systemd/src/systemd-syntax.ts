@@ -93,3 +93,19 @@ export function readEnvironmentAssignment(unitText: string, name: string): strin
 
   return undefined
 }
+
+/**
+ * The words of the `ExecStart=` line that execCommand wrote, read back (undoing the `%%`, the
+ * quoting and the `$$`); undefined when the unit has no such line.
+ */
+export function readExecCommand(unitText: string): string[] | undefined {
+  const line = unitText
+    .split('\n')
+    .map((entry) => entry.trim())
+    .find((entry) => entry.startsWith('ExecStart='))
+  if (line === undefined) return undefined
+  const value = line.slice('ExecStart='.length).replaceAll('%%', '%')
+  return [...value.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((match) =>
+    (match[1] === undefined ? match[2]! : match[1].replaceAll(/\\(.)/g, '$1')).replaceAll('$$', '$'),
+  )
+}

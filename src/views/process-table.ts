@@ -2,7 +2,8 @@ import type {ProcessInfo, ProcessStatus} from '../model/api.js'
 
 import {type Colour, formatBytes, formatDuration, renderTable} from './format.js'
 
-const STATUS_COLOURS: Record<ProcessStatus, Colour> = {
+/** The colour of each status, in `list` and `monit` alike. */
+export const STATUS_COLOURS: Record<ProcessStatus, Colour> = {
   online: 'green',
   waiting: 'cyan',
   queued: 'cyan',

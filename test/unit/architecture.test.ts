@@ -75,6 +75,23 @@ test('`tspm list` on its fast path loads no package: neither oclif nor zod', () 
   assert.deepEqual([...moduleGraph(join(DIST, 'services', 'process-list.js')).packages], [])
 })
 
+test('only `tspm monit` loads its view (src/monit/), and only once it runs; the view loads no npm package', () => {
+  const monitFiles = (files: Set<string>) => inDist(files).filter((file) => file.startsWith('monit/'))
+  const commands = readdirSync(join(DIST, 'commands'), {recursive: true})
+    .map(String)
+    .filter((file) => file.endsWith('.js') && file !== 'monit.js')
+  assert.ok(commands.length > 10, `found the commands (${commands.join(', ')})`)
+  for (const command of commands)
+    assert.deepEqual(monitFiles(moduleGraph(join(DIST, 'commands', command)).files), [], command)
+  assert.deepEqual(monitFiles(moduleGraph(join(DIST, 'cli', 'fast-path.js')).files), [], 'the fast path')
+  assert.deepEqual(monitFiles(moduleGraph(join(DIST, 'commands', 'monit.js'), {staticOnly: true}).files), [])
+  const view = moduleGraph(join(DIST, 'commands', 'monit.js'))
+  assert.ok(monitFiles(view.files).includes('monit/monitor.js'), 'followed the lazy imports to the view')
+  // Statically: the lazy imports beyond (the saved list of `tspm logs`, the startup record) are not monit's paths.
+  for (const entry of ['services/monit.js', 'monit/monitor.js'])
+    assert.deepEqual([...moduleGraph(join(DIST, entry), {staticOnly: true}).packages], [], entry)
+})
+
 test('a platform plugin loads nothing of the core at run time', () => {
   for (const plugin of ['plugin-systemd', 'plugin-launchd']) {
     const {files, packages} = moduleGraph(join(REPO_ROOT, 'plugins', plugin, 'dist', 'hooks', 'platforms.js'))
@@ -95,6 +112,8 @@ const ALLOWED: Record<string, string[]> = {
   // config looks at the machine only through os/ (PATH lookup for interpreters and start checks).
   config: ['config', 'model', 'os'],
   views: ['views', 'model'],
+  // monit's view reads logs through the reader of `tspm logs` only (services/logs), nothing else of services/.
+  monit: ['monit', 'model', 'views', 'client', 'store/home', 'services/logs'],
   client: ['client', 'model', 'os', 'store'],
   supervisor: ['supervisor', 'model', 'os', ...SUPERVISOR_FILES],
   startup: ['startup', 'model', 'os', 'store', 'client'],
@@ -108,6 +127,7 @@ const ALLOWED: Record<string, string[]> = {
     'store',
     'startup',
     'views',
+    'monit',
     'supervisor/main',
   ],
   cli: ['cli', 'model', 'store/home', 'services'],

@@ -35,6 +35,7 @@ function processInfo(id: string, fields: Partial<ProcessInfo> = {}): ProcessInfo
     script: 'server.js',
     args: [],
     cwd: '/srv',
+    triggers: null,
     ...fields,
   }
 }

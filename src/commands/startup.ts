@@ -12,7 +12,7 @@ export default class Startup extends TspmCommand {
 
 The service runs the same runtime and tspm as this command (absolute paths), with TSPM_HOME (from the environment, else USER's ~/.tspm) and the PATH of this command baked in. A supervisor you started by hand for that TSPM_HOME is handed over to the service: it is stopped once its list is saved, and the service brings the processes back. If a step fails, the steps done before are undone. What was installed is recorded in $TSPM_HOME/startup/startup.json, which \`tspm unstartup\` reads.
 
-Installing needs root: run without it, the exact sudo command is printed and nothing is changed. --print only renders the service definition to stdout (no root needed), for example to check it with \`systemd-analyze verify\`.`
+A system service (systemd) needs root: run without it, the exact sudo command is printed and nothing is changed. A systemd user service (systemd-user) needs none: you install it as yourself, into your own user manager (~/.config/systemd/user), and linger (\`loginctl enable-linger\`) starts it at boot without a login; where only root may turn linger on, the exact command is printed and, until then, the service starts at your first login. --print only renders the service definition to stdout (no root needed), for example to check it with \`systemd-analyze verify\`.`
   static override enableJsonFlag = true
   // The service user's home, checked as theirs (startup/context.ts).
   static override actsOnOwnHome = false
@@ -31,6 +31,10 @@ Installing needs root: run without it, the exact sudo command is printed and not
     {
       description: 'Install the systemd service for your user (prints the sudo command when you are not root).',
       command: 'sudo <%= config.bin %> <%= command.id %> systemd -u $(whoami)',
+    },
+    {
+      description: 'Without root: a systemd user service of your own.',
+      command: '<%= config.bin %> <%= command.id %> systemd-user',
     },
     {
       description: 'Look at the unit first, and let systemd check it.',

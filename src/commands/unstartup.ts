@@ -10,7 +10,7 @@ export default class Unstartup extends TspmCommand {
   static override summary = 'Remove the boot service that `tspm startup` installed.'
   static override description = `Reads $TSPM_HOME/startup/startup.json (TSPM_HOME from the environment, else USER's ~/.tspm) to know which service was installed, then stops it (which stops its processes), disables it, removes its definition and startup.json. The saved list (dump.json) is kept, so \`tspm resurrect\` or a new \`tspm startup\` brings the processes back.
 
-Run it the way you ran startup: \`sudo tspm unstartup\` by the user who ran \`sudo tspm startup systemd\` removes that service. Without root, the exact sudo command is printed and nothing is changed.`
+Run it the way you ran startup: \`sudo tspm unstartup\` by the user who ran \`sudo tspm startup systemd\` removes that service (without root, the exact sudo command is printed and nothing is changed); \`tspm unstartup\` by the user who ran \`tspm startup systemd-user\` removes their user service, and leaves linger as it is.`
   static override enableJsonFlag = true
   // The service user's home, checked as theirs (startup/context.ts).
   static override actsOnOwnHome = false
@@ -24,6 +24,10 @@ Run it the way you ran startup: \`sudo tspm unstartup\` by the user who ran \`su
   }
   static override examples = [
     {description: 'Remove the service installed for your user.', command: 'sudo <%= config.bin %> <%= command.id %>'},
+    {
+      description: 'Remove the systemd user service you installed with `tspm startup systemd-user`.',
+      command: '<%= config.bin %> <%= command.id %>',
+    },
     {
       description: 'Remove the service of another TSPM_HOME.',
       command: 'sudo TSPM_HOME=/home/deploy/.tspm-prod <%= config.bin %> <%= command.id %> -u deploy',

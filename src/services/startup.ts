@@ -70,19 +70,24 @@ export async function renderUnit(request: StartupRequest, output: Output): Promi
 
 /** `startup`: installs the service as one list of steps, undone when a step fails. */
 export async function installStartup(request: StartupRequest, output: Output): Promise<StartupRecord> {
-  const {platform, resolved} = await prepare(request, output)
+  const {platform, resolved, installed} = await prepare(request, output)
   const {context, paths} = resolved
   // The service would run `tspm resurrect` on that list at every boot, and fail.
   if (resolved.dumpProblem) throw resolved.dumpProblem
-  requireRoot(platform, context, [
-    'startup',
-    platform.name,
-    '-u',
-    context.user.name,
-    ...serviceNameFlag(context),
-    ...(request.force ? ['--force'] : []),
-    ...(output.json ? ['--json'] : []),
-  ])
+  await requireRoot(
+    platform,
+    context,
+    [
+      'startup',
+      platform.name,
+      '-u',
+      context.user.name,
+      ...serviceNameFlag(context),
+      ...(request.force ? ['--force'] : []),
+      ...(output.json ? ['--json'] : []),
+    ],
+    () => withoutRoot(installed, context),
+  )
   if (!(await platform.detect())) {
     throw new TspmError(
       `${platform.name} is not the init system running on this machine (${platform.description}); nothing was changed; add --print to see the service definition anyway`,
@@ -93,6 +98,7 @@ export async function installStartup(request: StartupRequest, output: Output): P
   const statusHint = platform.statusHint(context)
   const record = (): StartupRecord => ({
     platform: platform.name,
+    scope: platform.scope?.(context) ?? 'system',
     service_name: context.serviceName,
     unit_path: platform.unitPath(context),
     user: context.user.name,
@@ -125,12 +131,16 @@ export async function installStartup(request: StartupRequest, output: Output): P
     },
   ]
   await runSteps(steps, progressStyleFor(output.json))
-  const installed = readStartupRecord(paths) ?? record()
+  for (const warning of resolved.warnings) output.warn(warning)
+  const written = readStartupRecord(paths) ?? record()
+  // A user service starts with its user's own service manager, which runs from boot on only where that is set up (linger).
+  const starts =
+    written.scope === 'user' ? `tspm starts with the service manager of ${written.user}` : 'tspm starts at boot'
   output.log(
-    `tspm starts at boot: the ${installed.platform} service "${installed.service_name}" runs \`tspm resurrect\` as ${installed.user} for TSPM_HOME=${installed.tspm_home}`,
+    `${starts}: the ${written.platform} service "${written.service_name}" runs \`tspm resurrect\` as ${written.user} for TSPM_HOME=${written.tspm_home}`,
   )
   output.log(`see it with: ${statusHint}`)
-  return installed
+  return written
 }
 
 /** `unstartup`: removes what startup.json says was installed for this user's TSPM_HOME. */
@@ -157,7 +167,7 @@ export async function removeStartup(request: StartupRequest, output: Output): Pr
   const platform = await choosePlatform(await installedPlatforms(request, output), record.platform)
   const {paths} = located
   const context: StartupContext = {...located.context, serviceName: record.service_name}
-  requireRoot(platform, context, [
+  await requireRoot(platform, context, [
     'unstartup',
     platform.name,
     '-u',
@@ -169,6 +179,7 @@ export async function removeStartup(request: StartupRequest, output: Output): Pr
     {title: `Remove ${paths.startupFile}`, run: () => removeStartupRecord(paths)},
   ]
   await runSteps(steps, progressStyleFor(output.json))
+  for (const warning of located.warnings) output.warn(warning)
   output.log(
     `removed the ${record.platform} service "${record.service_name}" of ${record.user} (TSPM_HOME=${record.tspm_home}); the saved list is kept`,
   )
@@ -184,11 +195,12 @@ function checkNames(request: StartupRequest): void {
 async function prepare(
   request: StartupRequest,
   output: Output,
-): Promise<{platform: StartupPlatform; resolved: ResolvedContext}> {
+): Promise<{installed: StartupPlatform[]; platform: StartupPlatform; resolved: ResolvedContext}> {
   checkNames(request)
-  const platform = await choosePlatform(await installedPlatforms(request, output), request.platform)
+  const installed = await installedPlatforms(request, output)
+  const platform = await choosePlatform(installed, request.platform)
   const resolved = await resolveContext(contextRequest(request))
-  return {platform, resolved}
+  return {installed, platform, resolved}
 }
 
 /** The installed platforms; each plugin that failed to answer becomes a warning. */
@@ -211,13 +223,34 @@ function serviceNameFlag(context: StartupContext): string[] {
   return context.serviceName === DEFAULT_SERVICE_NAME ? [] : ['--service-name', context.serviceName]
 }
 
-/** Not root when root is needed: the exact command to run instead, and nothing changed. */
-function requireRoot(platform: StartupPlatform, context: StartupContext, tspmArgs: string[]): void {
+/**
+ * Not root when root is needed: the exact command to run instead, and nothing changed; plus the
+ * platforms that would do without root (a user service), when this machine runs one.
+ */
+async function requireRoot(
+  platform: StartupPlatform,
+  context: StartupContext,
+  tspmArgs: string[],
+  alternatives: () => Promise<StartupPlatform[]> = async () => [],
+): Promise<void> {
   if (!platform.needsRoot(context) || context.isRoot) return
+  const instead = (await alternatives()).map(
+    (other) =>
+      `\nOr, for a ${other.description}:\n  ${['tspm', 'startup', other.name, ...serviceNameFlag(context)].join(' ')}`,
+  )
   throw new TspmError(
-    `installing a ${platform.name} service needs root; nothing was changed. Run:\n  ${context.toolkit.sudoCommand(tspmArgs)}`,
+    `installing a ${platform.name} service needs root; nothing was changed. Run:\n  ${context.toolkit.sudoCommand(tspmArgs)}${instead.join('')}`,
     {exit: ExitCode.needsRoot, code: 'needs_root'},
   )
+}
+
+/** The installed platforms that install a service of the user's own, without root, on this machine. */
+async function withoutRoot(installed: StartupPlatform[], context: StartupContext): Promise<StartupPlatform[]> {
+  const candidates = installed.filter(
+    (platform) => platform.scope?.(context) === 'user' && !platform.needsRoot(context),
+  )
+  const running = await Promise.all(candidates.map(async (platform) => Boolean(await platform.detect())))
+  return candidates.filter((_, index) => running[index])
 }
 
 /**

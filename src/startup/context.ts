@@ -10,7 +10,7 @@ import {loadDump} from '../store/dump.js'
 import {checkHome, checkHomeIsPrivate, homePaths, type HomePaths} from '../store/home.js'
 import {createHandOverStep} from './hand-over.js'
 import {checkPrintable, checkUserName, hasControlCharacter} from './names.js'
-import {type CommandResult, STARTUP_API_VERSION, type StartupContext} from './platform.js'
+import {type CommandResult, type ExecOptions, STARTUP_API_VERSION, type StartupContext} from './platform.js'
 import {loadTemplateRenderer} from './template.js'
 import {createToolkit} from './toolkit.js'
 
@@ -37,6 +37,8 @@ export interface ResolvedContext {
   tspmHomeFromEnv: boolean
   /** The saved list cannot be read: the service's resurrect would fail on it (unstartup can ignore it). */
   dumpProblem?: TspmError
+  /** What the platform's steps asked to show the user once they are done (StartupContext.warn). */
+  warnings: string[]
 }
 
 /**
@@ -89,6 +91,7 @@ export async function resolveContext(request: ContextRequest): Promise<ResolvedC
   const renderTemplate = await loadTemplateRenderer()
 
   const writeFile = (file: string, text: string, mode: number) => writeFileAtomic(file, text, {mode, durable: true})
+  const warnings: string[] = []
   const context: StartupContext = {
     apiVersion: STARTUP_API_VERSION,
     serviceName: request.serviceName,
@@ -105,6 +108,7 @@ export async function resolveContext(request: ContextRequest): Promise<ResolvedC
     force: request.force,
     renderTemplate,
     exec: runProgram,
+    warn: (message) => warnings.push(message),
     writeFile,
     handOverStep: () => createHandOverStep({paths, user, runtime, tspmEntry, path, maxKillTimeoutMs}),
     toolkit: createToolkit({
@@ -117,7 +121,7 @@ export async function resolveContext(request: ContextRequest): Promise<ResolvedC
       writeFile,
     }),
   }
-  return {context, paths, tspmHomeFromEnv, dumpProblem}
+  return {context, paths, tspmHomeFromEnv, dumpProblem, warnings}
 }
 
 /**
@@ -137,14 +141,14 @@ export function bakedPath(runtime: string, callerPath: string): string {
 }
 
 /** StartupContext.exec: argv, no shell; a missing program is exit 127, like a shell says. */
-function runProgram(command: string, args: string[], options: {timeoutMs?: number} = {}): Promise<CommandResult> {
+function runProgram(command: string, args: string[], options: ExecOptions = {}): Promise<CommandResult> {
   const timeoutMs = options.timeoutMs ?? EXEC_TIMEOUT_MS
   return new Promise((resolvePromise, reject) => {
     execFile(
       command,
       args,
       // LC_ALL=C: the output of systemctl and friends is parsed, so it must not be translated.
-      {timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: {...process.env, LC_ALL: 'C'}},
+      {timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: {...process.env, ...options.env, LC_ALL: 'C'}},
       (error, stdout, stderr) => {
         if (!error) return resolvePromise({code: 0, stdout, stderr})
         const {code, killed, signal} = error as NodeJS.ErrnoException & {killed?: boolean; signal?: string}

@@ -40,6 +40,16 @@ export interface TemplateFormat {
   helpers?: Record<string, (...values: string[]) => string>
 }
 
+/** How StartupContext.exec runs a program. */
+export interface ExecOptions {
+  timeoutMs?: number
+  /** Variables set on top of this process's environment (say, to reach a user's service manager). */
+  env?: Record<string, string>
+}
+
+/** Whose service manager runs an installed service (StartupPlatform.scope). */
+export type StartupScope = 'system' | 'user'
+
 /** Exit codes of tspm's table that a platform may end a command with. */
 export type StartupExit = 'failure' | 'needsRoot' | 'usage'
 
@@ -85,7 +95,7 @@ export interface StartupToolkit {
   /** The exact command line that runs this tspm as root for this user and TSPM_HOME. */
   sudoCommand(tspmArgs: string[]): string
   /** Runs a program (argv, no shell) and fails with its own words when it exits non-zero. */
-  run(command: string, args: string[], options?: {timeoutMs?: number}): Promise<CommandResult>
+  run(command: string, args: string[], options?: ExecOptions): Promise<CommandResult>
   /** The steps around a service definition file. */
   definitionFile(spec: DefinitionFileSpec): DefinitionFile
   /**
@@ -132,7 +142,12 @@ export interface StartupContext {
   /** Renders a Handlebars template (strict: a missing value is an error) in the given format. */
   renderTemplate(template: string, data: object, format: TemplateFormat): string
   /** Runs a program with an argv array (never a shell string); never throws for a non-zero exit. */
-  exec(command: string, args: string[], options?: {timeoutMs?: number}): Promise<CommandResult>
+  exec(command: string, args: string[], options?: ExecOptions): Promise<CommandResult>
+  /**
+   * Something the user should act on while the install goes on (say, a setting only an admin can
+   * change): shown once the steps are done, as a warning (in the envelope's warnings with --json).
+   */
+  warn(message: string): void
   /** Replaces a file whole or not at all (temp file, fsync, rename), with exactly `mode`. */
   writeFile(path: string, text: string, mode: number): void
   /**
@@ -180,6 +195,11 @@ export interface StartupPlatform {
   unitPath(context: StartupContext): string
   /** Whether installing for this context needs root. */
   needsRoot(context: StartupContext): boolean
+  /**
+   * Whose service manager runs the service: the machine's (`system`, the default) or the user's
+   * own (`user`, such as a systemd user service). Recorded in startup.json.
+   */
+  scope?(context: StartupContext): StartupScope
   /** The service definition, for `--print` and for the install. */
   render(context: StartupContext): Promise<string> | string
   installSteps(context: StartupContext): StartupStep[]

@@ -65,6 +65,9 @@ function whyUnusable(candidate: unknown): string | undefined {
     if (typeof platform[method] !== 'function') return `"${platform.name}" has no ${method}()`
   }
 
+  if (platform.scope !== undefined && typeof platform.scope !== 'function')
+    return `"${platform.name}" has a scope that is not a function`
+
   return undefined
 }
 

@@ -30,7 +30,7 @@ export interface ToolkitInput {
   runtime: string
   tspmEntry: string
   force: boolean
-  exec(command: string, args: string[], options?: {timeoutMs?: number}): Promise<CommandResult>
+  exec(command: string, args: string[], options?: Parameters<StartupToolkit['run']>[2]): Promise<CommandResult>
   writeFile(path: string, text: string, mode: number): void
 }
 

@@ -13,6 +13,8 @@ import {writeFileAtomic} from './atomic-file.js'
 
 export const startupRecordSchema = z.object({
   platform: z.string().regex(PLATFORM_NAME_PATTERN, 'is not a platform name tspm startup writes'),
+  /** Whose service manager runs it (StartupPlatform.scope); records written before it was kept are `system`. */
+  scope: z.enum(['system', 'user']).default('system'),
   service_name: z.string().regex(SERVICE_NAME_PATTERN, 'is not a service name tspm startup writes'),
   unit_path: z.string().min(1),
   user: z.string().min(1),

@@ -144,6 +144,48 @@ describe('startup --print', () => {
   })
 })
 
+describe('startup systemd-user --print', () => {
+  test("the user's own unit: no User= or Group=, wanted by the user manager's default.target, the same quoting and limit", async () => {
+    const parent = scratch('tspm-print-user-')
+    const home = join(parent, `we ird"q's%h$x\\y`)
+    const result = await runCli(['startup', 'systemd-user', '--print', '-u', unitUser], {env: {TSPM_HOME: home}})
+    assert.equal(result.code, 0, result.stderr)
+    const unit = result.stdout
+    assert.match(unit, /^# Installed by `tspm startup systemd-user`/)
+    assert.ok(unit.endsWith('[Install]\nWantedBy=default.target\n'), unit)
+    assert.match(result.stderr, /would write to \/\S*\/\.config\/systemd\/user\/tspm\.service for /)
+    // The user manager runs it as its user already; network.target is the system manager's.
+    for (const key of ['User', 'Group', 'After']) assert.deepEqual(unitLine(unit, key), [], `no ${key}=`)
+    assert.deepEqual(unitLine(unit, 'Environment')[0], `Environment="TSPM_HOME=${parent}/we ird\\"q's%%h$x\\\\y"`)
+    assert.deepEqual(unitLine(unit, 'ExecStart'), [
+      `ExecStart=${[process.execPath, ...SUPERVISOR_NODE_FLAGS, BIN, 'resurrect'].map((word) => `"${word}"`).join(' ')}`,
+    ])
+    assert.deepEqual(unitLine(unit, 'LimitNOFILE'), ['LimitNOFILE=65536'])
+    assert.deepEqual(unitLine(unit, 'KillMode'), ['KillMode=mixed'])
+    assert.deepEqual(unitLine(unit, 'Restart'), ['Restart=on-failure'])
+    assert.equal(existsSync(home), false, '--print creates nothing')
+  })
+
+  test('the printed user unit passes systemd-analyze --user verify with nothing on stderr', async (t) => {
+    if (!needs(t, hasSystemdAnalyze, 'no systemd-analyze here (apt-get install systemd)')) return
+    const dir = scratch('tspm-verify-user-')
+    const result = await runCli(['startup', 'systemd-user', '--print', '-u', unitUser], {
+      env: {TSPM_HOME: join(dir, 'home')},
+    })
+    assert.equal(result.code, 0, result.stderr)
+    const file = join(dir, 'tspm.service')
+    writeFileSync(file, result.stdout)
+    // A user scope needs a runtime folder; a private one does here.
+    const runtime = join(dir, 'runtime')
+    mkdirSync(runtime, {mode: 0o700})
+    const verify = await runProgram('systemd-analyze', ['--user', 'verify', file], {
+      env: {...process.env, XDG_RUNTIME_DIR: runtime},
+    })
+    assert.equal(verify.stderr, '')
+    assert.equal(verify.code, 0)
+  })
+})
+
 describe('bad input is refused before anything is written', () => {
   const badNames = ['a"b', "a'b", 'a b', 'a\nb', 'a;b', '-rf', '']
 
@@ -272,6 +314,11 @@ describe('without root', () => {
     // TSPM_HOME was set, so the command carries it through sudo; the same flags, absolute paths.
     const expected = `sudo TSPM_HOME=${home} ${process.execPath} ${userBin} startup systemd -u ${user} --service-name my-app`
     assert.ok(result.stderr.includes(`\n  ${expected}\n`), result.stderr)
+    // Where systemd runs, a user service is the way without root.
+    const userServiceHint =
+      /\nOr, for a Linux systemd user service, no root needed \(starts at boot with linger\):\n {2}tspm startup systemd-user --service-name my-app\n/
+    if (systemdRuns) assert.match(result.stderr, userServiceHint)
+    else assert.doesNotMatch(result.stderr, userServiceHint)
     assert.deepEqual(
       filesUnder(home).filter((file) => !file.startsWith('.')),
       [],
@@ -368,6 +415,36 @@ describe('unstartup', () => {
     assert.match(result.stderr, /unknown startup platform "launchd".*tspm plugins install tspm-launchd/s)
   })
 
+  test("root does not remove a user's systemd user service: that user does, and nothing is changed", async (t) => {
+    if (!needs(t, isRoot, 'needs root')) return
+    const home = scratch('tspm-unstartup-user-')
+    chownSync(home, 65_534, 65_534)
+    mkdirSync(join(home, 'startup'))
+    const record = {
+      platform: 'systemd-user',
+      scope: 'user',
+      service_name: 'tspm',
+      unit_path: '/nonexistent/.config/systemd/user/tspm.service',
+      user: 'nobody',
+      home: '/nonexistent',
+      tspm_home: home,
+      runtime: process.execPath,
+      tspm: BIN,
+      tspm_version: '0.1.0',
+      installed_at: '',
+    }
+    writeFileSync(join(home, 'startup', 'startup.json'), JSON.stringify(record))
+    chownSync(join(home, 'startup'), 65_534, 65_534)
+    chownSync(join(home, 'startup', 'startup.json'), 65_534, 65_534)
+    const result = await runCli(['unstartup', '-u', 'nobody'], {env: {TSPM_HOME: home}})
+    assert.equal(result.code, 2, result.stderr)
+    assert.match(
+      result.stderr,
+      /the systemd user service of nobody is removed by that user: run `tspm unstartup systemd-user` as nobody \(without sudo\); nothing was changed/,
+    )
+    assert.ok(existsSync(join(home, 'startup', 'startup.json')), 'startup.json is kept')
+  })
+
   test("a startup.json pointing at another unit file is refused (it is the user's file, root acts on it)", async (t) => {
     if (!needs(t, isRoot, 'needs root')) return
     const home = scratch('tspm-unstartup-forged-')
@@ -443,6 +520,9 @@ describe('startup platforms come from plugins', () => {
 
     const unknown = await runCli(['startup', 'odd', '-u', unitUser], {env})
     assert.equal(unknown.code, 2)
-    assert.match(unknown.stderr, /installed platforms: systemd \(Linux systemd system service\);/)
+    assert.match(
+      unknown.stderr,
+      /installed platforms: systemd \(Linux systemd system service\), systemd-user \(Linux systemd user service, no root needed \(starts at boot with linger\)\);/,
+    )
   })
 })

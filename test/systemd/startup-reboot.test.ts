@@ -12,6 +12,7 @@ import {
   appendFileSync,
   chownSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -45,6 +46,19 @@ const EXAMPLES = `${TSPM_DIR}/examples`
 const UNIT_DIR = '/etc/systemd/system'
 /** The repository once more, at a path that needs systemd quoting (no backslash: Node cannot load an ES module from such a path). */
 const ODD_TSPM_DIR = `/opt/t s$p%c"q'x`
+
+/**
+ * Whether a file or symlink is at this path inside the machine. An enable symlink points at an
+ * absolute path inside, which the host resolves to its own file system: existsSync cannot tell.
+ */
+function linkOrFileAt(machine: Container, path: string): boolean {
+  try {
+    lstatSync(machine.hostPath(path))
+    return true
+  } catch {
+    return false
+  }
+}
 
 /** False (skipped, or failed under CI) without the container root or without root. */
 function canBoot(t: TestContext): boolean {
@@ -147,12 +161,12 @@ interface Listed {
   pid: null | number
 }
 
-async function listAsAlice(machine: Container): Promise<Listed[]> {
-  return jsonResult(await tspmOk(machine, ['list', '--json'], {user: 'alice'}))
+async function listAs(machine: Container, user: string): Promise<Listed[]> {
+  return jsonResult(await tspmOk(machine, ['list', '--json'], {user}))
 }
 
-async function bothOnline(machine: Container): Promise<Listed[] | undefined> {
-  const listed = await listAsAlice(machine)
+async function bothOnline(machine: Container, user = 'alice'): Promise<Listed[] | undefined> {
+  const listed = await listAs(machine, user)
   const online = listed
     .filter((entry) => entry.status === 'online')
     .map((entry) => entry.name)
@@ -161,9 +175,9 @@ async function bothOnline(machine: Container): Promise<Listed[] | undefined> {
 }
 
 /** GET http://127.0.0.1:3000/ from inside, with the container's node (no curl in a minimal root). */
-async function fetchWeb(machine: Container): Promise<{greeting: string; pid: number}> {
+async function fetchWeb(machine: Container, user = 'alice'): Promise<{greeting: string; pid: number}> {
   const script = "fetch('http://127.0.0.1:3000/').then((r) => r.text()).then((t) => process.stdout.write(t))"
-  return JSON.parse(await machine.execOk([NODE, '-e', script], {user: 'alice'}))
+  return JSON.parse(await machine.execOk([NODE, '-e', script], {user}))
 }
 
 /** Reboots the machine; resolves with the list once the service is active and web and worker are online. */
@@ -322,13 +336,206 @@ test(
     assert.match(removed.stdout, /removed the systemd service "tspm" of alice/)
     assert.equal(existsSync(machine.hostPath(unitFile)), false, 'the unit file is gone')
     assert.equal(
-      existsSync(machine.hostPath(`${UNIT_DIR}/multi-user.target.wants/tspm.service`)),
+      linkOrFileAt(machine, `${UNIT_DIR}/multi-user.target.wants/tspm.service`),
       false,
       'not enabled any more',
     )
     assert.equal(existsSync(machine.hostPath(startupJson)), false, 'startup.json is gone')
     assert.ok(existsSync(machine.hostPath('/home/alice/.tspm/dump.json')), 'the saved list is kept')
     assert.notEqual(await isActive(machine, 'tspm'), 'active')
+    assert.deepEqual((await tspmProcesses(machine)).all, [], 'no tspm process is left')
+    t.diagnostic(`whole scenario: ${Date.now() - scenarioStart} ms`)
+  },
+)
+
+/** The soft and hard open-files limits of a process inside the machine, from its /proc. */
+async function openFilesLimits(machine: Container, pid: number | string): Promise<{soft: number; hard: number}> {
+  const line = (await machine.execOk(['cat', `/proc/${pid}/limits`]))
+    .split('\n')
+    .find((l) => l.startsWith('Max open files'))
+  const [soft, hard] = line!.split(/\s+/).slice(3, 5).map(Number)
+  return {soft: soft!, hard: hard!}
+}
+
+test(
+  'without root: a systemd user service (systemd-user) with linger comes back after a reboot, as its user; unstartup removes it',
+  {timeout: 400_000},
+  async (t) => {
+    if (!canBoot(t)) return
+    const scenarioStart = Date.now()
+    const machine = await bootMachine(t, 'user-service')
+    // A user of their own, with no way to root: this machine has no sudo at all.
+    await machine.execOk(['useradd', '--create-home', '--shell', '/bin/bash', 'bob'])
+    const uid = Number((await machine.execOk(['id', '-u', 'bob'])).trim())
+    assert.notEqual((await machine.exec(['sh', '-c', 'command -v sudo'])).code, 0, 'no sudo in this machine')
+    const asBob = {user: 'bob'}
+    const unitDir = '/home/bob/.config/systemd/user'
+    const unitFile = `${unitDir}/tspm.service`
+    const startupJson = '/home/bob/.tspm/startup/startup.json'
+    const bobOnline = () => bothOnline(machine, 'bob')
+    const userIsActive = async () =>
+      (await machine.exec(['systemctl', '--user', 'is-active', 'tspm'], asBob)).stdout.trim()
+
+    // 1. As bob: start the example, save.
+    await tspmOk(machine, ['start', '-c', `${EXAMPLES}/tspm.yaml`], asBob)
+    const byHand = await waitFor(bobOnline, {what: 'web and worker online after tspm start', timeoutMs: 30_000})
+    await tspmOk(machine, ['save'], asBob)
+
+    // 2. No login session and no linger, so no user manager to install into; without polkit only
+    // root may turn linger on: the exact command is printed and nothing is changed.
+    const noManager = await tspm(machine, ['startup', 'systemd-user'], asBob)
+    assert.equal(noManager.code, 5, noManager.stderr)
+    assert.match(
+      noManager.stderr,
+      /bob has no systemd user manager running \(no login session, and linger is off\), and `loginctl enable-linger bob` was refused \(Could not enable linger: Access denied\); turn linger on as root, then run this again/,
+    )
+    // The last such line: the one under `Error:` or `Warning:` (a failed step's line repeats its message).
+    const lingerCommand = (text: string) =>
+      text
+        .split('\n')
+        .map((line) => line.trim())
+        .findLast((line) => line.startsWith('sudo '))
+    assert.equal(lingerCommand(noManager.stderr), 'sudo loginctl enable-linger bob')
+    assert.equal(existsSync(machine.hostPath(unitDir)), false, 'no unit folder was made')
+    assert.equal(existsSync(machine.hostPath(startupJson)), false)
+    assert.ok(await bobOnline(), 'the supervisor started by hand still runs')
+
+    // Root cannot install it for bob: a user service is its user's own.
+    const asRoot = await tspm(machine, ['startup', 'systemd-user'], {env: {SUDO_USER: 'bob'}})
+    assert.equal(asRoot.code, 2, asRoot.stderr)
+    assert.match(
+      asRoot.stderr,
+      /a systemd user service is installed by its own user.*run `tspm startup systemd-user` as bob/,
+    )
+
+    // 3. Logged in, bob has a user manager (logind starts user@UID.service at a login): the
+    // service is installed and runs; linger is still refused, so a warning names the admin's command.
+    await machine.execOk(['systemctl', 'start', `user@${uid}.service`])
+    const installed = await tspm(machine, ['startup', 'systemd-user'], asBob)
+    assert.equal(installed.code, 0, `stdout: ${installed.stdout}\nstderr: ${installed.stderr}`)
+    assert.match(
+      installed.stdout,
+      /^tspm starts with the service manager of bob: the systemd-user service "tspm" runs `tspm resurrect` as bob for TSPM_HOME=\/home\/bob\/\.tspm$/m,
+    )
+    assert.match(installed.stdout, /see it with: systemctl --user status tspm \(log: journalctl --user -u tspm -n 50\)/)
+    assert.match(
+      installed.stderr,
+      /Warning: linger is off for bob, and `loginctl enable-linger bob` was refused \(Could not enable linger: Access denied\): until root turns it on, the service starts at the first login of bob after a boot, not at boot/,
+    )
+    const adminCommand = lingerCommand(installed.stderr)
+    assert.equal(adminCommand, 'sudo loginctl enable-linger bob')
+    assert.equal(await userIsActive(), 'active')
+
+    // What was written: bob's own unit (0644, no User=, wanted by the user's default.target), the
+    // same as --print shows, which systemd accepts; startup.json with the user scope.
+    const unit = readFileSync(machine.hostPath(unitFile), 'utf8')
+    const unitStat = statSync(machine.hostPath(unitFile))
+    assert.equal(unitStat.mode & 0o777, 0o644)
+    assert.equal(unitStat.uid, uid)
+    assert.equal(await tspmOk(machine, ['startup', 'systemd-user', '--print'], asBob), unit)
+    assert.match(unit, /^WantedBy=default\.target$/m)
+    assert.doesNotMatch(unit, /^(User|Group)=/m)
+    assert.match(unit, /^LimitNOFILE=65536$/m)
+    const verify = await machine.exec(['systemd-analyze', '--user', 'verify', unitFile], asBob)
+    assert.equal(verify.stderr, '', 'systemd-analyze --user verify says nothing')
+    assert.equal(verify.code, 0)
+    assert.ok(linkOrFileAt(machine, `${unitDir}/default.target.wants/tspm.service`), 'enabled')
+    const record = JSON.parse(readFileSync(machine.hostPath(startupJson), 'utf8'))
+    assert.deepEqual(
+      {
+        platform: record.platform,
+        scope: record.scope,
+        unit_path: record.unit_path,
+        user: record.user,
+        start_command: record.start_command,
+      },
+      {
+        platform: 'systemd-user',
+        scope: 'user',
+        unit_path: unitFile,
+        user: 'bob',
+        start_command: 'systemctl --user start tspm',
+      },
+    )
+
+    // The service's supervisor took over, in bob's user manager.
+    const underService = await waitFor(bobOnline, {
+      what: 'web and worker online under the user service',
+      timeoutMs: 30_000,
+    })
+    assert.notDeepEqual(underService.map((entry) => entry.pid).sort(), byHand.map((entry) => entry.pid).sort())
+    const mainPid = (
+      await machine.execOk(['systemctl', '--user', 'show', '--property=MainPID', '--value', 'tspm'], asBob)
+    ).trim()
+    assert.match(
+      await machine.execOk(['cat', `/proc/${mainPid}/cgroup`]),
+      new RegExp(`/user@${uid}\\.service/app\\.slice/tspm\\.service$`, 'm'),
+    )
+    // A user manager cannot raise the hard limit above its own: systemd gives the closest it may.
+    const managerPid = (
+      await machine.execOk(['systemctl', 'show', '--property=MainPID', '--value', `user@${uid}.service`])
+    ).trim()
+    const managerLimits = await openFilesLimits(machine, managerPid)
+    const expected = Math.min(65_536, managerLimits.hard)
+    assert.deepEqual(await openFilesLimits(machine, mainPid), {soft: expected, hard: expected})
+    t.diagnostic(`open files: the user manager has ${JSON.stringify(managerLimits)}, the supervisor ${expected}`)
+
+    // 4. Installed but stopped: `tspm start` says how to start the user service.
+    await machine.execOk(['systemctl', '--user', 'stop', 'tspm'], asBob)
+    const refused = await tspm(machine, ['start', '-c', `${EXAMPLES}/tspm.yaml`], asBob)
+    assert.equal(refused.code, 3, refused.stderr)
+    assert.match(
+      refused.stderr,
+      /installed as the systemd-user service "tspm".*start it with: systemctl --user start tspm/,
+    )
+    assert.deepEqual((await tspmProcesses(machine)).all, [], 'no supervisor was started outside the service')
+    await machine.execOk(['systemctl', '--user', 'start', 'tspm'], asBob)
+    await waitFor(bobOnline, {what: 'web and worker online after systemctl --user start', timeoutMs: 30_000})
+
+    // 5. The admin runs what the warning says (no sudo here: we are root), then the machine reboots.
+    await machine.execOk(adminCommand!.split(' ').slice(1))
+    const rebootStart = Date.now()
+    await machine.reboot()
+    await waitFor(async () => (await userIsActive()) === 'active', {
+      what: "bob's tspm user service active after the reboot",
+      timeoutMs: 120_000,
+    })
+    const afterReboot = await waitFor(bobOnline, {what: 'web and worker online after the reboot', timeoutMs: 60_000})
+    t.diagnostic(`after the reboot, web and worker were online ${Date.now() - rebootStart} ms after systemctl reboot`)
+
+    const running = await tspmProcesses(machine)
+    assert.equal(running.supervisors.length, 1, `one supervisor: ${JSON.stringify(running.supervisors)}`)
+    assert.deepEqual(running.supervisors[0]!.argv, resurrectArgv(TSPM))
+    assert.equal(running.web.length, 1, `web runs once: ${JSON.stringify(running.web)}`)
+    assert.equal(running.worker.length, 1, `worker runs once: ${JSON.stringify(running.worker)}`)
+    for (const proc of [...running.supervisors, ...running.web, ...running.worker])
+      assert.equal(proc.uid, uid, `${proc.argv.join(' ')} runs as bob`)
+    assert.equal(running.web[0]!.pid, afterReboot.find((entry) => entry.name === 'web')!.pid)
+    const bootPid = Number(
+      (await machine.execOk(['systemctl', '--user', 'show', '--property=MainPID', '--value', 'tspm'], asBob)).trim(),
+    )
+    assert.equal(bootPid, running.supervisors[0]!.pid, "the supervisor is the user service's main process")
+    assert.equal((await fetchWeb(machine, 'bob')).pid, running.web[0]!.pid)
+
+    // 6. Root cannot remove it; bob can, and linger is left as it is.
+    const rootRemove = await tspm(machine, ['unstartup'], {env: {SUDO_USER: 'bob'}})
+    assert.equal(rootRemove.code, 2, rootRemove.stderr)
+    assert.match(
+      rootRemove.stderr,
+      /the systemd user service of bob is removed by that user: run `tspm unstartup systemd-user` as bob/,
+    )
+    assert.equal(await userIsActive(), 'active')
+
+    const removed = await tspm(machine, ['unstartup'], asBob)
+    assert.equal(removed.code, 0, `unstartup failed\nstdout: ${removed.stdout}\nstderr: ${removed.stderr}`)
+    assert.match(removed.stdout, /removed the systemd-user service "tspm" of bob/)
+    assert.match(removed.stderr, /Leave linger of bob as it is: it stays on/)
+    assert.equal(existsSync(machine.hostPath(unitFile)), false, 'the unit file is gone')
+    assert.equal(linkOrFileAt(machine, `${unitDir}/default.target.wants/tspm.service`), false, 'not enabled')
+    assert.equal(existsSync(machine.hostPath(startupJson)), false, 'startup.json is gone')
+    assert.ok(existsSync(machine.hostPath('/home/bob/.tspm/dump.json')), 'the saved list is kept')
+    assert.ok(existsSync(machine.hostPath('/var/lib/systemd/linger/bob')), 'linger is still on')
+    assert.notEqual(await userIsActive(), 'active')
     assert.deepEqual((await tspmProcesses(machine)).all, [], 'no tspm process is left')
     t.diagnostic(`whole scenario: ${Date.now() - scenarioStart} ms`)
   },

@@ -1,17 +1,23 @@
 /**
- * The unit, as a Handlebars template. Every `{{value}}` goes through the systemd escaping of
- * systemd-syntax.ts (never HTML escaping); the helpers quote where a setting needs quoting.
- * A standalone `{{#if}}` line leaves no blank line behind.
+ * The unit, as a Handlebars template: a system service (`system`, with User= and Group=) or a
+ * user's own service for `systemctl --user` (which runs as that user already). Every
+ * `{{value}}` goes through the systemd escaping of systemd-syntax.ts (never HTML escaping); the
+ * helpers quote where a setting needs quoting. A standalone `{{#if}}` line leaves no blank line
+ * behind.
  */
-export const UNIT_TEMPLATE = `# Installed by \`tspm startup systemd\`; remove it with \`tspm unstartup\`.
+export const UNIT_TEMPLATE = `# Installed by \`tspm startup {{platform}}\`; remove it with \`tspm unstartup\`.
 [Unit]
 Description=tspm process manager of {{user}} (TSPM_HOME={{tspmHome}})
+{{#if system}}
 After=network.target
+{{/if}}
 
 [Service]
 Type=simple
+{{#if system}}
 User={{user}}
 Group={{group}}
+{{/if}}
 Environment={{environmentAssignment "TSPM_HOME" tspmHome}}
 Environment={{environmentAssignment "PATH" path}}
 WorkingDirectory={{pathSetting home}}
@@ -28,5 +34,9 @@ KillMode=mixed
 TimeoutStopSec={{timeoutStopSec}}s
 
 [Install]
+{{#if system}}
 WantedBy=multi-user.target
+{{else}}
+WantedBy=default.target
+{{/if}}
 `

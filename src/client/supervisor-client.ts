@@ -8,6 +8,7 @@ import {
   type ActionResponse,
   API_PREFIX,
   type ApiErrorBody,
+  type FlushResponse,
   type HealthResponse,
   type ProcessInfo,
   type ReloadResponse,
@@ -93,6 +94,11 @@ export class SupervisorClient {
       instances,
     })
     return response.names
+  }
+
+  /** Empties the log files of an app, one instance (web:2), or "all", while they keep writing. */
+  flush(target: string): Promise<FlushResponse> {
+    return this.call('POST', `processes/${encodeURIComponent(target)}/flush`)
   }
 
   /** Answers once each start is settled (online, or failed); a long request, not a poll. */

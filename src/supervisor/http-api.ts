@@ -30,6 +30,7 @@ class ApiError extends Error {
  *   POST   /v1/processes/:name/stop|restart name, one instance (web:2), or "all"
  *   POST   /v1/processes/:name/reload       {specs?}: new instances rolled in, one at a time
  *   POST   /v1/processes/:name/scale        {instances: N}
+ *   POST   /v1/processes/:name/flush        empties its log files (name, web:2, or "all")
  *   DELETE /v1/processes/:name              name or "all"
  *   GET    /v1/saved                        what `save` writes
  *   POST   /v1/wait                         {targets: [{name, attempt}]}: answers once each start is settled
@@ -59,6 +60,7 @@ export function createApiServer(
         throw new ApiError(400, 'bad_request', 'expected {"specs": [...]}')
       return ok({results: await supervisor.reload(name, body.specs)})
     },
+    'POST processes/:name/flush': (name) => ok(supervisor.flushLogs(name)),
     'POST processes/:name/restart': async (name) => ok({names: await supervisor.restart(name)}),
     async 'POST processes/:name/scale'(name, request) {
       const body = parseJson(request.body) as ScaleRequest

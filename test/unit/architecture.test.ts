@@ -34,9 +34,10 @@ function moduleGraph(entry: string, options: {staticOnly?: boolean} = {}): {file
 const DIST = join(REPO_ROOT, 'dist')
 const SRC = join(REPO_ROOT, 'src')
 const inDist = (files: Set<string>) => [...files].map((file) => relative(DIST, file))
-/** The files of store/ and config/ that the supervisor may use: its own state files and the env_file reader. */
+/** The files of store/ and config/ that the supervisor may use: its own state files, the logs' time files and the env_file reader. */
 const SUPERVISOR_FILES = [
   'store/home',
+  'store/log-times',
   'store/orphans',
   'store/atomic-file',
   'store/private-file',

@@ -182,8 +182,8 @@ test('flush while an app writes: the file starts again and holds every line writ
     `processes:
   - name: flood
     script: ${join(APPS, 'flood.js')}
-    max_log_size: 64K
-    log_files: 3
+    max_log_size: 1M
+    log_files: 2
 `,
   )
   assert.equal(started.code, 0, started.stderr)
@@ -193,7 +193,8 @@ test('flush while an app writes: the file starts again and holds every line writ
       .map((line) => /^line (\d+) x{1000}$/.exec(line))
       .filter((match) => match !== null)
       .map((match) => Number(match[1]))
-  await waitFor(() => existsSync(join(home.paths.logsDir, 'flood-out.log.2')), {what: 'the log to rotate'})
+  // About 2 MB/s: a rotated file within a second, and the next rotation half a second after the flush.
+  await waitFor(() => existsSync(join(home.paths.logsDir, 'flood-out.log.1')), {what: 'the log to rotate'})
   const before = Math.max(...numbersIn(logText(home, 'flood-out.log')))
 
   const flushed = await home.run(['flush', 'flood', '--json'])
@@ -203,11 +204,13 @@ test('flush while an app writes: the file starts again and holds every line writ
     result.results.map(({name, emptied}) => [name, emptied]),
     [['flood', [join(home.paths.logsDir, 'flood-out.log'), join(home.paths.logsDir, 'flood-err.log')]]],
   )
-  assert.ok(result.results[0]!.removed.includes(join(home.paths.logsDir, 'flood-out.log.1')))
-  assert.equal(existsSync(join(home.paths.logsDir, 'flood-out.log.1')), false, 'the rotated files are gone')
+  assert.ok(result.results[0]!.removed.includes(join(home.paths.logsDir, 'flood-out.log.1')), 'the rotated files went')
 
   await waitFor(() => numbersIn(logText(home, 'flood-out.log')).length >= 30, {what: 'lines after the flush'})
-  const text = logText(home, 'flood-out.log')
+  // Stopped, so its files hold still. Had nothing been flushed, flood-out.log.1 would hold lines from before.
+  assert.equal((await home.run(['stop', 'flood'])).code, 0)
+  const files = ['flood-out.log.2', 'flood-out.log.1', 'flood-out.log']
+  const text = files.map((file) => logText(home, file)).join('')
   const numbers = numbersIn(text)
   assert.ok(numbers[0]! > before, `only lines from after the flush (first ${numbers[0]}, before it ${before})`)
   // The file may start with the rest of a line cut by the flush; every whole line after it is there.

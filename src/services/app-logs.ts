@@ -7,7 +7,6 @@
  */
 import {existsSync, readdirSync} from 'node:fs'
 
-import {SupervisorClient} from '../client/supervisor-client.js'
 import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE, RESERVED_PROCESS_NAME} from '../model/names.js'
 import {savedLogSettings} from '../store/dump.js'
@@ -95,10 +94,14 @@ function splitTarget(target: string): Target {
  * (asked once), else from the saved list, else the apps that have files in $TSPM_HOME/logs.
  */
 async function knownApps(paths: HomePaths): Promise<LogSettings[]> {
-  try {
-    return (await new SupervisorClient(paths).saved()).map(({spec}) => spec)
-  } catch {
-    // No supervisor (or none that answers): the files are read directly anyway.
+  // No socket, no supervisor: node:net is not even loaded (logs of a large app answer in a few ms).
+  if (existsSync(paths.socket)) {
+    try {
+      const {SupervisorClient} = await import('../client/supervisor-client.js')
+      return (await new SupervisorClient(paths).saved()).map(({spec}) => spec)
+    } catch {
+      // None that answers: the files are read directly anyway.
+    }
   }
 
   return savedLogSettings(paths) ?? appsWithLogFiles(paths.logsDir).map((name) => ({name}))

@@ -5,7 +5,7 @@
  */
 import {closeSync, fstatSync, openSync, readSync, statSync} from 'node:fs'
 
-import {MAX_ROTATED_FILES, readTimeRecord, rotatedPath, TIME_RECORD_BYTES, timesPath} from '../store/log-times.js'
+import {MAX_ROTATED_FILES, rotatedPath, TIME_RECORD_BYTES, timesPath} from '../store/log-times.js'
 
 const NEWLINE = 0x0a
 
@@ -40,8 +40,11 @@ function sleepSync(ms: number): void {
 /** The arrival times of one open log: its time records, read as needed (a time file can be large). */
 export class ArrivalTimes {
   private count = 0
-  /** Records read ahead for lookups that move forward. */
+  /** Records read ahead for lookups that move forward (a DataView: its reads are builtins, fast from the first call). */
   private block = Buffer.alloc(0)
+  private view = new DataView(this.block.buffer)
+  private readonly one = Buffer.alloc(TIME_RECORD_BYTES)
+  private readonly oneView = new DataView(this.one.buffer, this.one.byteOffset, TIME_RECORD_BYTES)
   private blockStart = 0
   private blockCount = 0
 
@@ -65,23 +68,41 @@ export class ArrivalTimes {
 
   /** Record `index`, read from the file now (not from what was read ahead). */
   readNow(index: number): undefined | {offset: number; ms: number} {
-    const buffer = Buffer.alloc(TIME_RECORD_BYTES)
-    const read = readSync(this.fd, buffer, 0, TIME_RECORD_BYTES, index * TIME_RECORD_BYTES)
-    return read === TIME_RECORD_BYTES ? readTimeRecord(buffer, 0) : undefined
+    const read = readSync(this.fd, this.one, 0, TIME_RECORD_BYTES, index * TIME_RECORD_BYTES)
+    return read === TIME_RECORD_BYTES
+      ? {offset: this.oneView.getFloat64(0, true), ms: this.oneView.getFloat64(8, true)}
+      : undefined
   }
 
-  /** Record `index` (< length), from a block read ahead. */
-  record(index: number): {offset: number; ms: number} {
+  /** Where the bytes of record `index` (< length) start in its log, from a block read ahead. */
+  offsetAt(index: number): number {
+    const at = this.inBlock(index)
+    return at === undefined ? Number.POSITIVE_INFINITY : this.view.getFloat64(at, true)
+  }
+
+  /** When the bytes of record `index` (< length) arrived. */
+  msAt(index: number): number {
+    const at = this.inBlock(index)
+    return at === undefined ? Number.NaN : this.view.getFloat64(at + 8, true)
+  }
+
+  /** Where record `index` is in the block, read ahead from it when it is not there; undefined past the end. */
+  private inBlock(index: number): number | undefined {
     if (index < this.blockStart || index >= this.blockStart + this.blockCount) {
       const wanted = Math.min(4096, this.count - index)
-      if (this.block.length < wanted * TIME_RECORD_BYTES) this.block = Buffer.alloc(wanted * TIME_RECORD_BYTES)
+      if (wanted <= 0) return undefined
+      if (this.block.length < wanted * TIME_RECORD_BYTES) {
+        this.block = Buffer.alloc(4096 * TIME_RECORD_BYTES)
+        this.view = new DataView(this.block.buffer, this.block.byteOffset, this.block.length)
+      }
+
       const read = readSync(this.fd, this.block, 0, wanted * TIME_RECORD_BYTES, index * TIME_RECORD_BYTES)
       this.blockStart = index
       this.blockCount = Math.floor(read / TIME_RECORD_BYTES)
-      if (this.blockCount === 0) return {offset: Number.POSITIVE_INFINITY, ms: Number.NaN}
+      if (this.blockCount === 0) return undefined
     }
 
-    return readTimeRecord(this.block, (index - this.blockStart) * TIME_RECORD_BYTES)
+    return (index - this.blockStart) * TIME_RECORD_BYTES
   }
 
   /**
@@ -110,8 +131,8 @@ export class ArrivalTimes {
   cursor(offset: number): (offset: number) => null | number {
     let index = this.search(offset)
     return (at) => {
-      while (index + 1 < this.count && this.record(index + 1).offset <= at) index++
-      return index >= 0 ? this.record(index).ms : null
+      while (index + 1 < this.count && this.offsetAt(index + 1) <= at) index++
+      return index >= 0 ? this.msAt(index) : null
     }
   }
 }

@@ -2,13 +2,14 @@
 // apps in the order they arrived, following across rotations, timestamps, NDJSON, flush while an
 // app writes, and the names that are not there.
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {once} from 'node:events'
 import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {BIN, envelope, REPO_ROOT, tempDir, TestHome} from '../helpers/cli.js'
+import {BIN, envelope, REPO_ROOT, runProgram, tempDir, TestHome} from '../helpers/cli.js'
+import {needs} from '../helpers/needs.js'
 import {waitFor} from '../helpers/wait.js'
 
 const APPS = join(REPO_ROOT, 'test', 'fixtures', 'apps')
@@ -257,4 +258,44 @@ test('names with no logs: exit 1 naming them and what to do; a bad name is bad i
     4,
     'a flush with a name that is not there empties nothing',
   )
+})
+
+test('labels are coloured per app on a terminal, never when piped', async (t) => {
+  const tmux = spawnSync('tmux', ['-V'])
+  if (!needs(t, tmux.status === 0, 'tmux runs the CLI on a real terminal')) return
+  const home = TestHome.forTest(t)
+  const app = (name: string) => `
+  - name: ${name}
+    script: ${join(APPS, 'counter.js')}
+    env: {LINES: 2, PADDING: 1}`
+  assert.equal((await startConfig(home, `processes:${app('one')}${app('two')}\n`)).code, 0)
+  await waitFor(() => logText(home, 'one-err.log').includes('done') && logText(home, 'two-err.log').includes('done'), {
+    what: 'both apps to write',
+  })
+  const env: NodeJS.ProcessEnv = {...process.env, TSPM_HOME: home.home}
+  delete env.NO_COLOR
+  delete env.NODE_EXTRA_CA_CERTS
+  const piped = await runProgram(process.execPath, [BIN, 'logs', '--out'], {env})
+  assert.equal(piped.code, 0, piped.stderr)
+  assert.doesNotMatch(piped.stdout, /\u001B\[/, 'no colour in a pipe')
+  assert.match(piped.stdout, /^one \| line 1 x\n/m)
+
+  const session = `tspm-logs-colour-${process.pid}`
+  // tmux runs this through a shell of its own: the words are fixed, only the paths vary (no spaces in them).
+  spawnSync('tmux', [
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    '100',
+    '-y',
+    '20',
+    `env -u NO_COLOR TSPM_HOME=${home.home} ${process.execPath} ${BIN} logs --out; sleep 30`,
+  ])
+  t.after(() => spawnSync('tmux', ['kill-session', '-t', session]))
+  const screen = () => spawnSync('tmux', ['capture-pane', '-p', '-e', '-t', session], {encoding: 'utf8'}).stdout
+  await waitFor(() => screen().includes('line 2'), {what: 'the lines on the terminal'})
+  assert.match(screen(), /\u001B\[36mone\u001B\[(0|39)m \| line 1 x/, 'the first app in cyan')
+  assert.match(screen(), /\u001B\[35mtwo\u001B\[(0|39)m \| line 1 x/, 'the second in magenta')
 })

@@ -4,8 +4,8 @@
 // Environment:
 //   BENCH_QUICK=1       a fast smoke run (fewer apps, less data, one rep): checks the bench, not the targets
 //   BENCH_REPS=N        repetitions of the repeated scenarios (default 3; medians are over these)
-//   BENCH_ONLY=a,b      run only some scenarios: latency, start, gap, resurrect, log, storm, serve, serve-resurrect,
-//                       reload
+//   BENCH_ONLY=a,b      run only some scenarios: latency, start, gap, resurrect, log, logs-read, storm, serve,
+//                       serve-resurrect, reload
 //   BENCH_STORM_APP=sh  crash storm with a shell app (`exit 1`) instead of the default Node app
 //   BENCH_TSPM_READY=0  the serve scenarios leave tspm's `ready: {tcp: PORT}` out (for a tspm without it)
 //   BENCH_SERVE_CLIENT=poll  the serve scenarios connect + GET every pending port every 10 ms (default: wait for
@@ -45,7 +45,7 @@ function intEnv(name, fallback) {
 
 const QUICK = process.env.BENCH_QUICK === '1'
 const REPS = intEnv('BENCH_REPS', QUICK ? 1 : 3)
-const ALL = ['latency', 'start', 'gap', 'resurrect', 'log', 'storm', 'serve', 'serve-resurrect', 'reload']
+const ALL = ['latency', 'start', 'gap', 'resurrect', 'log', 'logs-read', 'storm', 'serve', 'serve-resurrect', 'reload']
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((s) => s.trim()) : ALL
 for (const s of ONLY) {
   if (!ALL.includes(s)) {
@@ -68,6 +68,9 @@ const cfg = {
   resurrectReps: QUICK ? 1 : Math.min(REPS, 2),
   // A whole number of 100-byte lines: 200 MiB is exactly that.
   logBytes: Math.floor(((QUICK ? 20 : 200) * MiB) / 100) * 100,
+  // `tspm logs -n 1000` on a log of this size (with its time file), timed this many times.
+  logsReadBytes: QUICK ? 64 * MiB : 1024 * MiB,
+  logsReadRuns: QUICK ? 3 : 10,
   stormApps: QUICK ? 10 : 50,
   stormSec: QUICK ? 5 : 15,
   stormReps: QUICK ? 1 : Math.min(REPS, 2),
@@ -235,6 +238,12 @@ async function main() {
       )
       if (r) results.log.push(r)
     }
+  }
+
+  if (ONLY.includes('logs-read')) {
+    results.logsRead = await step(`tspm logs -n 1000 on a ${Math.round(cfg.logsReadBytes / MiB)} MiB log`, () =>
+      scenarios.logsRead(ctx),
+    )
   }
 
   if (ONLY.includes('storm')) {

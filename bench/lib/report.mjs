@@ -200,9 +200,16 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
     const tr = t / redirect
     const pr = p / redirect
     rows.push(
-      `| ${s} | … as a share of the plain redirect | ${fmtRatio(tr)} | ${fmtRatio(pr)} | ${fmtRatio(ratio(tr, pr))} | ≥ 0.9x redirect | ${yes(tr >= 0.9)} |`,
+      `| ${s} | … as a share of the plain redirect | ${fmtRatio(tr)} | ${fmtRatio(pr)} | ${fmtRatio(ratio(tr, pr))} | ≥ 0.95x redirect | ${yes(tr >= 0.95)} |`,
     )
-    if (!(tr >= 0.9)) failed.push(`${s}: ${fmtRatio(tr)} of the plain redirect (target ≥ 0.9x)`)
+    if (!(tr >= 0.95)) failed.push(`${s}: ${fmtRatio(tr)} of the plain redirect (target ≥ 0.95x)`)
+    const stamped = median(lg.map((r) => tput(r.tspmTime)))
+    const sr = stamped / redirect
+    rows.push(
+      `| ${s} | with \`time: true\` (a stamp in front of every line; the app's bytes per second) | ${mibps(stamped)} | — | — | — | — |`,
+      `| ${s} | … as a share of the plain redirect | ${fmtRatio(sr)} | — | — | ≥ 0.8x redirect | ${yes(sr >= 0.8)} |`,
+    )
+    if (!(sr >= 0.8)) failed.push(`${s}: with time: true ${fmtRatio(sr)} of the plain redirect (target ≥ 0.8x)`)
     row(
       s,
       "app's own write time (its view)",
@@ -213,10 +220,17 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
     const lostT = max(lg.map((r) => r.tspm?.lost ?? Number.NaN))
     const lostP = max(lg.map((r) => r.pm2?.lost ?? Number.NaN))
     const lostShow = (x) => (Number.isFinite(x) ? `${fmt(x)} B` : 'n/a')
-    row(s, 'bytes lost (worst rep; negative: extra bytes)', lostT, lostP, lostShow, {
-      text: '0',
-      ok: lg.every((r) => r.tspm?.lost === 0),
-    })
+    row(
+      s,
+      'bytes lost (worst rep, `time: true` included; negative: extra bytes)',
+      Math.max(lostT, max(lg.map((r) => r.tspmTime?.lost ?? Number.NaN))),
+      lostP,
+      lostShow,
+      {
+        text: '0',
+        ok: lg.every((r) => r.tspm?.lost === 0 && r.tspmTime?.lost === 0),
+      },
+    )
     const gt = median(lg.map((r) => r.tspm?.rssGrowth))
     const gp = median(lg.map((r) => r.pm2?.rssGrowth))
     row(s, 'supervisor peak RSS growth while it runs (sampled every 50 ms)', gt, gp, mib, {
@@ -224,8 +238,36 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
       ok: gt < 5 * MiB,
     })
     details.push(
-      `Log throughput: ${lg.length} rep(s), order rotated among redirect/tspm/PM2; lines of 100 bytes, 100 lines per write; time from the app's process start to the moment the log holds every byte (file size polled every 5 ms). Per rep MiB/s: redirect ${lg.map((r) => fmt(tput(r.redirect))).join(', ')}; tspm ${lg.map((r) => fmt(tput(r.tspm))).join(', ')}; PM2 ${lg.map((r) => fmt(tput(r.pm2))).join(', ')}. ` +
+      `Log throughput: ${lg.length} rep(s), order rotated among redirect/tspm/PM2/tspm with time: true; lines of 100 bytes, 100 lines per write; time from the app's process start to the moment the log holds every byte (file size polled every 5 ms). Per rep MiB/s: redirect ${lg.map((r) => fmt(tput(r.redirect))).join(', ')}; tspm ${lg.map((r) => fmt(tput(r.tspm))).join(', ')}; tspm with time: true ${lg.map((r) => fmt(tput(r.tspmTime))).join(', ')}; PM2 ${lg.map((r) => fmt(tput(r.pm2))).join(', ')}. ` +
         `Peak RSS growth per rep: tspm ${lg.map((r) => fmt((r.tspm?.rssGrowth ?? Number.NaN) / MiB, 1)).join(', ')} MiB; PM2 ${lg.map((r) => fmt((r.pm2?.rssGrowth ?? Number.NaN) / MiB, 1)).join(', ')} MiB.`,
+    )
+  }
+
+  // Reading a large log ------------------------------------------------------------------------
+  const lr = results.logsRead
+  if (lr) {
+    const s = `\`tspm logs web -n 1000\` (${fmt(cfg.logsReadBytes / MiB)} MiB log and its time file)`
+    const wall = (runs) => `${ms(median(runs.map((r) => r.ms)))} (max ${ms(max(runs.map((r) => r.ms)))})`
+    const rss = (runs) => mib(max(runs.map((r) => r.rss)))
+    for (const [runs, how] of [
+      [lr.alone, 'no supervisor'],
+      [lr.supervised, 'the supervisor running the app'],
+    ]) {
+      const okMs = median(runs.map((r) => r.ms)) < 100
+      const okRss = max(runs.map((r) => r.rss)) < 60 * MiB
+      rows.push(
+        `| ${s} | wall time, ${how}, median | ${wall(runs)} | — | — | < 100 ms | ${yes(okMs)} |`,
+        `| ${s} | peak RSS, ${how} (worst run) | ${rss(runs)} | — | — | < 60 MiB | ${yes(okRss)} |`,
+      )
+      if (!okMs) failed.push(`${s}: wall time with ${how} (target < 100 ms)`)
+      if (!okRss) failed.push(`${s}: peak RSS with ${how} (target < 60 MiB)`)
+    }
+
+    rows.push(
+      `| ${s} | \`node -e 0\` timed the same way (the floor) | ${wall(lr.floor)}, ${rss(lr.floor)} | — | — | — | — |`,
+    )
+    details.push(
+      `tspm logs: ${cfg.logsReadRuns} timed runs after 2 warm-ups, each under GNU time (peak RSS is its %M); the log is sparse but for its last 16 MiB of 100-byte lines, its time file has a record per 100 bytes of the whole log; the output (1000 lines of stdout and the one line of stderr, labelled) is checked at every run.`,
     )
   }
 

@@ -2,14 +2,25 @@
 // run.mjs turns them into medians and the table. Tools alternate within every scenario (ABBA:
 // tspm first on even reps, PM2 first on odd ones) so that drift of the machine hits both alike.
 import {spawn} from 'node:child_process'
-import {closeSync, existsSync, openSync, readFileSync, statSync} from 'node:fs'
-import {join} from 'node:path'
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
+import {basename, dirname, join} from 'node:path'
 
 import {check, run} from './exec.mjs'
 import {openLoad} from './load.mjs'
 import {alive, busyElsewhere, cpuSeconds, rssBytes} from './proc.mjs'
 import {floorServe, freePorts, openClient} from './serve.mjs'
-import {median, sleep} from './stats.mjs'
+import {median, MiB, sleep} from './stats.mjs'
 import {parseList, TSPM_READY, waitGone} from './tools.mjs'
 
 /** The tools in the order of this rep. */
@@ -243,16 +254,29 @@ export async function saveResurrect(ctx, rep) {
   return out
 }
 
-/** One app writing N bytes of 100-byte lines: plain redirect to a file, then under each tool. */
+/** PM2's `time: true` stamp, `YYYY-MM-DDTHH:mm:ss: `, which tspm writes in front of every line. */
+const TIME_STAMP_BYTES = 21
+
+/**
+ * One app writing N bytes of 100-byte lines: plain redirect to a file, then under each tool, and
+ * under tspm with `time: true` (`tspmTime`: a stamp in front of every line). PM2 stamps every piece
+ * of each chunk it reads (a line cut between two reads becomes two stamped lines), so its stamped
+ * output has no exact size to wait for: it is left out of the stamped run.
+ */
 export async function logThroughput(ctx, rep) {
   const {cfg} = ctx
   const total = cfg.logBytes
   const out = {}
   const {tspm, pm2} = ctx.tools
-  const contestants = [{key: 'redirect'}, tspm, pm2]
+  const contestants = [{key: 'redirect'}, tspm, pm2, {key: 'tspmTime'}]
   for (let i = 0; i < contestants.length; i++) {
     const who = contestants[(rep + i) % contestants.length]
-    out[who.key] = who.key === 'redirect' ? await logRedirect(ctx, rep, total) : await logUnder(ctx, who, rep, total)
+    out[who.key] =
+      who.key === 'redirect'
+        ? await logRedirect(ctx, rep, total)
+        : who.key === 'tspmTime'
+          ? await logUnder(ctx, tspm, `${rep}-time`, total, {time: true})
+          : await logUnder(ctx, who, rep, total)
   }
 
   return out
@@ -278,7 +302,10 @@ async function logRedirect(ctx, rep, total) {
   return {bytes, landedMs: t1 - a0, appMs: t1 - a0, wallMs, lost: total - bytes}
 }
 
-async function logUnder(ctx, tool, rep, total) {
+/** `time`: each line gets its stamp, so the log holds `stampBytes` more than the app wrote. */
+async function logUnder(ctx, tool, rep, total, {time = false} = {}) {
+  const stampBytes = time ? (total / 100) * TIME_STAMP_BYTES : 0
+  const expected = total + stampBytes
   const home = tool.newHome(`log-${rep}`)
   const pid = await tool.idleDaemon(home)
   await sleep(1000)
@@ -290,6 +317,7 @@ async function logUnder(ctx, tool, rep, total) {
     args: [stamp, String(total)],
     autorestart: false,
     bigLogs: true,
+    time,
     env: {BENCH_APP: '1'},
   }
   const sampler = rssSampler(pid)
@@ -300,7 +328,7 @@ async function logUnder(ctx, tool, rep, total) {
   const deadline = Date.now() + 300_000
   while (Date.now() < deadline) {
     const bytes = tool.logBytes(home, 'logger')
-    if (bytes >= total) {
+    if (bytes >= expected) {
       landedAt = Date.now()
       break
     }
@@ -322,8 +350,9 @@ async function logUnder(ctx, tool, rep, total) {
   await sleep(1000)
   const bytes = tool.logBytes(home, 'logger')
   const r = {
-    bytes,
-    lost: total - bytes,
+    // What the app wrote that is in the log, its stamps not counted: throughput compares with the redirect's.
+    bytes: bytes - stampBytes,
+    lost: expected - bytes,
     landedMs: landedAt === undefined ? Number.NaN : Math.max(landedAt, t1) - a0,
     appMs: t1 - a0,
     baseRss,
@@ -629,4 +658,83 @@ export async function reloadUnderLoad(ctx, rep) {
   }
 
   return out
+}
+
+/**
+ * `tspm logs web -n 1000` on a 1 GiB log with its time file: wall time and peak RSS of the CLI
+ * (GNU time's %M), without a supervisor and with one that runs the app, and `node -e 0` timed the
+ * same way. The log is made fast: a sparse file whose last 16 MiB are 100-byte lines, and a time
+ * file with a record per 100 bytes of the whole file (every line at a millisecond of its own: 10.7
+ * M records, 172 MB for 1 GiB, the largest a time file gets), so the binary search has its depth.
+ */
+export async function logsRead(ctx) {
+  const {cfg} = ctx
+  const tool = ctx.tools.tspm
+  const home = tool.newHome('logs-read')
+  const logsDir = join(home.dir, 'logs')
+  mkdirSync(logsDir, {recursive: true, mode: 0o700})
+  const t0 = Date.now() - cfg.logsReadBytes / 100
+  const lastLine = writeBigLog(join(logsDir, 'web-out.log'), cfg.logsReadBytes, t0)
+  writeFileSync(join(logsDir, 'web-err.log'), 'one line of stderr\n')
+  const timed = async (args, check) => {
+    const runs = []
+    for (let i = 0; i < cfg.logsReadRuns + 2; i++) {
+      const result = await run(TIME_BIN, ['-f', 'rss=%M', ...args], {env: home.env, cwd: home.work})
+      if (result.code !== 0) throw new Error(`${args.join(' ')}: exit ${result.code}: ${result.stderr.slice(-300)}`)
+      check?.(result.stdout)
+      const rss = Number(/rss=(\d+)\s*$/.exec(result.stderr)?.[1]) * 1024
+      if (i >= 2) runs.push({ms: result.ms, rss})
+    }
+
+    return runs
+  }
+
+  const checkOutput = (stdout) => {
+    const lines = stdout.trimEnd().split('\n')
+    if (lines.length !== 1001 || !lines.at(-1).endsWith(lastLine) || !lines.includes('web err | one line of stderr'))
+      throw new Error(`tspm logs showed ${lines.length} lines, ending ${JSON.stringify(lines.at(-1))}`)
+  }
+
+  const logs = [process.execPath, tool.bin, 'logs', 'web', '-n', '1000']
+  const out = {floor: await timed([process.execPath, '-e', '0'])}
+  out.alone = await timed(logs, checkOutput)
+  check(
+    await tool.start(home, [{name: 'web', script: ctx.apps.idle, env: {BENCH_APP: '1'}, bigLogs: true}]),
+    'tspm start web',
+  )
+  out.supervised = await timed(logs, checkOutput)
+  await tool.shutdown(home)
+  rmSync(logsDir, {recursive: true, force: true})
+  return out
+}
+
+const TIME_BIN = '/usr/bin/time'
+
+/** A sparse log of `size` bytes ending in about 16 MiB of 100-byte lines, and its time file; returns the last line. */
+function writeBigLog(path, size, t0) {
+  const lines = Math.floor(Math.min(16 * MiB, size) / 100)
+  const fd = openSync(path, 'w', 0o640)
+  ftruncateSync(fd, size - lines * 100)
+  const line = (n) => `${String(n).padStart(10, '0')} level=info msg=`.padEnd(99, 'x')
+  for (let first = 0; first < lines; first += 10_000) {
+    const count = Math.min(10_000, lines - first)
+    writeSync(fd, Array.from({length: count}, (_, i) => `${line(first + i)}\n`).join(''), size - (lines - first) * 100)
+  }
+
+  closeSync(fd)
+  const records = Math.floor(size / 100)
+  const times = openSync(join(dirname(path), `.${basename(path)}.times`), 'w', 0o640)
+  const chunk = Buffer.alloc(65_536 * 16)
+  for (let first = 0; first < records; first += 65_536) {
+    const count = Math.min(65_536, records - first)
+    for (let i = 0; i < count; i++) {
+      chunk.writeDoubleLE((first + i) * 100, i * 16)
+      chunk.writeDoubleLE(t0 + first + i, i * 16 + 8)
+    }
+
+    writeSync(times, chunk, 0, count * 16)
+  }
+
+  closeSync(times)
+  return line(lines - 1)
 }

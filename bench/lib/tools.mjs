@@ -37,7 +37,8 @@ export const TSPM_VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 
  *  instances? (copies of the app), listen? (one port every instance serves: tspm binds it itself
  *  and hands it to each instance, `listen: PORT`; PM2 shares it among the workers of its cluster
  *  mode, `exec_mode: cluster` with PORT in env), readyNotify? (the app calls process.send('ready')
- *  once it serves: tspm `ready: {notify: true}`, PM2 `wait_ready` with a 10 s `listen_timeout`)}.
+ *  once it serves: tspm `ready: {notify: true}`, PM2 `wait_ready` with a 10 s `listen_timeout`),
+ *  time? (PM2's `time: true`: a time stamp in front of what the app writes)}.
  *  Whatever is not given keeps the tool's default.
  */
 
@@ -58,6 +59,7 @@ function sharedFields(app) {
   if (app.autorestart !== undefined) out.autorestart = app.autorestart
   if (app.maxRestarts !== undefined) out.max_restarts = app.maxRestarts
   if (app.instances !== undefined) out.instances = app.instances
+  if (app.time) out.time = true
   return out
 }
 

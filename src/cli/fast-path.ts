@@ -2,7 +2,8 @@
  * Commands that bin/run.js runs without oclif when typed exactly as in this table: loading oclif
  * costs more than the whole answer of `tspm list` (which people run often, in a watch loop), of
  * `tspm save` and of `tspm --version`; `tspm start -c FILE` starts its supervisor that much
- * sooner; and `tspm resurrect` is the boot service's supervisor, which should not carry the CLI
+ * sooner; `tspm logs` answers in a few milliseconds more than its reads, even on a large log;
+ * and `tspm resurrect` is the boot service's supervisor, which should not carry the CLI
  * framework for months. Anything else (`--help`, other flags) goes through oclif and the
  * command's class, which call the same service with the same Output, so both ways print the same
  * bytes (test/integration/cli-faces.test.ts).
@@ -12,12 +13,15 @@ import {arch, platform, release} from 'node:os'
 
 import {checkHome, checkHomeIsPrivate, homePaths, resolveHome} from '../store/home.js'
 import {CommandOutput, jsonRequested, type Output} from './errors.js'
+import {parseLineCount} from './line-count.js'
 
 /** A flag the fast path understands: `--name`, `--name VALUE`, `--name=VALUE`, `-c VALUE`. */
 interface FastFlag {
   name: string
   char?: string
   takesValue?: true
+  /** A value oclif would refuse is left to oclif, which says what is wrong with it. */
+  accepts?: (value: string) => boolean
 }
 
 type ParsedFlags = Record<string, string | true>
@@ -25,13 +29,17 @@ type ParsedFlags = Record<string, string | true>
 interface FastCommand {
   /** The command and its aliases. */
   ids: string[]
-  /** The only flags that may follow, each at most once, and no argument, for this path to be taken. */
+  /** The only flags that may follow, each at most once, for this path to be taken. */
   flags: FastFlag[]
   /** The flag that one bare argument sets (`tspm run FILE` is `tspm run -c FILE`). */
   argument?: string
+  /** Whether words that are not flags (names) may come too; none otherwise. */
+  takesNames?: true
+  /** Flags of which at most one may be given (the others oclif refuses). */
+  exclusive?: string[]
   /** Whether it acts on TSPM_HOME (and so checks it first, as TspmCommand.init does). */
   usesHome?: false
-  run(output: Output, flags: ParsedFlags): Promise<unknown>
+  run(output: Output, flags: ParsedFlags, names: string[]): Promise<unknown>
 }
 
 const JSON_FLAG: FastFlag = {name: 'json'}
@@ -76,6 +84,34 @@ const FAST_COMMANDS: FastCommand[] = [
     },
   },
   {
+    ids: ['logs'],
+    takesNames: true,
+    flags: [
+      JSON_FLAG,
+      {name: 'lines', char: 'n', takesValue: true, accepts: (value) => parseLineCount(value) !== undefined},
+      {name: 'follow', char: 'f'},
+      {name: 'out'},
+      {name: 'err'},
+      {name: 'timestamp'},
+    ],
+    exclusive: ['out', 'err'],
+    async run(output, flags, names) {
+      const {showLogs} = await import('../services/logs.js')
+      return showLogs(
+        homePaths(),
+        {
+          names,
+          lines: typeof flags.lines === 'string' ? parseLineCount(flags.lines)! : 20,
+          follow: flags.follow === true,
+          stream: flags.out ? 'out' : flags.err ? 'err' : undefined,
+          timestamp: flags.timestamp === true,
+          json: output.json,
+        },
+        output,
+      )
+    },
+  },
+  {
     ids: ['resurrect'],
     flags: [],
     async run(output) {
@@ -100,14 +136,19 @@ const FAST_COMMANDS: FastCommand[] = [
   },
 ]
 
-/** The flags of `rest` by name, or undefined for anything else (which oclif then parses and reports). */
-function parseFlags(rest: readonly string[], known: FastFlag[], argument?: string): ParsedFlags | undefined {
+/** The flags and names of `rest`, or undefined for anything else (which oclif then parses and reports). */
+function parseFlags(
+  rest: readonly string[],
+  {flags: known, takesNames, argument}: FastCommand,
+): undefined | {flags: ParsedFlags; names: string[]} {
   const flags: ParsedFlags = {}
+  const names: string[] = []
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!
-    if (argument !== undefined && !arg.startsWith('-')) {
-      if (argument in flags) return undefined
-      flags[argument] = arg
+    if (!arg.startsWith('-') && (argument !== undefined || takesNames)) {
+      if (argument === undefined) names.push(arg)
+      else if (argument in flags) return undefined
+      else flags[argument] = arg
       continue
     }
 
@@ -128,18 +169,22 @@ function parseFlags(rest: readonly string[], known: FastFlag[], argument?: strin
 
     const value = inline ?? rest[++i]
     if (value === undefined || (inline === undefined && value.startsWith('-'))) return undefined
+    if (flag.accepts && !flag.accepts(value)) return undefined
     flags[flag.name] = value
   }
 
-  return flags
+  return {flags, names}
 }
 
 /** The fast command this argv asks for, ready to run; undefined sends it through oclif. */
 export function fastCommandFor(argv: readonly string[]): (() => Promise<void>) | undefined {
   const [id, ...rest] = argv
   const command = FAST_COMMANDS.find((candidate) => candidate.ids.includes(id))
-  const flags = command && parseFlags(rest, command.flags, command.argument)
-  if (!command || !flags || (flags.wait && flags['no-wait'])) return undefined
+  const parsed = command && parseFlags(rest, command)
+  if (!command || !parsed) return undefined
+  const {flags, names} = parsed
+  if ((flags.wait && flags['no-wait']) || (command.exclusive?.filter((name) => name in flags).length ?? 0) > 1)
+    return undefined
   // Commands without --json ignore TSPM_CONTENT_TYPE, as oclif does.
   const json = command.flags.includes(JSON_FLAG) && jsonRequested(rest)
   return async () => {
@@ -150,7 +195,7 @@ export function fastCommandFor(argv: readonly string[]): (() => Promise<void>) |
         checkHomeIsPrivate(homePaths())
       }
 
-      const result = await command.run(output, flags)
+      const result = await command.run(output, flags, names)
       if (result !== undefined) output.succeed(result)
     } catch (error) {
       process.exitCode = output.fail(error)

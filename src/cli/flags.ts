@@ -1,6 +1,8 @@
 /** Flags that more than one command takes, defined once so they mean the same everywhere. */
 import {Flags} from '@oclif/core'
 
+import {parseLineCount} from './line-count.js'
+
 /** `-u/--user`: the user a boot service runs as (startup, unstartup). */
 export const userFlag = Flags.custom<string>({
   char: 'u',
@@ -18,9 +20,8 @@ export const waitFlag = Flags.boolean({
 export const linesFlag = Flags.custom<number>({
   char: 'n',
   async parse(input) {
-    const count = Number(input)
-    if (!Number.isSafeInteger(count) || count < 0)
-      throw new Error(`expected a whole number of 0 or more, got ${JSON.stringify(input)}`)
+    const count = parseLineCount(input)
+    if (count === undefined) throw new Error(`expected a whole number of 0 or more, got ${JSON.stringify(input)}`)
     return count
   },
 })

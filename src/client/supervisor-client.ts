@@ -8,6 +8,7 @@ import {
   type ActionResponse,
   API_PREFIX,
   type ApiErrorBody,
+  type FlushResponse,
   type HealthResponse,
   type MetricsSettings,
   type ProcessInfo,
@@ -101,6 +102,11 @@ export class SupervisorClient {
       instances,
     })
     return response.names
+  }
+
+  /** Empties the log files of an app, one instance (web:2), or "all", while they keep writing. */
+  flush(target: string): Promise<FlushResponse> {
+    return this.call('POST', `processes/${encodeURIComponent(target)}/flush`)
   }
 
   /** Answers once each start is settled (online, or failed); a long request, not a poll. */

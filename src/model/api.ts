@@ -109,6 +109,11 @@ export interface ActionResponse {
   names: string[]
 }
 
+/** POST /v1/processes/:name/flush: per app, the log files emptied and the rotated ones removed. */
+export interface FlushResponse {
+  results: Array<{name: string; emptied: string[]; removed: string[]}>
+}
+
 export interface ApiErrorBody {
   error: {code: string; message: string}
 }

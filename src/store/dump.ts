@@ -10,7 +10,7 @@ import type {DumpFile} from './dump-schema.js'
 
 import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {removeStaleTempFiles, writeFileAtomic} from './atomic-file.js'
-import {ensureHome, type HomePaths} from './home.js'
+import {ensureHome, type HomePaths, type LogSettings} from './home.js'
 
 export type {DumpFile} from './dump-schema.js'
 
@@ -158,6 +158,37 @@ export async function readDump(file: string): Promise<DumpFile> {
     await placeOfPath(text, issue.path as Array<number | string>),
     `${formatPath(issue.path as Array<number | string>)}: ${issue.message}`,
   )
+}
+
+/**
+ * Where the saved apps' logs go (name, out_file, error_file, log_file, merge_logs), from dump.json
+ * (or its .bak) read without the schema: `tspm logs` needs only these, and the schema library costs
+ * it more than its whole answer. Undefined when neither reads as a saved list (resurrect says why).
+ */
+export function savedLogSettings(paths: HomePaths): LogSettings[] | undefined {
+  for (const file of [paths.dumpFile, paths.dumpBackup]) {
+    let text: string
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch {
+      continue
+    }
+
+    if (!looksLikeDump(text)) continue
+    const {processes} = JSON.parse(text) as {processes: Array<Record<string, unknown>>}
+    const optionalString = (value: unknown) => (typeof value === 'string' ? value : undefined)
+    return processes
+      .filter((entry) => typeof entry?.name === 'string')
+      .map((entry) => ({
+        name: entry.name as string,
+        out_file: optionalString(entry.out_file),
+        error_file: optionalString(entry.error_file),
+        log_file: optionalString(entry.log_file),
+        merge_logs: entry.merge_logs === true,
+      }))
+  }
+
+  return undefined
 }
 
 /**

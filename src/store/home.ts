@@ -1,4 +1,4 @@
-import {lstatSync, mkdirSync, statSync} from 'node:fs'
+import {existsSync, lstatSync, mkdirSync, readdirSync, statSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join, resolve} from 'node:path'
 
@@ -83,6 +83,35 @@ export function appLogPaths(
     err: spec.error_file ? numbered(spec.error_file) : own.err,
     ...(spec.log_file ? {combined: numbered(spec.log_file)} : {}),
   }
+}
+
+/**
+ * The instances of an app that have log files, each with its files (appLogPaths): instance 0
+ * always, and every N whose files exist, found among the files of logsDir (`web-out-N.log`) or,
+ * for out_file and error_file, by trying 1, 2, ... until one has none. With merge_logs every
+ * instance writes instance 0's files.
+ */
+export function appInstanceLogs(
+  settings: LogSettings,
+  logsDir: string,
+): Array<{files: ReturnType<typeof appLogPaths>; instance: number}> {
+  const {name} = settings
+  const pattern = new RegExp(`^${name.replaceAll(/[.]/g, String.raw`\.`)}-(?:out|err)-(\\d+)\\.log$`)
+  const numbers = new Set([0])
+  for (const entry of settings.merge_logs || !existsSync(logsDir) ? [] : readdirSync(logsDir, {withFileTypes: true})) {
+    const match = pattern.exec(entry.name)
+    if (match && entry.isFile()) numbers.add(Number(match[1]))
+  }
+
+  for (let instance = 1; !settings.merge_logs && (settings.out_file || settings.error_file); instance++) {
+    const files = appLogPaths(settings, logsDir, instance)
+    if (!existsSync(files.out) && !existsSync(files.err)) break
+    numbers.add(instance)
+  }
+
+  return [...numbers]
+    .sort((a, b) => a - b)
+    .map((instance) => ({instance, files: appLogPaths(settings, logsDir, instance)}))
 }
 
 /**

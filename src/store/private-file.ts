@@ -5,7 +5,7 @@
  */
 import {closeSync, constants, fstatSync, openSync} from 'node:fs'
 
-const {O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_WRONLY} = constants
+const {O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDWR, O_WRONLY} = constants
 
 /** Why a file cannot be written safely; the message names the file. */
 export class UnsafeFileError extends Error {
@@ -16,11 +16,17 @@ export class UnsafeFileError extends Error {
 /**
  * Opens `path` for appending: an existing regular file owned by this process's effective user,
  * or a new one (`mode`). A symbolic link, another kind of file or another user's file is refused.
+ * `read`: it can be read too (positioned reads; writes still go to its end).
  */
-export function openForAppend(path: string, mode = 0o600, options: {create?: 'new'; owner?: number} = {}): number {
+export function openForAppend(
+  path: string,
+  mode = 0o600,
+  options: {create?: 'new'; owner?: number; read?: true} = {},
+): number {
   let fd: number
   try {
-    fd = openSync(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | (options.create === 'new' ? O_EXCL : 0), mode)
+    const access = options.read ? O_RDWR : O_WRONLY
+    fd = openSync(path, access | O_APPEND | O_CREAT | O_NOFOLLOW | (options.create === 'new' ? O_EXCL : 0), mode)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ELOOP') {
       throw new UnsafeFileError(`${path} is a symbolic link; tspm never writes through one: remove it`)

@@ -40,6 +40,7 @@ class ApiError extends Error {
  *   POST   /v1/processes/:name/scale        {instances: N}
  *   POST   /v1/processes/:name/signal       {signal: "SIGUSR2", group?: true}
  *   POST   /v1/processes/:name/reset        restart counters back to 0
+ *   POST   /v1/processes/:name/flush        empties its log files (name, web:2, or "all")
  *   DELETE /v1/processes/:name              name or "all"
  *   GET    /v1/saved                        what `save` writes
  *   GET    /v1/metrics                      Prometheus's text format (metrics.ts)
@@ -77,6 +78,7 @@ export function createApiServer(
         throw new ApiError(400, 'bad_request', 'expected {"specs": [...]}')
       return ok({results: await supervisor.reload(name, body.specs)})
     },
+    'POST processes/:name/flush': (name) => ok(supervisor.flushLogs(name)),
     'POST processes/:name/restart': async (name) => ok({names: await supervisor.restart(name)}),
     async 'POST processes/:name/scale'(name, request) {
       const body = parseJson(request.body) as ScaleRequest

@@ -4,12 +4,14 @@
  * is never done twice and no write goes to a file another writer has just moved away.
  * `/dev/null` (PM2's way to keep no log) keeps nothing.
  */
+import {type EmptiedLog, emptyLogFile} from '../store/log-times.js'
 import {RotatingLog} from './rotating-log.js'
 
 /** What an app's output is written through. */
 export interface LogSink {
   readonly droppedBytes: number
-  write(chunk: Buffer): void
+  /** A chunk of output that arrived at `now` (epoch ms). */
+  write(chunk: Buffer, now: number): void
   reopen(): void
 }
 
@@ -51,5 +53,12 @@ export class LogFiles {
   /** Every file opened again by its name (SIGUSR2, after logrotate moved them). */
   reopenAll(): void {
     for (const {log} of this.open.values()) log.reopen()
+  }
+
+  /** Empties a log while its writers keep writing (RotatingLog.flush), or as it is when nobody writes to it. */
+  flush(path: string): EmptiedLog {
+    if (path === '/dev/null') return {emptied: [], removed: []}
+    const entry = this.open.get(path)
+    return entry ? entry.log.flush() : emptyLogFile(path)
   }
 }

@@ -482,16 +482,18 @@ export class ManagedProcess {
     const stamp = this.dateFormat && {out: new LineStamper(this.dateFormat), err: new LineStamper(this.dateFormat)}
     const {clock} = this.deps
     child.stdout?.on('data', (chunk: Buffer) => {
-      const text = stamp ? stamp.out.stamp(chunk, clock.now()) : chunk
-      this.logs.out.write(text)
-      this.logs.combined?.write(text)
+      const now = clock.now()
+      const text = stamp ? stamp.out.stamp(chunk, now) : chunk
+      this.logs.out.write(text, now)
+      this.logs.combined?.write(text, now)
       readiness?.output(chunk)
       noteOutputBytes(chunk.length)
     })
     child.stderr?.on('data', (chunk: Buffer) => {
-      const text = stamp ? stamp.err.stamp(chunk, clock.now()) : chunk
-      this.logs.err.write(text)
-      this.logs.combined?.write(text)
+      const now = clock.now()
+      const text = stamp ? stamp.err.stamp(chunk, now) : chunk
+      this.logs.err.write(text, now)
+      this.logs.combined?.write(text, now)
       noteOutputBytes(chunk.length)
     })
     this.deps.observeOutput?.(this.id, child.stdout, child.stderr)

@@ -1,10 +1,18 @@
 import {availableParallelism} from 'node:os'
 
-import type {ProcessInfo, ReloadResult, SavedProcess, StartResponse, StartTarget, WaitResponse} from '../model/api.js'
+import type {
+  FlushResponse,
+  ProcessInfo,
+  ReloadResult,
+  SavedProcess,
+  StartResponse,
+  StartTarget,
+  WaitResponse,
+} from '../model/api.js'
 import type {ProcessSpec} from '../model/process-spec.js'
-import type {HomePaths} from '../store/home.js'
 
 import {CLOCK_TICKS_PER_SECOND, PAGE_SIZE, readProcStat} from '../os/proc.js'
+import {appInstanceLogs, appLogPaths, type HomePaths} from '../store/home.js'
 import {findOrphans, stopOrphans} from '../store/orphans.js'
 import {STATUS_FORMAT_VERSION, type StatusFile, writeStatusFile} from '../store/status-file.js'
 import {App} from './app.js'
@@ -394,6 +402,32 @@ export class Supervisor {
   /** Every app's log files opened again by name (SIGUSR2, after logrotate moved them). */
   reopenLogs(): void {
     this.logFiles.reopenAll()
+  }
+
+  /**
+   * Empties the log files of an app (those of every instance, gone ones included) or of one
+   * instance, while the apps keep writing (RotatingLog.flush); `all`: of every app.
+   */
+  flushLogs(target: string): FlushResponse {
+    const {apps, instance} = this.select(target)
+    const {logsDir} = this.deps.paths
+    const results = apps.map((app) => {
+      const found = instance ? [] : appInstanceLogs(app.spec, logsDir).map((entry) => entry.files)
+      const members = (instance ? [instance] : app.processes).map((member) =>
+        appLogPaths(member.spec, logsDir, member.instance),
+      )
+      const paths = new Set([...found, ...members].flatMap(({combined, err, out}) => [out, err, combined ?? []].flat()))
+      const emptied: string[] = []
+      const removed: string[] = []
+      for (const path of paths) {
+        const done = this.logFiles.flush(path)
+        emptied.push(...done.emptied)
+        removed.push(...done.removed)
+      }
+
+      return {name: instance?.id ?? app.name, emptied, removed}
+    })
+    return {results}
   }
 
   /** How many apps the table holds, whatever their state. */

@@ -23,7 +23,7 @@ export function formatBytes(bytes: number): string {
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`
 }
 
-const COLOURS = {red: 31, green: 32, yellow: 33, cyan: 36, dim: 2, inverse: 7} as const
+const COLOURS = {red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, dim: 2, inverse: 7} as const
 export type Colour = keyof typeof COLOURS
 
 /** Colour only on a terminal, and never when NO_COLOR is set. */

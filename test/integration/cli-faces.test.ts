@@ -67,6 +67,17 @@ test('every command of the fast path prints the same bytes and exit code as thro
   assert.equal((await running.run(['start', join(APPS, 'idle.js'), '--name', 'idle'])).code, 0)
   // A stopped process: nothing in its row moves between two lists (no cpu, no uptime).
   assert.equal((await running.run(['stop', 'idle'])).code, 0)
+  // And one that has written lines to both streams, for logs: stopped once it is done, so its files stay as they are.
+  const config = join(tempDir(), 'tspm.yaml')
+  writeFileSync(
+    config,
+    `processes:\n  - name: counter\n    script: ${join(APPS, 'counter.js')}\n    env: {LINES: 30}\n`,
+  )
+  assert.equal((await running.run(['start', '-c', config])).code, 0)
+  await waitFor(() => readFileSync(join(running.paths.logsDir, 'counter-err.log'), 'utf8').includes('done'), {
+    what: 'counter to write its lines',
+  })
+  assert.equal((await running.run(['stop', 'counter'])).code, 0)
 
   for (const [state, home] of [
     ['a TSPM_HOME that is a file', badHome],
@@ -81,11 +92,21 @@ test('every command of the fast path prints the same bytes and exit code as thro
       ['save', '--json'],
       ['save', '--force', '--json'],
       ['--version'],
+      ['logs'],
+      ['logs', 'counter'],
+      ['logs', 'counter', 'idle', '-n', '3', '--timestamp'],
+      ['logs', '--lines=2', '--json'],
+      ['logs', 'counter', '--out', '-n', '5'],
+      ['logs', 'counter', '--err', '--json'],
+      ['logs', 'nope', 'counter:3'],
     ]) {
       const fast = await runCli(args, {env: {TSPM_HOME: home}})
       const oclif = await runThroughOclif(args, home)
       const what = `${args.join(' ')} with ${state}`
       assert.deepEqual({code: fast.code, stdout: fast.stdout, stderr: fast.stderr}, oclif, what)
+      // The lines themselves, not only an error both ways.
+      if (state === 'a running supervisor' && args[0] === 'logs' && !args.includes('nope'))
+        assert.match(fast.stdout, /line 30|done/, what)
     }
   }
 })

@@ -34,9 +34,10 @@ function moduleGraph(entry: string, options: {staticOnly?: boolean} = {}): {file
 const DIST = join(REPO_ROOT, 'dist')
 const SRC = join(REPO_ROOT, 'src')
 const inDist = (files: Set<string>) => [...files].map((file) => relative(DIST, file))
-/** The files of store/ and config/ that the supervisor may use: its own state files and the env_file reader. */
+/** The files of store/ and config/ that the supervisor may use: its own state files, the logs' time files and the env_file reader. */
 const SUPERVISOR_FILES = [
   'store/home',
+  'store/log-times',
   'store/orphans',
   'store/atomic-file',
   'store/private-file',
@@ -112,8 +113,8 @@ const ALLOWED: Record<string, string[]> = {
   // config looks at the machine only through os/ (PATH lookup for interpreters and start checks).
   config: ['config', 'model', 'os'],
   views: ['views', 'model'],
-  // monit's view reads logs through the reader of `tspm logs` only (services/logs), nothing else of services/.
-  monit: ['monit', 'model', 'views', 'client', 'store/home', 'services/logs'],
+  // monit's view reads logs through the reader of `tspm logs` only (services/log-reader), nothing else of services/.
+  monit: ['monit', 'model', 'views', 'client', 'store/home', 'services/log-reader'],
   client: ['client', 'model', 'os', 'store'],
   supervisor: ['supervisor', 'model', 'os', ...SUPERVISOR_FILES],
   startup: ['startup', 'model', 'os', 'store', 'client'],

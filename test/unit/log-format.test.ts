@@ -35,6 +35,24 @@ test('a stamp goes in front of each line, once, however the line is cut into chu
   assert.equal(Buffer.concat(chunks).toString(), 't1: one\nt1: two\nt3: three\nt3: four\n')
 })
 
+test('stamping keeps every byte: UTF-8 cut between chunks, bytes that are not UTF-8, empty lines, a stamp with any text', () => {
+  const stamper = new LineStamper((ms) => `[${ms}→]`)
+  const euro = Buffer.from('€')
+  const chunks = [
+    Buffer.concat([Buffer.from('price '), euro.subarray(0, 1)]),
+    Buffer.concat([euro.subarray(1), Buffer.from('\n\n')]),
+    Buffer.from([0xff, 0xfe, 0x0a, 0x41]),
+    Buffer.from('\n'),
+  ]
+  const stamped = Buffer.concat(chunks.map((chunk, index) => stamper.stamp(chunk, index)))
+  const expected = Buffer.concat([
+    Buffer.from('[0→]: price €\n[1→]: \n[2→]: '),
+    Buffer.from([0xff, 0xfe, 0x0a]),
+    Buffer.from('[2→]: A\n'),
+  ])
+  assert.deepEqual(stamped, expected)
+})
+
 test('log paths: the app own files, out_file/error_file/log_file numbered per instance unless merge_logs', () => {
   assert.deepEqual(appLogPaths({name: 'web'}, '/h/logs', 2), {
     out: '/h/logs/web-out-2.log',

@@ -2,7 +2,7 @@
  * The one place monit reads logs: the last lines of one instance's files, by where `tspm logs`
  * finds them (appLogPaths) and with its reader, arrival times included.
  */
-import {type LogLine as TimedLine, lastLines, openLog} from '../services/log-reader.js'
+import {lastLines, openLog, type LogLine as TimedLine} from '../services/log-reader.js'
 import {appLogPaths, type LogSettings} from '../store/home.js'
 
 export interface LogLine {

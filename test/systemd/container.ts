@@ -36,7 +36,20 @@ export interface BootOptions {
   workDir?: string
   /** Deadline for the boot to reach running/degraded (default 60 s). */
   bootTimeoutMs?: number
+  /**
+   * Read-only layers stacked over rootfs, topmost first: e.g. the OpenRC layer made by
+   * prepare-openrc-layer.sh, which swaps systemd-sysv for sysvinit-core and openrc.
+   */
+  layers?: string[]
+  /**
+   * What PID 1 is: systemd (`--boot`, the default), or sysvinit's /sbin/init, which runs OpenRC
+   * (the root needs the OpenRC layer). Booted means running/degraded for systemd, and for OpenRC
+   * that it has reached and finished the default runlevel.
+   */
+  init?: InitSystem
 }
+
+export type InitSystem = 'openrc' | 'systemd'
 
 export interface ExecOptions {
   /** Run as this user of the container (looked up in its /etc/passwd); default root. */
@@ -94,6 +107,8 @@ export class Container {
   readonly logPath: string
   readonly rootfs: string
   readonly binds: readonly string[]
+  readonly layers: readonly string[]
+  readonly init: InitSystem
   /** Number of boots so far (1 after boot(), +1 per reboot()). */
   boots = 0
   private readonly workDirOverlay: string
@@ -113,6 +128,8 @@ export class Container {
     this.dir = dir
     this.rootfs = resolve(opts.rootfs)
     this.binds = (opts.binds ?? []).map((b) => resolve(b))
+    this.layers = (opts.layers ?? []).map((l) => resolve(l))
+    this.init = opts.init ?? 'systemd'
     const suffix = randomBytes(3).toString('hex')
     this.name = `tspm-${(opts.name ?? 'c').replaceAll(/[^a-zA-Z0-9-]/g, '-').slice(0, 40)}-${suffix}`
     this.rootDir = join(dir, 'merged')
@@ -169,8 +186,9 @@ export class Container {
     await access(join(rootfs, 'usr/lib/systemd/systemd')).catch(() => {
       throw new Error(`${rootfs} does not look like a prepared root; run test/systemd/prepare-rootfs.sh`)
     })
+    const layers = (opts.layers ?? []).map((l) => resolve(l))
     // Overlay options and nspawn's --bind-ro use ',' and ':' as separators.
-    for (const p of [rootfs, ...binds]) checkPlainPath(p)
+    for (const p of [rootfs, ...layers, ...binds]) checkPlainPath(p)
 
     const workDir = resolve(opts.workDir ?? tmpdir())
     // overlayfs can't use an upper dir that is itself on overlayfs (e.g. a
@@ -193,7 +211,7 @@ export class Container {
         'overlay',
         'overlay',
         '-o',
-        `lowerdir=${rootfs},upperdir=${c.upperDir},workdir=${c.workDirOverlay}`,
+        `lowerdir=${[...layers, rootfs].join(':')},upperdir=${c.upperDir},workdir=${c.workDirOverlay}`,
         c.rootDir,
       ])
       c.mounted = true
@@ -217,7 +235,8 @@ export class Container {
   private async start(): Promise<void> {
     this.cgroupDirs = await makeCgroups(this.name)
     const args = [
-      '--boot',
+      // Without --boot nspawn runs the command given last as PID 1 (--boot would pick systemd).
+      ...(this.init === 'systemd' ? ['--boot'] : []),
       `--directory=${this.rootDir}`,
       `--machine=${this.name}`,
       // No machined on the host: don't register, stay in our own cgroup.
@@ -231,6 +250,7 @@ export class Container {
       // Never touch the host's /var/log/journal.
       '--link-journal=no',
       ...this.binds.map((b) => `--bind-ro=${b}`),
+      ...(this.init === 'openrc' ? ['/sbin/init'] : []),
     ]
     // nspawn with --keep-unit creates "supervisor" and "payload" cgroups below
     // its own cgroup. On this host that is the root cgroup, so two containers
@@ -284,6 +304,17 @@ export class Container {
       },
       {what: `PID 1 of container ${this.name} (log: ${this.logPath})`, timeoutMs: remaining(), intervalMs: 20},
     )
+    if (this.init === 'openrc') {
+      await waitFor(
+        async () => {
+          this.assertNspawnAlive('to boot')
+          return this.openrcBooted()
+        },
+        {what: `OpenRC in ${this.name} to finish the default runlevel (log: ${this.logPath})`, timeoutMs: remaining()},
+      )
+      return
+    }
+
     await waitFor(
       async () => {
         this.assertNspawnAlive('to boot')
@@ -295,6 +326,17 @@ export class Container {
       },
       {what: `systemd in ${this.name} to be running or degraded (log: ${this.logPath})`, timeoutMs: remaining()},
     )
+  }
+
+  /**
+   * OpenRC is booted once it has entered the default runlevel (/run/openrc/softlevel, which
+   * openrc-run itself checks) and no `openrc` run is still starting that runlevel's services.
+   */
+  private async openrcBooted(): Promise<boolean> {
+    // /run is the container's own tmpfs: read it from inside.
+    const softlevel = await this.exec(['cat', '/run/openrc/softlevel'], {timeoutMs: 10_000})
+    if (softlevel.stdout.trim() !== 'default') return false
+    return (await this.exec(['pgrep', '-x', 'openrc'], {timeoutMs: 10_000})).code === 1
   }
 
   private assertNspawnAlive(doingWhat: string): void {
@@ -367,18 +409,19 @@ export class Container {
   }
 
   /**
-   * `systemctl reboot` inside, wait for nspawn to exit with 133, then boot
-   * again on the same overlay (so files written before survive) and wait for
-   * systemd to be running/degraded.
+   * `systemctl reboot` (OpenRC: sysvinit's `reboot`) inside, wait for nspawn
+   * to exit with 133, then boot again on the same overlay (so files written
+   * before survive) and wait until the init system has booted.
    */
   async reboot(opts: {timeoutMs?: number} = {}): Promise<void> {
     const exit = this.nspawnExit
     if (!exit || this.exited) throw new Error(`reboot: container ${this.name} is not running`)
-    const r = await this.exec(['systemctl', 'reboot'], {timeoutMs: 30_000})
+    const command = this.init === 'openrc' ? ['reboot'] : ['systemctl', 'reboot']
+    const r = await this.exec(command, {timeoutMs: 30_000})
     // The connection may drop while the system goes down; only a failure
     // with the system still up is an error.
     if (r.code !== 0 && !this.exited) {
-      throw new Error(`systemctl reboot failed (exit ${r.code}): ${r.stderr}`)
+      throw new Error(`${command.join(' ')} failed (exit ${r.code}): ${r.stderr}`)
     }
 
     const result = await withTimeout(
@@ -421,9 +464,11 @@ export class Container {
       const exit = this.nspawnExit
       let asked = false
       if (this.pid1) {
-        // Ask systemd for a clean poweroff; `--no-block` returns at once. If
-        // even that hangs or fails, go straight to killing.
-        const r = await this.exec(['systemctl', 'poweroff', '--no-block'], {timeoutMs: 5000}).catch(() => {})
+        // Ask for a clean poweroff; systemctl's `--no-block` returns at once,
+        // as sysvinit's poweroff does (it only tells init). If even that hangs
+        // or fails, go straight to killing.
+        const command = this.init === 'openrc' ? ['poweroff'] : ['systemctl', 'poweroff', '--no-block']
+        const r = await this.exec(command, {timeoutMs: 5000}).catch(() => {})
         asked = r?.code === 0 || this.exited
       }
 

@@ -94,7 +94,7 @@ test('only `tspm monit` loads its view (src/monit/), and only once it runs; the 
 })
 
 test('a platform plugin loads nothing of the core at run time', () => {
-  for (const plugin of ['plugin-systemd', 'plugin-launchd']) {
+  for (const plugin of ['plugin-systemd', 'plugin-launchd', 'plugin-openrc']) {
     const {files, packages} = moduleGraph(join(REPO_ROOT, 'plugins', plugin, 'dist', 'hooks', 'platforms.js'))
     assert.deepEqual([...packages], [], plugin)
     for (const file of files) assert.ok(file.startsWith(join(REPO_ROOT, 'plugins', plugin)), `${plugin} loads ${file}`)

@@ -95,7 +95,7 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
     const bootRss = t('bootRss50')
     row(
       'Boot service supervisor (tspm resurrect as the unit runs it)',
-      `RSS with ${n} idle apps; the daemon's: ${fmt(t('rss50') / MiB, 1)} MiB`,
+      `RSS with ${n} idle apps, 10 s after they are online; the daemon's: ${fmt(t('rss50') / MiB, 1)} MiB`,
       bootRss,
       undefined,
       mib,

@@ -155,7 +155,9 @@ async function bootService(tool, home) {
   if (left.length > 0) throw new Error(`tspm: ${left.length} processes still ran 30 s after kill`)
   const child = await tool.resurrect(home, {asBootService: true})
   await tool.waitOnline(home, cfg.startApps, {t0: performance.now(), deadlineMs: 300_000})
-  await sleep(3000)
+  // Measured once the boot has settled, as a server is long after it booted: V8 hands back the
+  // pages of the start-up (the restore's client, 50 spawns) within about 8 s of the last app online.
+  await sleep(10_000)
   const bootRss50 = await steadyRss(child.pid)
   const cpu0 = cpuSeconds(child.pid)
   await sleep(cfg.idleCpuSec * 1000)

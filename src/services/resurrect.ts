@@ -107,6 +107,13 @@ async function restoreInto(
   if (ownSupervisor) {
     for (const result of results)
       output.log(`${result.name}: ${result.outcome}${result.error ? ` (${result.error})` : ''}`)
+    // Until each is online or has failed: the boot's outcome in the service's log, and the
+    // supervisor frees what its start-up left once this client is done (supervisor/main.ts).
+    const targets = results.flatMap((result) => (result.outcome === 'started' ? (result.targets ?? []) : []))
+    const settled = targets.length === 0 ? [] : (await client.waitSettled(targets)).results
+    for (const entry of settled) if (!entry.online) output.warn(`${entry.name} did not come online: ${entry.message}`)
+    if (settled.length > 0)
+      output.log(`${settled.filter((entry) => entry.online).length} of ${settled.length} online`)
   } else {
     output.log(
       `a supervisor already runs for TSPM_HOME=${paths.home} (pid ${health.pid}): started ${started.length > 0 ? started.join(', ') : 'nothing'}` +

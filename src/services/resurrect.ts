@@ -112,8 +112,7 @@ async function restoreInto(
     const targets = results.flatMap((result) => (result.outcome === 'started' ? (result.targets ?? []) : []))
     const settled = targets.length === 0 ? [] : (await client.waitSettled(targets)).results
     for (const entry of settled) if (!entry.online) output.warn(`${entry.name} did not come online: ${entry.message}`)
-    if (settled.length > 0)
-      output.log(`${settled.filter((entry) => entry.online).length} of ${settled.length} online`)
+    if (settled.length > 0) output.log(`${settled.filter((entry) => entry.online).length} of ${settled.length} online`)
   } else {
     output.log(
       `a supervisor already runs for TSPM_HOME=${paths.home} (pid ${health.pid}): started ${started.length > 0 ? started.join(', ') : 'nothing'}` +

@@ -1,13 +1,14 @@
 // A real npm registry for tests: verdaccio on 127.0.0.1 with a random free port, a private
 // storage and config in a temp folder. Offline (no uplink: it serves only what a test publishes),
 // or with an uplink to the registry this machine's npm uses, for everything but tspm's own packages.
+import assert from 'node:assert/strict'
 import {type ChildProcess, spawn} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
-import {type CliResult, REPO_ROOT, runProgram} from './cli.js'
+import {type CliResult, REPO_ROOT, runCli, runProgram, tempDir} from './cli.js'
 import {freePort} from './net.js'
 import {WaitAbort, waitFor} from './wait.js'
 
@@ -229,4 +230,21 @@ async function terminate(child: ChildProcess, exit: Promise<void>, hasExited: ()
  */
 export function oclifDirsEnv(root: string): NodeJS.ProcessEnv {
   return {TSPM_DATA_DIR: join(root, 'data'), TSPM_CACHE_DIR: join(root, 'cache'), TSPM_CONFIG_DIR: join(root, 'config')}
+}
+
+/** A CLI with one plugin folder linked in, in private oclif folders and a private TSPM_HOME. */
+export async function cliWithLinkedPlugin(
+  t: {after(fn: () => void): void},
+  pluginDir: string,
+  homeName = 'home',
+): Promise<{home: string; run(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>}> {
+  const root = tempDir('tspm-plugin-')
+  t.after(() => rmSync(root, {recursive: true, force: true}))
+  const home = join(root, homeName)
+  mkdirSync(home, {mode: 0o700})
+  const env = {...oclifDirsEnv(root), TSPM_HOME: home}
+  const run = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, {env: {...env, ...extra}})
+  const linked = await run(['plugins', 'link', pluginDir, '--no-install'])
+  assert.equal(linked.code, 0, `plugins link failed:\n${linked.stdout}${linked.stderr}`)
+  return {home, run}
 }

@@ -12,8 +12,8 @@ import {
   readEnvironmentVariable,
 } from '../../plugins/plugin-launchd/src/plist-syntax.js'
 import {SUPERVISOR_NODE_FLAGS} from '../../src/model/supervisor-runtime.js'
-import {BIN, type CliResult, jsonResult, REPO_ROOT, runCli, runProgram, tempDir} from '../helpers/cli.js'
-import {oclifDirsEnv} from '../helpers/registry.js'
+import {BIN, jsonResult, REPO_ROOT, runProgram, tempDir} from '../helpers/cli.js'
+import {cliWithLinkedPlugin} from '../helpers/registry.js'
 
 const PLUGIN_DIR = join(REPO_ROOT, 'plugins', 'plugin-launchd')
 const IS_ROOT = process.getuid?.() === 0
@@ -35,20 +35,7 @@ async function parsePlist(text: string): Promise<Record<string, unknown>> {
 }
 
 /** A CLI with the launchd plugin linked in, in private oclif folders and a private TSPM_HOME. */
-async function linkedCli(
-  t: {after(fn: () => void): void},
-  homeName = 'home',
-): Promise<{home: string; run(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>}> {
-  const root = tempDir('tspm-launchd-')
-  t.after(() => rmSync(root, {recursive: true, force: true}))
-  const home = join(root, homeName)
-  mkdirSync(home, {mode: 0o700})
-  const env = {...oclifDirsEnv(root), TSPM_HOME: home}
-  const run = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, {env: {...env, ...extra}})
-  const linked = await run(['plugins', 'link', PLUGIN_DIR, '--no-install'])
-  assert.equal(linked.code, 0, `plugins link failed:\n${linked.stdout}${linked.stderr}`)
-  return {home, run}
-}
+const linkedCli = (t: {after(fn: () => void): void}, homeName?: string) => cliWithLinkedPlugin(t, PLUGIN_DIR, homeName)
 
 test('tspm startup launchd --print renders a plist that plistlib reads back, for a TSPM_HOME with a space, & and <', async (t) => {
   const cli = await linkedCli(t, 'tspm home & <odd>')

@@ -5,15 +5,15 @@
 // one): here it must refuse and change nothing.
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, rmSync, writeFileSync} from 'node:fs'
 import {userInfo} from 'node:os'
 import {delimiter, join} from 'node:path'
 import {test} from 'node:test'
 
 import {readExportedVariable} from '../../plugins/plugin-openrc/src/init-script-syntax.js'
 import {SUPERVISOR_NODE_FLAGS} from '../../src/model/supervisor-runtime.js'
-import {BIN, type CliResult, jsonResult, REPO_ROOT, runCli, tempDir} from '../helpers/cli.js'
-import {oclifDirsEnv} from '../helpers/registry.js'
+import {BIN, jsonResult, REPO_ROOT, tempDir} from '../helpers/cli.js'
+import {cliWithLinkedPlugin} from '../helpers/registry.js'
 
 const PLUGIN_DIR = join(REPO_ROOT, 'plugins', 'plugin-openrc')
 const IS_ROOT = process.getuid?.() === 0
@@ -69,20 +69,7 @@ depend
 }
 
 /** A CLI with the OpenRC plugin linked in, in private oclif folders and a private TSPM_HOME. */
-async function linkedCli(
-  t: {after(fn: () => void): void},
-  homeName = 'home',
-): Promise<{home: string; run(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>}> {
-  const root = tempDir('tspm-openrc-')
-  t.after(() => rmSync(root, {recursive: true, force: true}))
-  const home = join(root, homeName)
-  mkdirSync(home, {mode: 0o700})
-  const env = {...oclifDirsEnv(root), TSPM_HOME: home}
-  const run = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, {env: {...env, ...extra}})
-  const linked = await run(['plugins', 'link', PLUGIN_DIR, '--no-install'])
-  assert.equal(linked.code, 0, `plugins link failed:\n${linked.stdout}${linked.stderr}`)
-  return {home, run}
-}
+const linkedCli = (t: {after(fn: () => void): void}, homeName?: string) => cliWithLinkedPlugin(t, PLUGIN_DIR, homeName)
 
 test('tspm startup openrc --print renders an init script that sh and supervise-daemon.sh read back exactly, for odd paths', async (t) => {
   const cli = await linkedCli(t, `tspm home 'q' "d" $x \\b`)

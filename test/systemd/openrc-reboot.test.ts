@@ -9,94 +9,44 @@
 // test/systemd/prepare-openrc-layer.sh ($TSPM_TEST_ROOTFS, else <repo>/.cache/bookworm-root; the
 // layer beside it, ROOT-openrc). Skipped when they are missing, except under CI.
 import assert from 'node:assert/strict'
-import {appendFileSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {chownSync, existsSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test, type TestContext} from 'node:test'
 
-import {SUPERVISOR_NODE_FLAGS} from '../../src/model/supervisor-runtime.js'
-import {jsonResult, REPO_ROOT} from '../helpers/cli.js'
-import {needs} from '../helpers/needs.js'
-import {openRepoView} from '../helpers/repo-view.js'
+import {jsonResult} from '../helpers/cli.js'
 import {waitFor} from '../helpers/wait.js'
-import {Container, type ExecOptions, type ExecResult} from './container.js'
+import {type Container} from './container.js'
+import {
+  bootMachine,
+  canBoot,
+  type MachineProcess,
+  NODE,
+  ODD_TSPM_DIR,
+  processes,
+  resurrectArgv,
+  rootfs,
+  tspm,
+  TSPM,
+  TSPM_DIR,
+  tspmOk,
+} from './machine.js'
 
-const rootfs = process.env.TSPM_TEST_ROOTFS || join(REPO_ROOT, '.cache', 'bookworm-root')
 const openrcLayer = `${rootfs}-openrc`
 const layerReady =
   existsSync(join(rootfs, '.tspm-rootfs-complete')) && existsSync(join(openrcLayer, '.tspm-openrc-layer-complete'))
-/** Where the repository and node appear inside: paths any user can traverse. */
-const TSPM_DIR = '/opt/tspm'
-const NODE = '/usr/bin/node'
-const TSPM = `${TSPM_DIR}/bin/run.js`
 const IDLE_APP = `${TSPM_DIR}/test/fixtures/apps/idle.js`
-const resurrectArgv = (tspm: string) => [NODE, ...SUPERVISOR_NODE_FLAGS, tspm, 'resurrect']
 const SCRIPT = '/etc/init.d/tspm'
 const ALICE_HOME = '/home/alice/.tspm'
-/** The repository once more, at a path that needs sh quoting through openrc-run's eval. */
-const ODD_TSPM_DIR = `/opt/t s$p%c"q'x`
 
-function canBoot(t: TestContext): boolean {
-  return (
-    needs(
-      t,
-      layerReady,
-      `no prepared root and OpenRC layer at ${rootfs} and ${openrcLayer}: run test/systemd/prepare-rootfs.sh and test/systemd/prepare-openrc-layer.sh (as root)`,
-    ) && needs(t, process.getuid?.() === 0, 'booting a container needs root')
+const canBootHere = (t: TestContext) =>
+  canBoot(
+    t,
+    layerReady,
+    `no prepared root and OpenRC layer at ${rootfs} and ${openrcLayer}: run test/systemd/prepare-rootfs.sh and test/systemd/prepare-openrc-layer.sh (as root)`,
   )
-}
 
-/**
- * Boots OpenRC with the repository at /opt/tspm and the host's node at /usr/bin/node, bound again
- * at those paths by fstab entries, which Debian's mountall.sh mounts at every boot.
- */
-async function bootMachine(t: TestContext, name: string): Promise<Container> {
-  const started = Date.now()
-  const view = openRepoView()
-  let machine: Container
-  try {
-    machine = await Container.boot({
-      rootfs,
-      layers: [openrcLayer],
-      init: 'openrc',
-      binds: [view.path, process.execPath],
-      name,
-    })
-  } catch (error) {
-    view.close()
-    throw error
-  }
-
-  t.after(async () => {
-    await machine.stop()
-    view.close()
-  })
-  const fstab = [`${view.path} ${TSPM_DIR} none bind,ro 0 0`]
-  mkdirSync(machine.hostPath(TSPM_DIR), {recursive: true})
-  if (process.execPath !== NODE) {
-    writeFileSync(machine.hostPath(NODE), '')
-    fstab.push(`${process.execPath} ${NODE} none bind,ro 0 0`)
-  }
-
-  appendFileSync(machine.hostPath('/etc/fstab'), `${fstab.join('\n')}\n`)
-  await machine.execOk(['mount', TSPM_DIR])
-  if (process.execPath !== NODE) await machine.execOk(['mount', NODE])
-  t.diagnostic(`booted ${machine.name} (OpenRC) in ${Date.now() - started} ms (log: ${machine.logPath})`)
-  return machine
-}
-
-function tspm(machine: Container, args: string[], options: ExecOptions = {}): Promise<ExecResult> {
-  return machine.exec([NODE, TSPM, ...args], {timeoutMs: 90_000, ...options, env: {NO_COLOR: '1', ...options.env}})
-}
-
-async function tspmOk(machine: Container, args: string[], options: ExecOptions = {}): Promise<string> {
-  const result = await tspm(machine, args, options)
-  assert.equal(
-    result.code,
-    0,
-    `tspm ${args.join(' ')} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
-  )
-  return result.stdout
-}
+/** Boots OpenRC (the bookworm root with its OpenRC layer) with tspm and node mounted. */
+const bootOpenrc = (t: TestContext, name: string) => bootMachine(t, name, {layers: [openrcLayer], init: 'openrc'})
 
 /** Links the plugin for root, who runs startup and unstartup. */
 async function linkPlugin(machine: Container): Promise<void> {
@@ -112,26 +62,6 @@ function writeConfig(machine: Container): string {
   )
   chownSync(machine.hostPath(file), 1000, 1000)
   return file
-}
-
-interface MachineProcess {
-  pid: number
-  ppid: number
-  uid: number
-  argv: string[]
-}
-
-/** Every process inside the container, read from its /proc by its own node. */
-async function processes(machine: Container): Promise<MachineProcess[]> {
-  const script = `const fs = require('fs'); const list = [];
-for (const pid of fs.readdirSync('/proc').filter((entry) => /^\\d+$/.test(entry) && entry !== String(process.pid))) {
-  try {
-    const stat = fs.readFileSync('/proc/' + pid + '/stat', 'utf8');
-    list.push({pid: Number(pid), ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), uid: fs.statSync('/proc/' + pid).uid, argv: fs.readFileSync('/proc/' + pid + '/cmdline', 'utf8').split('\\0').filter(Boolean)})
-  } catch {}
-}
-console.log(JSON.stringify(list))`
-  return JSON.parse(await machine.execOk([NODE, '-e', script]))
 }
 
 async function tspmProcesses(machine: Container) {
@@ -212,9 +142,9 @@ test(
   'save, startup openrc, reboot: the processes come back once, as the user; unstartup removes the script and the runlevel entry',
   {timeout: 300_000},
   async (t) => {
-    if (!canBoot(t)) return
+    if (!canBootHere(t)) return
     const scenarioStart = Date.now()
-    const machine = await bootMachine(t, 'openrc')
+    const machine = await bootOpenrc(t, 'openrc')
     const startupJson = `${ALICE_HOME}/startup/startup.json`
 
     // 1. As alice: start two apps, save.
@@ -344,8 +274,8 @@ test(
   "openrc-run's eval reads back every quoted value; a value it would change is refused",
   {timeout: 300_000},
   async (t) => {
-    if (!canBoot(t)) return
-    const machine = await bootMachine(t, 'openrc-quoting')
+    if (!canBootHere(t)) return
+    const machine = await bootOpenrc(t, 'openrc-quoting')
     await linkPlugin(machine)
 
     // A TSPM_HOME (space, both quotes, a dollar, a backslash, a percent) and a tspm path (the

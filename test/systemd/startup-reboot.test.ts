@@ -9,11 +9,9 @@
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
 import {
-  appendFileSync,
   chownSync,
   existsSync,
   lstatSync,
-  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -26,26 +24,28 @@ import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {test, type TestContext} from 'node:test'
 
-import {SUPERVISOR_NODE_FLAGS} from '../../src/model/supervisor-runtime.js'
 import {jsonResult, REPO_ROOT} from '../helpers/cli.js'
-import {needs} from '../helpers/needs.js'
 import {freePort} from '../helpers/net.js'
-import {openRepoView} from '../helpers/repo-view.js'
 import {waitFor} from '../helpers/wait.js'
-import {Container, type ExecOptions, type ExecResult} from './container.js'
+import {type Container} from './container.js'
+import {
+  bootMachine,
+  canBoot,
+  type MachineProcess,
+  NODE,
+  ODD_TSPM_DIR,
+  processes,
+  resurrectArgv,
+  rootfs,
+  tspm,
+  TSPM,
+  TSPM_DIR,
+  tspmOk,
+} from './machine.js'
 
-const rootfs = process.env.TSPM_TEST_ROOTFS || join(REPO_ROOT, '.cache', 'bookworm-root')
 const rootfsReady = existsSync(join(rootfs, '.tspm-rootfs-complete'))
-/** Where the repository and node appear inside: paths any user can traverse (a CI clone may sit under /root). */
-const TSPM_DIR = '/opt/tspm'
-const NODE = '/usr/bin/node'
-const TSPM = `${TSPM_DIR}/bin/run.js`
-/** The boot service's supervisor: `<runtime> [runtime flags] <tspm> resurrect`, as the guide says. */
-const resurrectArgv = (tspm: string) => [NODE, ...SUPERVISOR_NODE_FLAGS, tspm, 'resurrect']
 const EXAMPLES = `${TSPM_DIR}/examples`
 const UNIT_DIR = '/etc/systemd/system'
-/** The repository once more, at a path that needs systemd quoting (no backslash: Node cannot load an ES module from such a path). */
-const ODD_TSPM_DIR = `/opt/t s$p%c"q'x`
 
 /**
  * Whether a file or symlink is at this path inside the machine. An enable symlink points at an
@@ -61,81 +61,12 @@ function linkOrFileAt(machine: Container, path: string): boolean {
 }
 
 /** False (skipped, or failed under CI) without the container root or without root. */
-function canBoot(t: TestContext): boolean {
-  return (
-    needs(
-      t,
-      rootfsReady,
-      `no prepared root at ${rootfs}: run test/systemd/prepare-rootfs.sh (as root) or set TSPM_TEST_ROOTFS`,
-    ) && needs(t, process.getuid?.() === 0, 'booting a container needs root')
+const canBootHere = (t: TestContext) =>
+  canBoot(
+    t,
+    rootfsReady,
+    `no prepared root at ${rootfs}: run test/systemd/prepare-rootfs.sh (as root) or set TSPM_TEST_ROOTFS`,
   )
-}
-
-/**
- * Boots a container with the repository at /opt/tspm and the host's node at /usr/bin/node.
- * The harness binds host paths at the same path; an fstab entry re-binds them at the neutral
- * paths, at every boot, before any service (local-fs.target) starts.
- */
-async function bootMachine(t: TestContext, name: string): Promise<Container> {
-  const started = Date.now()
-  // alice must be able to enter the checkout, wherever CI cloned it.
-  const view = openRepoView()
-  let machine: Container
-  try {
-    machine = await Container.boot({rootfs, binds: [view.path, process.execPath], name})
-  } catch (error) {
-    view.close()
-    throw error
-  }
-
-  t.after(async () => {
-    await machine.stop()
-    view.close()
-  })
-  const fstab = [`${view.path} ${TSPM_DIR} none bind,ro 0 0`]
-  mkdirSync(machine.hostPath(TSPM_DIR), {recursive: true})
-  if (process.execPath !== NODE) {
-    writeFileSync(machine.hostPath(NODE), '')
-    fstab.push(`${process.execPath} ${NODE} none bind,ro 0 0`)
-  }
-
-  appendFileSync(machine.hostPath('/etc/fstab'), `${fstab.join('\n')}\n`)
-  await machine.execOk(['systemctl', 'daemon-reload'])
-  await machine.execOk(['mount', TSPM_DIR])
-  if (process.execPath !== NODE) await machine.execOk(['mount', NODE])
-  t.diagnostic(`booted ${machine.name} in ${Date.now() - started} ms (log: ${machine.logPath})`)
-  return machine
-}
-
-function tspm(machine: Container, args: string[], options: ExecOptions = {}): Promise<ExecResult> {
-  return machine.exec([NODE, TSPM, ...args], {timeoutMs: 90_000, ...options, env: {NO_COLOR: '1', ...options.env}})
-}
-
-async function tspmOk(machine: Container, args: string[], options: ExecOptions = {}): Promise<string> {
-  const result = await tspm(machine, args, options)
-  assert.equal(
-    result.code,
-    0,
-    `tspm ${args.join(' ')} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
-  )
-  return result.stdout
-}
-
-interface MachineProcess {
-  pid: number
-  uid: number
-  argv: string[]
-}
-
-/** Every process inside the container, read from its /proc by its own node. */
-async function processes(machine: Container): Promise<MachineProcess[]> {
-  const script = `const fs = require('fs'); const list = [];
-for (const pid of fs.readdirSync('/proc').filter((entry) => /^\\d+$/.test(entry) && entry !== String(process.pid))) {
-  try { list.push({pid: Number(pid), uid: fs.statSync('/proc/' + pid).uid, argv: fs.readFileSync('/proc/' + pid + '/cmdline', 'utf8').split('\\0').filter(Boolean)}) } catch {}
-}
-console.log(JSON.stringify(list))`
-  return JSON.parse(await machine.execOk([NODE, '-e', script]))
-}
 
 /** The processes of tspm: the supervisor and the example apps, recognised by their command line. */
 async function tspmProcesses(
@@ -198,7 +129,7 @@ test(
   'save, startup, reboot: the processes come back once, as the user; unstartup leaves nothing',
   {timeout: 300_000},
   async (t) => {
-    if (!canBoot(t)) return
+    if (!canBootHere(t)) return
     const scenarioStart = Date.now()
     const machine = await bootMachine(t, 'startup')
     const unitFile = `${UNIT_DIR}/tspm.service`
@@ -361,7 +292,7 @@ test(
   'without root: a systemd user service (systemd-user) with linger comes back after a reboot, as its user; unstartup removes it',
   {timeout: 400_000},
   async (t) => {
-    if (!canBoot(t)) return
+    if (!canBootHere(t)) return
     const scenarioStart = Date.now()
     const machine = await bootMachine(t, 'user-service')
     // A user of their own, with no way to root: this machine has no sudo at all.
@@ -545,7 +476,7 @@ test(
   'systemd reads back every quoted value; bad names and foreign units are refused',
   {timeout: 300_000},
   async (t) => {
-    if (!canBoot(t)) return
+    if (!canBootHere(t)) return
     const machine = await bootMachine(t, 'quoting')
     const unitsBefore = readdirSync(machine.hostPath(UNIT_DIR)).sort()
 
@@ -710,7 +641,7 @@ test(
   'moving from PM2: import pm2, start, save, startup, reboot: back as under PM2, nothing secret in dump.json',
   {timeout: 300_000},
   async (t) => {
-    if (!canBoot(t)) return
+    if (!canBootHere(t)) return
     const port = await freePort()
     const secret = 'pm2-moved-s3cret'
     const dump = pm2DumpOfExamples(t, port, secret)

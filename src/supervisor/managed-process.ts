@@ -478,24 +478,26 @@ export class ManagedProcess {
 
   /** App output to its log files (and to a log check); a Node app's messages to its notify check. */
   private wireOutput(child: ChildProcess, readiness: Readiness | undefined, ipc: boolean): void {
-    // A stamp goes at the start of each line of each stream; a new run starts at a line start.
-    const stamp = this.dateFormat && {out: new LineStamper(this.dateFormat), err: new LineStamper(this.dateFormat)}
     const {clock} = this.deps
+    /** One stream's output to its log (and the combined one), stamped when log_date_format asks. */
+    const writer = (log: LogSink) => {
+      // A stamp goes at the start of each line; a new run starts at a line start.
+      const stamper = this.dateFormat && new LineStamper(this.dateFormat)
+      return (chunk: Buffer) => {
+        const now = clock.now()
+        const text = stamper ? stamper.stamp(chunk, now) : chunk
+        log.write(text, now)
+        this.logs.combined?.write(text, now)
+        noteOutputBytes(chunk.length)
+      }
+    }
+
+    const toOut = writer(this.logs.out)
     child.stdout?.on('data', (chunk: Buffer) => {
-      const now = clock.now()
-      const text = stamp ? stamp.out.stamp(chunk, now) : chunk
-      this.logs.out.write(text, now)
-      this.logs.combined?.write(text, now)
+      toOut(chunk)
       readiness?.output(chunk)
-      noteOutputBytes(chunk.length)
     })
-    child.stderr?.on('data', (chunk: Buffer) => {
-      const now = clock.now()
-      const text = stamp ? stamp.err.stamp(chunk, now) : chunk
-      this.logs.err.write(text, now)
-      this.logs.combined?.write(text, now)
-      noteOutputBytes(chunk.length)
-    })
+    child.stderr?.on('data', writer(this.logs.err))
     this.deps.observeOutput?.(this.id, child.stdout, child.stderr)
     if (ipc) {
       child.on('message', (message) => readiness?.message(message))

@@ -334,9 +334,9 @@ export class Supervisor {
 
   /** Sends a signal to the running processes of an app (or one instance), or to their process groups. */
   signal(target: string, signal: NodeJS.Signals, group: boolean): string[] {
-    const {apps, instance} = this.select(target)
-    const members = instance ? [instance] : apps.flatMap((app) => app.instances)
-    const sent = members.filter((member) => member.sendSignal(signal, group)).map((member) => member.id)
+    const sent = this.instancesOf(target)
+      .filter((member) => member.sendSignal(signal, group))
+      .map((member) => member.id)
     if (sent.length === 0) {
       throw new NotRunningError(
         `${target === 'all' ? 'no process' : target} is not running: there is no process to send ${signal} to`,
@@ -348,10 +348,15 @@ export class Supervisor {
 
   /** Restart counters back to 0 (`tspm reset`). */
   reset(target: string): string[] {
-    const {apps, instance} = this.select(target)
-    const members = instance ? [instance] : apps.flatMap((app) => app.instances)
+    const members = this.instancesOf(target)
     for (const member of members) member.resetCounters()
     return members.map((member) => member.id)
+  }
+
+  /** The instances `target` names: one (`web:2`, or a number), or every instance of the apps it names. */
+  private instancesOf(target: string): ManagedProcess[] {
+    const {apps, instance} = this.select(target)
+    return instance ? [instance] : apps.flatMap((app) => app.instances)
   }
 
   /**

@@ -1,10 +1,10 @@
 import {Cron} from 'croner'
 import {availableParallelism, constants as osConstants} from 'node:os'
-import {z} from 'zod'
 
 import {compileDateFormat} from '../model/date-format.js'
 import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE, RESERVED_NAME_MESSAGE, RESERVED_PROCESS_NAME} from '../model/names.js'
 import {ENV_NAME_PATTERN, type ProcessSpec} from '../model/process-spec.js'
+import {z} from '../vendor/zod.js'
 import {healthCheck, readyCheck} from './checks.js'
 import {listenAddresses} from './listen.js'
 import {METRICS_EXPECTED, metricsSettings} from './metrics.js'

@@ -7,8 +7,8 @@
  * derived from it. The supervisor imports this module as a type only, so zod stays out of it.
  */
 import {isAbsolute} from 'node:path'
-import {z} from 'zod'
 
+import {z} from '../vendor/zod.js'
 import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE} from './names.js'
 
 const milliseconds = z.number().int().nonnegative()

@@ -2,7 +2,7 @@
  * The state of one managed process, as `list`, status.json and the control API show it. The zod
  * schema is the single definition; the supervisor imports this module as types only.
  */
-import {z} from 'zod'
+import {z} from '../vendor/zod.js'
 
 /**
  * - `waiting`: not started yet, waiting for what it depends on (status_detail says what);

@@ -1,8 +1,7 @@
-/** The schema of dump.json, the source of its type; store/dump.ts loads it only to read a dump. */
-import {z} from 'zod'
-
 import {processSpecSchema} from '../model/process-spec.js'
 import {DESIRED_STATES} from '../model/process-state.js'
+/** The schema of dump.json, the source of its type; store/dump.ts loads it only to read a dump. */
+import {z} from '../vendor/zod.js'
 import {DUMP_FORMAT, DUMP_VERSION} from './dump.js'
 
 /** One saved process: the configured spec, flat, plus the state the user wants. */

@@ -3,12 +3,12 @@
  * it and `tspm start` can say how to start the service. This module is its only reader and writer.
  */
 import {chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync} from 'node:fs'
-import {z} from 'zod'
 
 import type {HomePaths} from './home.js'
 
 import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {PLATFORM_NAME_PATTERN, SERVICE_NAME_PATTERN} from '../model/names.js'
+import {z} from '../vendor/zod.js'
 import {writeFileAtomic} from './atomic-file.js'
 
 export const startupRecordSchema = z.object({

@@ -6,11 +6,11 @@
  */
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {z} from 'zod'
 
 import {dumpSchema} from '../../src/store/dump-schema.js'
 import {startupRecordSchema} from '../../src/store/startup-record.js'
 import {statusFileSchema} from '../../src/store/status-schema.js'
+import {z} from '../../src/vendor/zod.js'
 import {REPO_ROOT} from './cli.js'
 
 interface ManifestFlag {

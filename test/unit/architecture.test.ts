@@ -71,9 +71,29 @@ test('the supervisor loads no npm package and nothing of the CLI, daemon and boo
   )
 })
 
+/** Packages the build bundles into dist/vendor/ (a graph that reaches the file loads the package). */
+const vendored = (files: Set<string>) => inDist(files).filter((file) => file.startsWith('vendor/'))
+
 test('`tspm list` on its fast path loads no package: neither oclif nor zod', () => {
-  assert.deepEqual([...moduleGraph(join(DIST, 'cli', 'fast-path.js'), {staticOnly: true}).packages], [])
-  assert.deepEqual([...moduleGraph(join(DIST, 'services', 'process-list.js')).packages], [])
+  const fastPath = moduleGraph(join(DIST, 'cli', 'fast-path.js'), {staticOnly: true})
+  assert.deepEqual([...fastPath.packages], [])
+  assert.deepEqual(vendored(fastPath.files), [])
+  const list = moduleGraph(join(DIST, 'services', 'process-list.js'))
+  assert.deepEqual([...list.packages], [])
+  assert.deepEqual(vendored(list.files), [])
+})
+
+test('zod is imported through src/vendor/zod.ts only, and the build makes that one file with no imports', () => {
+  const direct = sourceFiles(SRC)
+    .filter((file) => specifiers(readFileSync(file, 'utf8'), IMPORT).includes('zod'))
+    .map((file) => relative(SRC, file))
+  assert.deepEqual(direct, ['vendor/zod.ts'])
+  const bundled = readFileSync(join(DIST, 'vendor', 'zod.js'), 'utf8')
+  assert.deepEqual(specifiers(bundled, IMPORT), [], 'dist/vendor/zod.js imports nothing: zod is inside it')
+  assert.match(bundled, /export {\s*external_exports as z\s*}/, 'it exports z')
+  const config = moduleGraph(join(DIST, 'config', 'load-config.js'))
+  assert.ok(vendored(config.files).includes('vendor/zod.js'), 'the config loader reaches it')
+  assert.ok(!config.packages.has('zod'))
 })
 
 test('only `tspm monit` loads its view (src/monit/), and only once it runs; the view loads no npm package', () => {
@@ -107,11 +127,13 @@ test('a platform plugin loads nothing of the core at run time', () => {
  * of the supervisor's internals (statuses and API types live in model/); commands are thin.
  */
 const ALLOWED: Record<string, string[]> = {
-  model: ['model'],
+  // vendor/ re-exports packages (the build bundles them): it imports nothing of tspm.
+  vendor: [],
+  model: ['model', 'vendor/zod'],
   os: ['os', 'model'],
-  store: ['store', 'model', 'os'],
+  store: ['store', 'model', 'os', 'vendor/zod'],
   // config looks at the machine only through os/ (PATH lookup for interpreters and start checks).
-  config: ['config', 'model', 'os'],
+  config: ['config', 'model', 'os', 'vendor/zod'],
   views: ['views', 'model'],
   // monit's view reads logs through the reader of `tspm logs` only (services/log-reader), nothing else of services/.
   monit: ['monit', 'model', 'views', 'client', 'store/home', 'services/log-reader'],

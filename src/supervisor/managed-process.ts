@@ -199,6 +199,11 @@ export class ManagedProcess {
     return this.startState.attempt
   }
 
+  /** The latest start attempt and how it ended; replaced on each change, never changed in place. */
+  get startOutcome(): Readonly<StartOutcomeState> {
+    return this.startState
+  }
+
   /**
    * A start asked for (by the user, a resurrect, a dependency that came up): a new spec of the
    * same name may replace the old one first. A process waiting for its dependencies goes on;

@@ -164,26 +164,32 @@ export class Supervisor {
    */
   waitSettled(targets: StartTarget[]): Promise<WaitResponse> {
     return new Promise((resolve) => {
+      // Each check goes on from the first target still pending (they mostly settle in order), so
+      // fifty starts cost a look each per change, not fifty; all are looked at again before the
+      // answer, since a restart meanwhile makes a settled one pending again.
+      let next = 0
+      const pending = (target: StartTarget): boolean => {
+        const start = this.memberById(target.name)?.startOutcome
+        return start !== undefined && (start.attempt < target.attempt || start.outcome === 'pending')
+      }
+
       const check = (): boolean => {
-        const results: WaitResponse['results'] = []
-        for (const {name, attempt} of targets) {
-          const managed = this.memberById(name)
-          if (!managed) {
-            results.push({name, online: false, message: 'it was deleted meanwhile'})
-            continue
-          }
-
-          const {start} = managed.snapshot()
-          if (start.attempt < attempt || start.outcome === 'pending') return false
-          results.push({name, online: start.outcome === 'ready', message: start.message})
-        }
-
-        resolve({results})
+        while (next < targets.length && !pending(targets[next]!)) next++
+        if (next < targets.length) return false
+        next = targets.findIndex((target) => pending(target))
+        if (next !== -1) return false
+        resolve({results: targets.map((target) => this.settledResult(target))})
         return true
       }
 
       if (!check()) this.settleWaiters.add(check)
     })
+  }
+
+  private settledResult({name}: StartTarget): WaitResponse['results'][number] {
+    const start = this.memberById(name)?.startOutcome
+    if (!start) return {name, online: false, message: 'it was deleted meanwhile'}
+    return {name, online: start.outcome === 'ready', message: start.message}
   }
 
   private answerSettleWaiters(): void {
@@ -192,6 +198,11 @@ export class Supervisor {
 
   /** Starts an app now, or makes it wait for what it depends on to be online. */
   private startOrWait(app: App, spec: ProcessSpec = app.spec): void {
+    if (spec.depends_on.length === 0) {
+      app.start(spec)
+      return
+    }
+
     const blocked = blockers(app.name, this.dependencyViews())
     if (blocked.waitingFor.length === 0) app.start(spec)
     else app.wait(waitingDetail(blocked), spec)
@@ -218,10 +229,12 @@ export class Supervisor {
 
   /** After any change: the waiting processes whose dependencies are all online start now. */
   private scheduleDependencyCheck(): void {
-    if (this.dependencyCheckScheduled || ![...this.apps.values()].some((app) => app.status === 'waiting')) return
+    // Once per turn of the event loop, however many changes it had (fifty apps starting make hundreds).
+    if (this.dependencyCheckScheduled) return
     this.dependencyCheckScheduled = true
     setImmediate(() => {
       this.dependencyCheckScheduled = false
+      if (![...this.apps.values()].some((app) => app.status === 'waiting')) return
       const views = this.dependencyViews()
       for (const app of this.apps.values()) {
         if (app.status !== 'waiting') continue

@@ -12,6 +12,8 @@ export interface CheckResult {
   ok: boolean
   /** What was seen: "accepted", "HTTP 503", "exit code 2", "ECONNREFUSED"... */
   message: string
+  /** No answer came within the attempt's time: the message says so and no more. */
+  timedOut?: true
 }
 
 /** The checks that probe something from outside the app. */
@@ -84,7 +86,7 @@ function firstWithin(
 
     const timer = setTimeout(() => {
       abandon()
-      done({ok: false, message: lateMessage})
+      done({ok: false, message: lateMessage, timedOut: true})
     }, timeoutMs)
     const abandon = attempt(done)
   })

@@ -12,6 +12,7 @@ const FAST_PROBES_FOR_MS = 1000
 const MAX_PROBE_INTERVAL_MS = 500
 /** Longest a single probe may take, within what is left of the timeout. */
 const PROBE_TIMEOUT_MS = 1000
+const NO_ANSWER_YET = 'no answer yet'
 /** A line longer than this is matched by its first part only (a log check looks at lines). */
 const MAX_LINE_BYTES = 64 * 1024
 
@@ -34,7 +35,7 @@ export class Readiness {
   private deadlineTimer: unknown
   private probeTimer: unknown
   private interval = FIRST_PROBE_MS
-  private lastFailure = 'no answer yet'
+  private lastFailure = NO_ANSWER_YET
   private lineStart = ''
   private readonly pattern: RegExp | undefined
   private startedAt = 0
@@ -96,18 +97,18 @@ export class Readiness {
   private async probeOnce(): Promise<void> {
     if (this.done) return
     const left = this.startedAt + this.check.timeout - this.deps.clock.now()
-    const result = await probe(
-      this.check as ProbeCheck,
-      this.deps.context,
-      Math.max(1, Math.min(PROBE_TIMEOUT_MS, left)),
-    )
+    const budget = Math.max(1, Math.min(PROBE_TIMEOUT_MS, left))
+    const result = await probe(this.check as ProbeCheck, this.deps.context, budget)
     if (this.done) return
     if (result.ok) {
       this.ready(result.message)
       return
     }
 
-    this.lastFailure = result.message
+    // A probe cut short by the ready timeout says nothing of the app ("did not finish within
+    // 2 ms"): the timeout's message keeps what the last whole probe saw.
+    const cutShort = result.timedOut && budget < PROBE_TIMEOUT_MS
+    if (!cutShort || this.lastFailure === NO_ANSWER_YET) this.lastFailure = result.message
     this.scheduleProbe()
   }
 

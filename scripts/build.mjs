@@ -19,11 +19,13 @@ function run(command, args, cwd) {
   }
 }
 
-function buildPackage(dir, afterCompile = async () => {}) {
+/** `afterCompile`: what the package's dist/ needs before the manifest is read from it. */
+async function buildPackage(dir, afterCompile) {
   rmSync(join(dir, 'dist'), {recursive: true, force: true})
   rmSync(join(dir, 'oclif.manifest.json'), {force: true})
   run(bin('tsc'), ['-p', 'tsconfig.json'], dir)
-  return afterCompile().then(() => run(bin('oclif'), ['manifest'], dir))
+  await afterCompile?.()
+  run(bin('oclif'), ['manifest'], dir)
 }
 
 /**

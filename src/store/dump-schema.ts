@@ -1,6 +1,6 @@
+/** The schema of dump.json, the source of its type; store/dump.ts loads it only to read a dump. */
 import {processSpecSchema} from '../model/process-spec.js'
 import {DESIRED_STATES} from '../model/process-state.js'
-/** The schema of dump.json, the source of its type; store/dump.ts loads it only to read a dump. */
 import {z} from '../vendor/zod.js'
 import {DUMP_FORMAT, DUMP_VERSION} from './dump.js'
 

@@ -1,9 +1,9 @@
-import {signalNameSchema} from '../model/process-spec.js'
-import {processSnapshotSchema} from '../model/process-state.js'
 /**
  * The schema of $TSPM_HOME/status.json (what runs now), the source of its type. The supervisor
  * writes the file (store/status-file.ts) and imports this module as types only.
  */
+import {signalNameSchema} from '../model/process-spec.js'
+import {processSnapshotSchema} from '../model/process-state.js'
 import {z} from '../vendor/zod.js'
 import {STATUS_FORMAT_VERSION} from './status-file.js'
 

@@ -3,8 +3,9 @@
  * costs more than the whole answer of `tspm list` (which people run often, in a watch loop), of
  * `tspm save` and of `tspm --version`; `tspm start -c FILE` starts its supervisor that much
  * sooner; `tspm logs` answers in a few milliseconds more than its reads, even on a large log;
- * and `tspm resurrect` is the boot service's supervisor, which should not carry the CLI
- * framework for months. Anything else (`--help`, other flags) goes through oclif and the
+ * `reload`, `restart`, `stop` and `delete` run in deploy scripts on a machine that is serving
+ * (oclif's load is about 150 ms of CPU taken from the apps); and `tspm resurrect` is the boot
+ * service's supervisor, which should not carry the CLI framework for months. Anything else (`--help`, other flags) goes through oclif and the
  * command's class, which call the same service with the same Output, so both ways print the same
  * bytes (test/integration/cli-faces.test.ts).
  */
@@ -35,14 +36,33 @@ interface FastCommand {
   argument?: string
   /** Whether words that are not flags (names) may come too; none otherwise. */
   takesNames?: true
-  /** Flags of which at most one may be given (the others oclif refuses). */
-  exclusive?: string[]
+  /**
+   * Whether this combination is one the command accepts as it is; anything else (a missing name,
+   * flags that exclude or need each other) goes to oclif, which says what is wrong.
+   */
+  admits?: (flags: ParsedFlags, names: string[]) => boolean
   /** Whether it acts on TSPM_HOME (and so checks it first, as TspmCommand.init does). */
   usesHome?: false
   run(output: Output, flags: ParsedFlags, names: string[]): Promise<unknown>
 }
 
 const JSON_FLAG: FastFlag = {name: 'json'}
+const WAIT_FLAGS: FastFlag[] = [{name: 'wait'}, {name: 'no-wait'}]
+const notBothWaitFlags = (flags: ParsedFlags) => !(flags.wait && flags['no-wait'])
+
+/** stop, restart and delete: one or more names, as ProcessActionCommand takes them. */
+function processAction(action: 'delete' | 'restart' | 'stop', ids: string[], flags: FastFlag[] = []): FastCommand {
+  return {
+    ids,
+    takesNames: true,
+    flags: [JSON_FLAG, ...flags],
+    admits: (given, names) => names.length > 0 && notBothWaitFlags(given),
+    async run(output, given, targets) {
+      const {actOnProcesses} = await import('../services/process-action.js')
+      return actOnProcesses(homePaths(), {action, targets, wait: given['no-wait'] !== true}, output)
+    },
+  }
+}
 
 const FAST_COMMANDS: FastCommand[] = [
   {
@@ -64,7 +84,8 @@ const FAST_COMMANDS: FastCommand[] = [
   {
     // The config-file form; `tspm start SCRIPT ...` goes through oclif.
     ids: ['start'],
-    flags: [JSON_FLAG, {name: 'config', char: 'c', takesValue: true}, {name: 'wait'}, {name: 'no-wait'}],
+    flags: [JSON_FLAG, {name: 'config', char: 'c', takesValue: true}, ...WAIT_FLAGS],
+    admits: notBothWaitFlags,
     async run(output, flags) {
       const {startProcesses} = await import('../services/start.js')
       const config = typeof flags.config === 'string' ? flags.config : undefined
@@ -94,7 +115,7 @@ const FAST_COMMANDS: FastCommand[] = [
       {name: 'err'},
       {name: 'timestamp'},
     ],
-    exclusive: ['out', 'err'],
+    admits: (flags) => !(flags.out && flags.err),
     async run(output, flags, names) {
       const {showLogs} = await import('../services/logs.js')
       return showLogs(
@@ -111,6 +132,31 @@ const FAST_COMMANDS: FastCommand[] = [
       )
     },
   },
+  {
+    // Deploys run it: a rolling reload shares the machine with the traffic it keeps serving.
+    ids: ['reload'],
+    takesNames: true,
+    flags: [
+      JSON_FLAG,
+      {name: 'config', char: 'c', takesValue: true},
+      {name: 'env', takesValue: true},
+      {name: 'strict'},
+    ],
+    // One name; --env and --strict only with -c.
+    admits: (flags, names) => names.length === 1 && ('config' in flags || !('env' in flags || 'strict' in flags)),
+    async run(output, flags, [target]) {
+      const {reloadProcesses} = await import('../services/reload.js')
+      const value = (name: string) => (typeof flags[name] === 'string' ? flags[name] : undefined)
+      return reloadProcesses(
+        homePaths(),
+        {target: target!, config: value('config'), env: value('env'), strict: flags.strict === true},
+        output,
+      )
+    },
+  },
+  processAction('restart', ['restart'], WAIT_FLAGS),
+  processAction('stop', ['stop']),
+  processAction('delete', ['delete', 'del', 'rm']),
   {
     ids: ['resurrect'],
     flags: [],
@@ -183,8 +229,7 @@ export function fastCommandFor(argv: readonly string[]): (() => Promise<void>) |
   const parsed = command && parseFlags(rest, command)
   if (!command || !parsed) return undefined
   const {flags, names} = parsed
-  if ((flags.wait && flags['no-wait']) || (command.exclusive?.filter((name) => name in flags).length ?? 0) > 1)
-    return undefined
+  if (command.admits && !command.admits(flags, names)) return undefined
   // Commands without --json ignore TSPM_CONTENT_TYPE, as oclif does.
   const json = command.flags.includes(JSON_FLAG) && jsonRequested(rest)
   return async () => {

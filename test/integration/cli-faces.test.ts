@@ -99,6 +99,16 @@ test('every command of the fast path prints the same bytes and exit code as thro
       ['logs', 'counter', '--out', '-n', '5'],
       ['logs', 'counter', '--err', '--json'],
       ['logs', 'nope', 'counter:3'],
+      // Both are stopped already: stopping them again changes nothing the next command sees.
+      ['stop', 'idle'],
+      ['stop', 'idle', 'counter', '--json'],
+      ['stop', 'nope'],
+      ['restart', 'nope', '--no-wait'],
+      ['restart', 'idle:1', '--json'],
+      ['delete', 'nope', '--json'],
+      ['rm', 'nope'],
+      ['reload', 'nope'],
+      ['reload', 'nope', '--json'],
     ]) {
       const fast = await runCli(args, {env: {TSPM_HOME: home}})
       const oclif = await runThroughOclif(args, home)

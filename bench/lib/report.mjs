@@ -437,6 +437,11 @@ function reloadRows(rl, {cfg, row, rows, failed, notes, details}) {
     `| ${s} | … during / steady (median of the reps' ratios) | ${ratioText(tr)} | ${fmtRatio(pr)} | — | ≥ 0.8x steady | ${yes(okRatio)} |`,
   )
   if (!okRatio) failed.push(`${s}: throughput during the reload ${fmtRatio(tr)} of the steady state (target ≥ 0.8x)`)
+  // What no manager can beat: the same roll with no manager, the new Node processes as cold.
+  const fr = median(pick(rl, 'floor', 'ratio'))
+  rows.push(
+    `| ${s} | the floor: the same roll with no manager (a cluster primary holds the socket and replaces the instances one by one; one figure for both), during / steady, median | ${fmtRatio(fr)} | ${fmtRatio(fr)} | — | — | — |`,
+  )
   const failedT = max(pick(rl, 'tspm', 'failed'))
   const failedP = max(pick(rl, 'pm2', 'failed'))
   row(s, "failed requests, from the reload's launch until the load ended (worst rep)", failedT, failedP, count, {
@@ -472,9 +477,11 @@ function reloadRows(rl, {cfg, row, rows, failed, notes, details}) {
   const perTool = (tool) =>
     `steady ${perRep(tool, 'steadyRps')} req/s; during the reload ${perRep(tool, 'reloadRps')} req/s (ratio ${perRep(tool, 'ratio', 2)}); after it ${perRep(tool, 'afterRps')} req/s; failed ${perRep(tool, 'failed')}; reload ${perRep(tool, 'reloadMs')} ms; longest stretch without an answer during it ${perRep(tool, 'longestGapMs')} ms; pids that answered in the steady window ${perRep(tool, 'pidsSteady')}, new pids that answered after the reload ${perRep(tool, 'newPidsAnsweringAfter')}; the client's CPU ${perRep(tool, 'clientCpuMs')} ms; CPU the rest of the machine used from the steady window to the end of the load ${perRep(tool, 'elsewhereCpu', 2)} s`
   details.push(
-    `Reload: ${rl.length} rep(s), tools alternating; ${n} instances of \`apps/reload-http.mjs\` (answers every GET with its pid; ~100 ms of start-up before it listens, then \`process.send('ready')\`; on SIGTERM/SIGINT it closes its server and exits once its requests are answered) behind one port: tspm \`listen: PORT\` (tspm holds the socket, every instance serves it as fd 3) with \`ready: {notify: true}\`; PM2 \`exec_mode: cluster\` with \`env.PORT\`, \`wait_ready: true\`, \`listen_timeout: 10000\`. ` +
+    `Reload: ${rl.length} rep(s), order rotated among floor/tspm/PM2; ${n} instances of \`apps/reload-http.mjs\` (answers every GET with its pid; ~100 ms of start-up before it listens, then \`process.send('ready')\`; on SIGTERM/SIGINT it closes its server and exits once its requests are answered) behind one port: tspm \`listen: PORT\` (tspm holds the socket, every instance serves it as fd 3) with \`ready: {notify: true}\`; PM2 \`exec_mode: cluster\` with \`env.PORT\`, \`wait_ready: true\`, \`listen_timeout: 10000\`. ` +
       `The client (a process of its own) runs ${cfg.reloadClients} loops of GET to 127.0.0.1:PORT, each on a new connection (\`agent: false\`), ${fmt(cfg.reloadWarmupMs)} ms before the steady window and ${fmt(cfg.reloadTailMs)} ms after the reload returned; a request failed on an error, a status other than 200 or no answer in 5 s (a loop pauses 10 ms after a failure). ` +
-      `Per rep, tspm: ${perTool('tspm')}. PM2: ${perTool('pm2')}. The 100 ms timeline of every run is in latest.json.`,
+      `Per rep, tspm: ${perTool('tspm')}. PM2: ${perTool('pm2')}. ` +
+      `The floor (\`lib/reload-floor.mjs\`: a Node cluster primary in SCHED_NONE mode holds the socket and each worker accepts on it, as tspm's instances do; the roll: a new worker, its 'ready', SIGTERM to the old one, its exit): steady ${perRep('floor', 'steadyRps')} req/s; during the roll ${perRep('floor', 'reloadRps')} req/s (ratio ${perRep('floor', 'ratio', 2)}); after it ${perRep('floor', 'afterRps')} req/s; failed ${perRep('floor', 'failed')}; roll ${perRep('floor', 'reloadMs')} ms; new pids ${perRep('floor', 'pidsChanged')}. ` +
+      `The 100 ms timeline of every run is in latest.json.`,
   )
 }
 

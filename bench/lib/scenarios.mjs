@@ -15,6 +15,7 @@ import {
   writeSync,
 } from 'node:fs'
 import {basename, dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 import {check, run} from './exec.mjs'
 import {openLoad} from './load.mjs'
@@ -22,6 +23,8 @@ import {alive, busyElsewhere, cpuSeconds, rssBytes} from './proc.mjs'
 import {floorServe, freePorts, openClient} from './serve.mjs'
 import {median, MiB, sleep} from './stats.mjs'
 import {parseList, TSPM_READY, waitGone} from './tools.mjs'
+
+const FLOOR_PRIMARY = join(dirname(fileURLToPath(import.meta.url)), 'reload-floor.mjs')
 
 /** The tools in the order of this rep. */
 export function order(ctx, rep) {
@@ -573,93 +576,158 @@ const lastLines = (result) =>
   `${result.stdout}\n${result.stderr}`.replaceAll(ANSI, '').trim().split('\n').slice(-6).join(' | ').slice(-400)
 
 /**
- * Per tool, in a fresh home: start the app (N instances, ready once each sends 'ready'), start the
- * load, let it settle, then the steady window; then `reload web`, timed from its launch to its
- * exit (the reload window), and the load goes on a moment after. Every request that failed from
- * the reload's launch until the load ended (the requests in flight when it stops included)
- * counts against the reload. Then the tool's list: every
- * instance must be online with a pid it did not have before.
+ * Per contestant (the floor, then each tool, the order rotated by rep): the app's N instances up
+ * (ready once each sends 'ready'), the load, its warm-up, the steady window; then the reload, timed
+ * from its launch to its end (the reload window), and the load goes on a moment after. Every
+ * request that failed from the reload's launch until the load ended (the requests in flight when
+ * it stops included) counts against the reload. A tool runs in a fresh home and reloads with its
+ * own `reload web`, and its list after must show every instance online with a new pid. The floor
+ * is what a reload costs with no manager: new Node processes start cold.
  */
 export async function reloadUnderLoad(ctx, rep) {
-  const {cfg} = ctx
-  const n = cfg.reloadInstances
   const out = {}
-  for (const tool of order(ctx, rep)) {
-    // A fresh client for each tool: a client the other tool has warmed would serve more at first.
+  for (const who of contestants(ctx, rep)) {
+    // A fresh client for each: a client warmed on another contestant would serve more at first.
     const load = await openLoad(ctx.baseEnv)
     try {
-      const home = tool.newHome(`reload-${rep}`)
       const [port] = await freePorts(1)
-      const app = {
-        name: 'web',
-        script: ctx.apps.reloadHttp,
-        instances: n,
-        listen: port,
-        readyNotify: true,
-        env: {BENCH_APP: '1'},
-      }
-      const file = tool.writeConfig(home, [app])
-      check(await tool.cli(home, tool.startArgs(file)), `${tool.label} start web (${n} instances)`)
-      const before = await tool.waitOnline(home, n, {t0: performance.now(), deadlineMs: 60_000})
-      const oldPids = new Set(before.procs.map((p) => p.pid))
-      const t0 = process.hrtime.bigint()
-      await load.run(port, {t0, concurrency: cfg.reloadClients})
-      await sleep(cfg.reloadWarmupMs)
-      const elsewhere = busyElsewhere(`BENCH_RUN=${ctx.runId}`)
-      const steadyFrom = process.hrtime.bigint()
-      await sleep(cfg.reloadSteadyMs)
-      const reloadFrom = process.hrtime.bigint()
-      const reloaded = await tool.cli(home, ['reload', 'web'])
-      const reloadTo = process.hrtime.bigint()
-      await sleep(cfg.reloadTailMs)
-      const stopFrom = process.hrtime.bigint()
-      const elsewhereCpu = elsewhere.stop()
-      const seen = await load.stop({
-        beforeReload: [t0, reloadFrom],
-        steady: [steadyFrom, reloadFrom],
-        reload: [reloadFrom, reloadTo],
-        afterReload: [reloadTo, stopFrom],
-        sinceReload: [reloadFrom, undefined],
-      })
-      const after = await tool.list(home)
-      const online = after.procs.filter((p) => p.status === 'online')
-      const {steady, reload, afterReload, sinceReload, beforeReload} = seen.windows
-      const ms = (mark) => Number(mark - t0) / 1e6
-      out[tool.key] = {
-        steadyRps: steady.rps,
-        reloadRps: reload.rps,
-        ratio: reload.rps / steady.rps,
-        afterRps: afterReload.rps,
-        failed: sinceReload.failed,
-        failedCodes: sinceReload.codes,
-        failedBeforeReload: beforeReload.failed,
-        failedBeforeCodes: beforeReload.codes,
-        longestGapMs: reload.longestGapMs,
-        reloadMs: reloaded.ms,
-        reloadCode: reloaded.timedOut ? 'timed out' : (reloaded.code ?? reloaded.signal),
-        reloadOutput: lastLines(reloaded),
-        listed: after.procs.length,
-        listedOnline: online.length,
-        pidsChanged: online.filter((p) => !oldPids.has(p.pid)).length,
-        listError: after.ok ? undefined : after.error,
-        pidsSteady: steady.pids.length,
-        oldPidsAnsweringAfter: afterReload.pids.filter((pid) => oldPids.has(pid)).length,
-        newPidsAnsweringAfter: afterReload.pids.filter((pid) => online.some((p) => p.pid === pid)).length,
-        // By pid: PM2's cluster workers get their env (BENCH_APP) only once they run, so the marker cannot find them.
-        oldAlive: [...oldPids].filter((pid) => alive(pid)).length,
-        requests: seen.totals,
-        clientCpuMs: seen.clientCpuMs,
-        elsewhereCpu,
-        marks: {steadyFrom: ms(steadyFrom), reloadFrom: ms(reloadFrom), reloadTo: ms(reloadTo)},
-        timeline: seen.timeline,
-      }
-      await tool.shutdown(home)
+      if (who === 'floor') out.floor = await floorReload(ctx, load, port)
+      else out[who.key] = await toolReload(ctx, {tool: who, load, port, rep})
     } finally {
       load.close()
     }
   }
 
   return out
+}
+
+/**
+ * The load against port: its warm-up, the steady window, then reload() (timed from its call to
+ * its return: the reload window), and a moment more. The figures of each window, with the marks.
+ */
+async function measureReload(ctx, load, port, reload) {
+  const {cfg} = ctx
+  const t0 = process.hrtime.bigint()
+  await load.run(port, {t0, concurrency: cfg.reloadClients})
+  await sleep(cfg.reloadWarmupMs)
+  const elsewhere = busyElsewhere(`BENCH_RUN=${ctx.runId}`)
+  const steadyFrom = process.hrtime.bigint()
+  await sleep(cfg.reloadSteadyMs)
+  const reloadFrom = process.hrtime.bigint()
+  const reloaded = await reload()
+  const reloadTo = process.hrtime.bigint()
+  await sleep(cfg.reloadTailMs)
+  const stopFrom = process.hrtime.bigint()
+  const elsewhereCpu = elsewhere.stop()
+  const seen = await load.stop({
+    beforeReload: [t0, reloadFrom],
+    steady: [steadyFrom, reloadFrom],
+    reload: [reloadFrom, reloadTo],
+    afterReload: [reloadTo, stopFrom],
+    sinceReload: [reloadFrom, undefined],
+  })
+  const {steady, reload: during, afterReload, sinceReload, beforeReload} = seen.windows
+  const ms = (mark) => Number(mark - t0) / 1e6
+  return {
+    reloaded,
+    windows: seen.windows,
+    figures: {
+      steadyRps: steady.rps,
+      reloadRps: during.rps,
+      ratio: during.rps / steady.rps,
+      afterRps: afterReload.rps,
+      failed: sinceReload.failed,
+      failedCodes: sinceReload.codes,
+      failedBeforeReload: beforeReload.failed,
+      failedBeforeCodes: beforeReload.codes,
+      longestGapMs: during.longestGapMs,
+      reloadMs: ms(reloadTo) - ms(reloadFrom),
+      pidsSteady: steady.pids.length,
+      requests: seen.totals,
+      clientCpuMs: seen.clientCpuMs,
+      elsewhereCpu,
+      marks: {steadyFrom: ms(steadyFrom), reloadFrom: ms(reloadFrom), reloadTo: ms(reloadTo)},
+      timeline: seen.timeline,
+    },
+  }
+}
+
+/**
+ * The floor: the same instances and load with no manager (lib/reload-floor.mjs, a cluster
+ * primary that holds the socket, as tspm does, and rolls the instances one by one).
+ */
+async function floorReload(ctx, load, port) {
+  const {cfg} = ctx
+  const primary = spawn(
+    process.execPath,
+    [FLOOR_PRIMARY, ctx.apps.reloadHttp, String(port), String(cfg.reloadInstances)],
+    {
+      env: {...ctx.baseEnv, BENCH_APP: '1'},
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    },
+  )
+  const answer = () =>
+    new Promise((resolve, reject) => {
+      const onExit = (code, sig) => reject(new Error(`the reload floor's primary exited ${code ?? sig}`))
+      primary.once('exit', onExit)
+      primary.once('message', (message) => {
+        primary.off('exit', onExit)
+        if (message.error) reject(new Error(`the reload floor: ${message.error}`))
+        else resolve(message)
+      })
+    })
+  try {
+    const {up} = await answer()
+    const {figures, reloaded} = await measureReload(ctx, load, port, async () => {
+      const rolled = answer()
+      primary.send({roll: true})
+      return rolled
+    })
+    return {...figures, pidsChanged: reloaded.rolled.filter((pid) => !up.includes(pid)).length}
+  } finally {
+    if (primary.connected) primary.send({stop: true})
+    if (primary.exitCode === null)
+      await new Promise((resolve) => {
+        primary.once('exit', resolve)
+      })
+  }
+}
+
+/** A tool in a fresh home: its start of the instances, its own `reload web` under the load, its list after. */
+async function toolReload(ctx, {tool, load, port, rep}) {
+  const n = ctx.cfg.reloadInstances
+  const home = tool.newHome(`reload-${rep}`)
+  const app = {
+    name: 'web',
+    script: ctx.apps.reloadHttp,
+    instances: n,
+    listen: port,
+    readyNotify: true,
+    env: {BENCH_APP: '1'},
+  }
+  const file = tool.writeConfig(home, [app])
+  check(await tool.cli(home, tool.startArgs(file)), `${tool.label} start web (${n} instances)`)
+  const before = await tool.waitOnline(home, n, {t0: performance.now(), deadlineMs: 60_000})
+  const oldPids = new Set(before.procs.map((p) => p.pid))
+  const {figures, reloaded, windows} = await measureReload(ctx, load, port, () => tool.cli(home, ['reload', 'web']))
+  const after = await tool.list(home)
+  const online = after.procs.filter((p) => p.status === 'online')
+  const result = {
+    ...figures,
+    reloadMs: reloaded.ms,
+    reloadCode: reloaded.timedOut ? 'timed out' : (reloaded.code ?? reloaded.signal),
+    reloadOutput: lastLines(reloaded),
+    listed: after.procs.length,
+    listedOnline: online.length,
+    pidsChanged: online.filter((p) => !oldPids.has(p.pid)).length,
+    listError: after.ok ? undefined : after.error,
+    oldPidsAnsweringAfter: windows.afterReload.pids.filter((pid) => oldPids.has(pid)).length,
+    newPidsAnsweringAfter: windows.afterReload.pids.filter((pid) => online.some((p) => p.pid === pid)).length,
+    // By pid: PM2's cluster workers get their env (BENCH_APP) only once they run, so the marker cannot find them.
+    oldAlive: [...oldPids].filter((pid) => alive(pid)).length,
+  }
+  await tool.shutdown(home)
+  return result
 }
 
 /**

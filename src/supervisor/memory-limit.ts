@@ -22,9 +22,13 @@ export class MemoryLimits {
     },
   ) {}
 
-  /** After any change of the table: looks begin while a limited process runs, and end by themselves. */
-  update(): void {
-    if (this.timer === undefined && this.limited().length > 0) this.schedule()
+  /**
+   * After a change of one process: looks begin once a limited process runs, and end by themselves.
+   * Only the process that changed is looked at, as fifty apps starting change hundreds of times.
+   */
+  changed(member: ManagedProcess): void {
+    if (this.timer === undefined && member.spec.max_memory_restart !== undefined && member.runningPid !== null)
+      this.schedule()
   }
 
   stop(): void {

@@ -29,7 +29,7 @@ import {RestartTriggers, type TriggerReason} from './restart-triggers.js'
 const RESTARTS_PER_WINDOW = 2 * availableParallelism()
 const RESTART_WINDOW_MS = 100
 const STATUS_RETRY_MS = 1000
-const STATUS_WRITE_INTERVAL_MS = 100
+const STATUS_WRITE_INTERVAL_MS = 500
 
 export class UnknownProcessError extends Error {
   constructor(
@@ -525,12 +525,11 @@ export class Supervisor {
   }
 
   private add(spec: ProcessSpec): App {
-    const {deps} = this
+    const {deps, memoryLimits} = this
     const onChange = () => {
       this.scheduleStatusWrite()
       this.scheduleDependencyCheck()
       this.answerSettleWaiters()
-      this.memoryLimits.update()
       this.scheduleTriggerSync()
       deps.observer?.changed?.()
     }
@@ -538,8 +537,8 @@ export class Supervisor {
     const app = new App(spec, {
       log: deps.log,
       onChange,
-      createInstance: (instanceSpec, instance, listenSockets, wanted) =>
-        new ManagedProcess(
+      createInstance: (instanceSpec, instance, listenSockets, wanted) => {
+        const managed: ManagedProcess = new ManagedProcess(
           instanceSpec,
           {
             clock: deps.clock,
@@ -548,7 +547,10 @@ export class Supervisor {
             logsDir: deps.paths.logsDir,
             baseEnv: deps.baseEnv,
             log: deps.log,
-            onChange,
+            onChange() {
+              onChange()
+              memoryLimits.changed(managed)
+            },
             onSettled: () => this.answerSettleWaiters(),
             paceRestart: (restart) => this.restartPacer.schedule(restart),
             launchThrottle: this.launchThrottle,
@@ -558,7 +560,9 @@ export class Supervisor {
           },
           instance,
           this.takeNumber(wanted),
-        ),
+        )
+        return managed
+      },
     })
     this.apps.set(spec.name, app)
     return app
@@ -597,7 +601,6 @@ export class Supervisor {
     return {apps: [owner], instance}
   }
 
-  /** Changes within one tick are written once; status.json then mirrors the table. */
   /**
    * Changes are written out together, at most once per STATUS_WRITE_INTERVAL_MS: fifty apps
    * starting change the table hundreds of times, and each write is a rename. Nothing depends on

@@ -5,9 +5,9 @@
  * sooner; `tspm logs` answers in a few milliseconds more than its reads, even on a large log;
  * `reload`, `restart`, `stop` and `delete` run in deploy scripts on a machine that is serving
  * (oclif's load is about 150 ms of CPU taken from the apps); and `tspm resurrect` is the boot
- * service's supervisor, which should not carry the CLI framework for months. Anything else (`--help`, other flags) goes through oclif and the
- * command's class, which call the same service with the same Output, so both ways print the same
- * bytes (test/integration/cli-faces.test.ts).
+ * service's supervisor, which should not carry the CLI framework for months. Anything else
+ * (`--help`, other flags) goes through oclif and the command's class, which call the same service
+ * with the same Output, so both ways print the same bytes (test/integration/cli-faces.test.ts).
  */
 import {readFileSync} from 'node:fs'
 import {arch, platform, release} from 'node:os'

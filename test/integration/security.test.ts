@@ -241,6 +241,10 @@ test('a full disk: the supervisor keeps answering, counts the dropped output, an
   // A change while status.json cannot be written: it is retried, so it never stays stale.
   assert.equal((await home.run(['restart', 'flood'])).code, 0)
   const restarted = (await home.list<Listed>())[0]!.pid
+  // The table is written out at most twice a second: room is made once that write has failed.
+  await waitFor(() => supervisorLog(home).includes(`cannot write ${home.paths.statusFile}: `), {
+    what: 'the failed write of status.json in tspm.log',
+  })
 
   rmSync(ballast)
   await waitFor(

@@ -144,7 +144,7 @@ test('stop frees the port and leaves no grandchild; files are private; status.js
   assert.equal(statSync(home.home).mode & 0o777, 0o700)
   assert.equal(statSync(home.paths.socket).mode & 0o777, 0o600)
   assert.equal(statSync(home.paths.statusFile).mode & 0o777, 0o600)
-  // status.json follows the table within its write interval (100 ms).
+  // status.json follows the table within its write interval (500 ms).
   const table = (await home.list<Listed>()).map((p) => `${p.name}:${p.status}`).sort()
   const fileRows = () => {
     const status = JSON.parse(readFileSync(home.paths.statusFile, 'utf8')) as {

@@ -251,8 +251,8 @@ class Tspm extends Tool {
       if (app.readyNotify) out.ready = {notify: true}
       return out
     })
-    // JSON is YAML: tspm reads this as its tspm.yaml.
-    const file = join(home.work, `tspm-${(home.configs = (home.configs ?? 0) + 1)}.yaml`)
+    // The same JSON list PM2 gets (its ecosystem-N.json); tspm reads a .json config with JSON.parse.
+    const file = join(home.work, `tspm-${(home.configs = (home.configs ?? 0) + 1)}.json`)
     writeFileSync(file, JSON.stringify({processes}, null, 2))
     return file
   }

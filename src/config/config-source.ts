@@ -1,25 +1,30 @@
 /**
- * A config file read into data, with a way back from a data path to a place in the file. YAML and
- * JSON (a JSON file is YAML to the parser) keep their lines and columns; a PM2 ecosystem module
- * (`*.config.js`, `.cjs`, `.mjs`) is the user's own code, evaluated here in the CLI by Node as PM2
- * does (module.exports, export default, or a function returning the config), and its problems name
- * the file and the field path only.
+ * A config file read into data, with a way back from a data path to a place in the file. YAML
+ * keeps its lines and columns. A `.json` file is read by JSON.parse, as PM2 and Node read it; the
+ * YAML parser (JSON is YAML) reads it again for its places only when they are asked for: a problem
+ * to point at, or a number whose text to keep. A PM2 ecosystem module (`*.config.js`, `.cjs`,
+ * `.mjs`) is the user's own code, evaluated here in the CLI by Node as PM2 does (module.exports,
+ * export default, or a function returning the config), and its problems name the file and the
+ * field path only.
  */
+import type {Document} from 'yaml'
+
 import {readFile} from 'node:fs/promises'
 import {resolve} from 'node:path'
 import {pathToFileURL} from 'node:url'
-import {type Document, isSeq, LineCounter, parseDocument} from 'yaml'
 
-import {JS_CONFIG_PATTERN} from './config-files.js'
-import {findNode, numberSource, type Path, positionOf} from './positions.js'
-import {ConfigError, wholeInputError} from './problems.js'
+import {JS_CONFIG_PATTERN, JSON_CONFIG_PATTERN} from './config-files.js'
+import {ConfigError, type Path, wholeInputError} from './problems.js'
 
 export interface ConfigSource {
   data: unknown
+  /** Where the values are in the file (see above: loaded on the first call for a JSON file). */
+  places(): Promise<ConfigPlaces>
+}
+
+export interface ConfigPlaces {
   /** Where the value at `path` is (its key with `key`); line 0 when the file has no lines to tell. */
   position(path: Path, key?: boolean): {column: number; line: number}
-  /** Whether the value at `path` is written as a list (`[a, b]`), not a single item. */
-  isList(path: Path): boolean
   /** The text of a number as written (`1.10` stays "1.10"), when the file keeps it. */
   numberText(path: Path): string | undefined
 }
@@ -41,10 +46,39 @@ export async function readConfigSource(file: string): Promise<ConfigSource> {
     throw wholeInputError(file, readFailure(error))
   }
 
-  return JS_CONFIG_PATTERN.test(file) ? moduleSource(file, path) : yamlSource(file, text)
+  if (JS_CONFIG_PATTERN.test(file)) return moduleSource(file, path)
+  return JSON_CONFIG_PATTERN.test(file) ? jsonSource(file, text) : yamlSource(file, text)
 }
 
-function yamlSource(file: string, text: string): ConfigSource {
+async function yamlSource(file: string, text: string): Promise<ConfigSource> {
+  const {data, places} = await readYaml(file, text)
+  return {data, places: async () => places}
+}
+
+/** A file JSON.parse refuses goes to the YAML parser, which names the place of its error (or reads it). */
+async function jsonSource(file: string, text: string): Promise<ConfigSource> {
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch {
+    return yamlSource(file, text)
+  }
+
+  let places: Promise<ConfigPlaces> | undefined
+  return {
+    data,
+    places() {
+      places ??= readYaml(file, text).then((read) => read.places)
+      return places
+    },
+  }
+}
+
+async function readYaml(file: string, text: string): Promise<{data: unknown; places: ConfigPlaces}> {
+  const [{LineCounter, parseDocument}, {findNode, numberSource, positionOf}] = await Promise.all([
+    import('yaml'),
+    import('./positions.js'),
+  ])
   const lineCounter = new LineCounter()
   // merge: true lets users share settings between processes with anchors and `<<: *defaults`.
   const doc: Document = parseDocument(text, {lineCounter, merge: true, prettyErrors: true})
@@ -74,12 +108,13 @@ function yamlSource(file: string, text: string): ConfigSource {
 
   return {
     data,
-    position(path, key) {
-      const found = findNode(doc, path)
-      return positionOf((key ? found.key : undefined) ?? found.node, lineCounter)
+    places: {
+      position(path, key) {
+        const found = findNode(doc, path)
+        return positionOf((key ? found.key : undefined) ?? found.node, lineCounter)
+      },
+      numberText: (path) => numberSource(doc, path),
     },
-    isList: (path) => isSeq(findNode(doc, path).node),
-    numberText: (path) => numberSource(doc, path),
   }
 }
 
@@ -93,17 +128,12 @@ async function moduleSource(file: string, path: string): Promise<ConfigSource> {
     throw wholeInputError(file, `cannot load this JavaScript config: ${(error as Error).message}`)
   }
 
-  return {
-    data,
+  // No lines to tell, and numbers in a JS config are numbers already: nothing was written as text.
+  const places: ConfigPlaces = {
     position: () => ({line: 0, column: 0}),
-    isList(dataPath) {
-      let value: unknown = data
-      for (const segment of dataPath) value = (value as Record<PropertyKey, unknown> | undefined)?.[segment]
-      return Array.isArray(value)
-    },
-    // Numbers in a JS config are numbers already: nothing was written as text.
     numberText: () => undefined as string | undefined,
   }
+  return {data, places: async () => places}
 }
 
 function syntaxMessage(code: string, message: string): string {

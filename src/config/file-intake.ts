@@ -3,7 +3,7 @@
  * `apps:`, each entry taken in as PM2 wrote it (pm2-intake.ts), `--env NAME` applied, and the keys
  * the schema never sees (docker-compose's `x-` keys, PM2's `deploy`) left out.
  */
-import type {Path} from './positions.js'
+import type {Path} from './problems.js'
 
 import {ignoredKeysWarning, PM2_TOP_LEVEL_KEYS, takeIn} from './pm2-intake.js'
 import {describeValue, isMap} from './units.js'

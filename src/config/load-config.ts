@@ -13,16 +13,16 @@ import {PM2_TIME_FORMAT} from '../model/date-format.js'
 import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE, RESERVED_NAME_MESSAGE, RESERVED_PROCESS_NAME} from '../model/names.js'
 import {completeSpec, type ProcessSpec, type ProcessSpecInput} from '../model/process-spec.js'
 import {READY_DEFAULTS} from './checks.js'
-import {type ConfigSource, readConfigSource} from './config-source.js'
+import {type ConfigPlaces, readConfigSource} from './config-source.js'
 import {dependencyProblems} from './dependencies.js'
 import {configSchema, PROCESS_KEYS, type ProcessEntry, TOP_LEVEL_KEYS} from './fields.js'
 import {takeInFile} from './file-intake.js'
 import {instanceProblems} from './instances.js'
-import {formatPath, type Path} from './positions.js'
-import {ConfigError, type ConfigProblem, wholeInputError} from './problems.js'
+import {ConfigError, formatPath, type Path, wholeInputError} from './problems.js'
 import {nameFromScript, resolveInterpreter, resolveScript, splitCommandLine} from './script-resolution.js'
 import {runProblems} from './start-checks.js'
 import {unknownKeyMessage} from './suggestions.js'
+import {isMap} from './units.js'
 
 export {ConfigError, type ConfigProblem, formatProblem} from './problems.js'
 export {splitArgs} from './split-args.js'
@@ -57,13 +57,25 @@ export async function loadConfigFile(file: string, options: LoadOptions = {}): P
 export async function loadConfig(file: string, options: LoadOptions = {}): Promise<LoadedConfig> {
   const configPath = resolve(file)
   const source = await readConfigSource(file)
-  const problems: ConfigProblem[] = []
+  const found: FoundProblem[] = []
   const intake = takeInFile(source.data, options)
   // Problems name the list as the file does: `apps[0].script` in a PM2 file.
   const shown = (path: Path): Path => (path[0] === 'processes' ? [intake.listKey, ...path.slice(1)] : path)
   const at: At = (path, message, key = false) => {
-    const place = shown(path)
-    problems.push({file, ...source.position(place, key), path: formatPath(place), message})
+    found.push({path: shown(path), message, key})
+  }
+
+  /** Every problem found, at its place in the file (a JSON file's places are read only now). */
+  const failure = async (): Promise<ConfigError> => {
+    const places = await source.places()
+    const problems = found.map(({path, message, key}) => ({
+      file,
+      ...places.position(path, key),
+      path: formatPath(path),
+      message: typeof message === 'string' ? message : message(places),
+    }))
+    problems.sort((a, b) => a.line - b.line || a.column - b.column)
+    return new ConfigError(problems)
   }
 
   for (const problem of intake.problems) at(problem.path, problem.message, problem.key)
@@ -78,25 +90,25 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
   }
 
   // Checked on the raw data so a duplicate is reported even when other keys are wrong too.
-  checkDuplicateNames((intake.data as null | {processes?: unknown})?.processes, source, shown, at)
-  if (result.success) checkAcrossEntries(result.data.processes, source, shown, at)
+  const rawList = (intake.data as null | {processes?: unknown})?.processes
+  checkDuplicateNames(rawList, shown, at)
+  if (result.success) checkAcrossEntries(result.data.processes, source.data, shown, at)
+  if (found.length > 0 || !result.success) throw await failure()
 
-  if (problems.length > 0 || !result.success) {
-    problems.sort((a, b) => a.line - b.line || a.column - b.column)
-    throw new ConfigError(problems)
-  }
-
+  // The text of numbers in env and args as written: only a file that has some needs its places.
+  const places = writesNumbers(rawList) ? await source.places() : undefined
   const baseDir = dirname(configPath)
   const specs = result.data.processes.map((entry, index) =>
     resolveEntry(entry, {
       baseDir,
       configPath,
       numberText(path, envSet) {
+        if (!places) return
         const fromSet =
           envSet && path[0] === 'env'
-            ? source.numberText(shown(['processes', index, `env_${envSet}`, ...path.slice(1)]))
+            ? places.numberText(shown(['processes', index, `env_${envSet}`, ...path.slice(1)]))
             : undefined
-        return fromSet ?? source.numberText(shown(['processes', index, ...path]))
+        return fromSet ?? places.numberText(shown(['processes', index, ...path]))
       },
       envSet: intake.envSetUsed[index],
     }),
@@ -106,7 +118,7 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
       for (const problem of runProblems(spec)) at(['processes', index, problem.key], problem.message)
     }
 
-    if (problems.length > 0) throw new ConfigError(problems)
+    if (found.length > 0) throw await failure()
   }
 
   for (const warning of intake.warnings(file)) options.warn?.(warning)
@@ -114,33 +126,43 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
 }
 
 /** A problem at a data path (under `processes`), at its key with `key`. */
-type At = (path: Path, message: string, key?: boolean) => void
+type At = (path: Path, message: Message, key?: boolean) => void
+/** A message, or one that names another place in the file (made once the places are read). */
+type Message = ((places: ConfigPlaces) => string) | string
+interface FoundProblem {
+  /** As the file names it (`apps[0]` in a PM2 file). */
+  path: Path
+  message: Message
+  key: boolean
+}
 
-function checkDuplicateNames(processes: unknown, source: ConfigSource, shown: (path: Path) => Path, at: At): void {
+function checkDuplicateNames(processes: unknown, shown: (path: Path) => Path, at: At): void {
   if (!Array.isArray(processes)) return
-  const firstSeen = new Map<string, {index: number; line: number}>()
+  const firstSeen = new Map<string, number>()
   for (const [index, entry] of processes.entries()) {
     const entryName = (entry as null | {name?: unknown})?.name
     if (typeof entryName !== 'string') continue
-    const path = ['processes', index, 'name']
     const first = firstSeen.get(entryName)
-    if (first === undefined) firstSeen.set(entryName, {index, line: source.position(shown(path)).line})
-    else {
-      const where = formatPath(shown(['processes', first.index]))
-      at(
-        path,
-        `duplicate name ${JSON.stringify(entryName)}, already used by ${where}${first.line > 0 ? ` on line ${first.line}` : ''}`,
-      )
+    if (first === undefined) {
+      firstSeen.set(entryName, index)
+      continue
     }
+
+    const firstPath = shown(['processes', first, 'name'])
+    at(['processes', index, 'name'], (places) => {
+      const {line} = places.position(firstPath)
+      const where = formatPath(shown(['processes', first]))
+      return `duplicate name ${JSON.stringify(entryName)}, already used by ${where}${line > 0 ? ` on line ${line}` : ''}`
+    })
   }
 }
 
 /** What no single key can tell: depends_on across the file, and PM2's readiness keys next to tspm's. */
-function checkAcrossEntries(entries: ProcessEntry[], source: ConfigSource, shown: (path: Path) => Path, at: At): void {
+function checkAcrossEntries(entries: ProcessEntry[], raw: unknown, shown: (path: Path) => Path, at: At): void {
   for (const problem of dependencyProblems(entries)) {
     const list = ['processes', problem.index, 'depends_on']
     // `depends_on: db` has no item to point at; `depends_on: [db, cache]` does.
-    const path = problem.item !== undefined && source.isList(shown(list)) ? [...list, problem.item] : list
+    const path = problem.item !== undefined && Array.isArray(valueAt(raw, shown(list))) ? [...list, problem.item] : list
     at(path, problem.message)
   }
 
@@ -157,6 +179,27 @@ function checkAcrossEntries(entries: ProcessEntry[], source: ConfigSource, shown
 
     for (const problem of instanceProblems(entry)) at(key(problem.key), problem.message, true)
   }
+}
+
+function valueAt(data: unknown, path: Path): unknown {
+  let value = data
+  for (const segment of path)
+    value = isMap(value) || Array.isArray(value) ? (value as Record<PropertyKey, unknown>)[segment] : undefined
+  return value
+}
+
+/** Whether an entry writes a number in its env (or an env_NAME) or its args, whose text a spec keeps. */
+function writesNumbers(processes: unknown): boolean {
+  if (!Array.isArray(processes)) return false
+  const numberIn = (values: unknown) =>
+    Array.isArray(values) || isMap(values) ? Object.values(values).some((value) => typeof value === 'number') : false
+  return processes.some(
+    (entry) =>
+      isMap(entry) &&
+      Object.entries(entry).some(
+        ([key, value]) => (key === 'args' || key === 'env' || key.startsWith('env_')) && numberIn(value),
+      ),
+  )
 }
 
 function resolveEntry(

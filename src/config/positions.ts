@@ -1,7 +1,7 @@
 /** Positions: map a data path such as ['processes', 1, 'kill_timeout'] back to its node in the YAML. */
 import {type Document, isAlias, isMap, isScalar, isSeq, type LineCounter} from 'yaml'
 
-export type Path = readonly PropertyKey[]
+import type {Path} from './problems.js'
 
 interface Found {
   /** The deepest node reached (the entry itself when a required key is missing). */
@@ -44,14 +44,6 @@ export function positionOf(node: unknown, lineCounter: LineCounter): {line: numb
   const offset = (node as null | {range?: [number, number, number]})?.range?.[0] ?? 0
   const {line, col} = lineCounter.linePos(offset)
   return {line, column: col}
-}
-
-export function formatPath(path: Path): string {
-  return path
-    .map((segment, i) =>
-      typeof segment === 'number' ? `[${segment}]` : i === 0 ? String(segment) : `.${String(segment)}`,
-    )
-    .join('')
 }
 
 /**

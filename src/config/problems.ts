@@ -1,6 +1,9 @@
 /** Problems found in a config (or in `tspm start SCRIPT`'s flags), and the error that lists them. */
 import {ExitCode} from '../model/exit-codes.js'
 
+/** A data path such as ['processes', 1, 'kill_timeout']. */
+export type Path = readonly PropertyKey[]
+
 /** One thing wrong with the input. line and column are 1-based; line 0 means "the whole input". */
 export interface ConfigProblem {
   /** The file as the caller named it (or a flag such as `--name` for `tspm start`). */
@@ -32,4 +35,13 @@ export class ConfigError extends Error {
 /** A ConfigError for the whole input, not one key (a missing file, a bad flag). */
 export function wholeInputError(file: string, message: string): ConfigError {
   return new ConfigError([{file, line: 0, column: 0, path: '', message}])
+}
+
+/** `processes[1].kill_timeout`: a data path as problems name it. */
+export function formatPath(path: Path): string {
+  return path
+    .map((segment, i) =>
+      typeof segment === 'number' ? `[${segment}]` : i === 0 ? String(segment) : `.${String(segment)}`,
+    )
+    .join('')
 }

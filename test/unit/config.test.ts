@@ -919,6 +919,48 @@ describe('PM2 config files, as PM2 users have them', () => {
     })
   })
 
+  test('a .json file is read as JSON.parse reads it; its problems and written numbers keep their places', async () => {
+    const numbers = write(
+      'json/numbers.json',
+      '{"apps": [',
+      '  {"name": "n", "script": "a.js", "args": [1.10, "x"], "env": {"VERSION": 1.10, "ZIP": 1e3}, "env_prod": {"PORT": 080}},',
+      '  {"name": "m", "script": "a.js", "env": {"A": "1"}}',
+      ']}',
+    )
+    // 080 is no JSON number: the YAML parser reads that file, as before.
+    const [n] = await loadConfigFile(numbers, {env: 'prod', warn() {}})
+    assert.deepEqual([n!.args, n!.env], [['1.10', 'x'], {VERSION: '1.10', ZIP: '1e3', PORT: '080'}])
+    const json = write(
+      'json/written.json',
+      '{"apps": [{"name": "w", "script": "a.js", "args": [2.50], "env": {"VERSION": 1.10}}]}',
+    )
+    const [w] = await loadConfigFile(json, {warn() {}})
+    assert.deepEqual([w!.args, w!.env], [['2.50'], {VERSION: '1.10'}])
+    // As in PM2 (and JSON.parse), a key given twice takes its last value.
+    const twice = write(
+      'json/twice.json',
+      '{"apps": [{"name": "t", "script": "a.js", "kill_timeout": 1, "kill_timeout": 2}]}',
+    )
+    assert.equal((await loadConfigFile(twice, {warn() {}}))[0]!.kill_timeout, 2)
+    await rejectsWith(
+      write(
+        'json/names.json',
+        '{"apps": [',
+        '  {"name": "api", "script": "a.js"},',
+        '  {"name": "api", "script": "b.js", "depends_on": ["nope"]}',
+        ']}',
+      ),
+      'json/names.json:3:12 apps[1].name: duplicate name "api", already used by apps[0] on line 2',
+      'json/names.json:3:52 apps[1].depends_on[0]: no process named "nope" in this file (depends_on names processes of the same file; known: api)',
+    )
+    await rejectsWith(
+      write('json/broken.json', '{"apps": [', '  {"name": "b", "script": "a.js"', ']}'),
+      'json/broken.json:3:1: flow map in block collection must be sufficiently indented and end with a }',
+      'json/broken.json:3:1: flow sequence in block collection must be sufficiently indented and end with a ]',
+      'json/broken.json:3:2: flow map must end with a }',
+    )
+  })
+
   test('export default, a function returning the config, JSON, and YAML with apps:', async () => {
     const mjs = write('esm/ecosystem.config.mjs', 'export default () => ({apps: [{name: "esm", script: "a.js"}]})')
     assert.deepEqual(

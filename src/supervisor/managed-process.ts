@@ -103,8 +103,10 @@ export class ManagedProcess {
   private waiting: undefined | {kind: 'halt' | 'restart' | 'stop'; done: Promise<void>}
   /** Halted by the supervisor's shutdown: nothing starts it again. */
   private closed = false
-  private readonly logs: {combined?: LogSink; err: LogSink; out: LogSink}
-  private readonly openedLogs: OpenedLog[]
+  /** Opened at its first spawn (logSinks): an app that waits for its turn, or never starts, holds no files. */
+  private logs: undefined | {combined?: LogSink; err: LogSink; out: LogSink}
+  private openedLogs: OpenedLog[] = []
+  private readonly openLog: OpenLog
   /** The paths of its log files (out, err, and the combined one if any). */
   readonly logFiles: string[]
   /** log_date_format, compiled: each line of output is written after its arrival time. */
@@ -135,12 +137,8 @@ export class ManagedProcess {
     this.id = spec.name
     this.policy = new RestartPolicy(spec)
     const paths = appLogPaths(spec, deps.logsDir, instance)
-    const open = deps.openLog ?? new LogFiles().openLog
-    const report = (message: string) => deps.log(`${this.id}: ${message}`)
+    this.openLog = deps.openLog ?? new LogFiles().openLog
     this.logFiles = [paths.out, paths.err, ...(paths.combined ? [paths.combined] : [])]
-    this.openedLogs = this.logFiles.map((path) => open(path, spec.max_log_size, spec.log_files, report))
-    const [out, err, combined] = this.openedLogs.map((opened) => opened.log)
-    this.logs = {out: out!, err: err!, combined}
     this.dateFormat = spec.log_date_format ? compileDateFormat(spec.log_date_format) : undefined
   }
 
@@ -354,6 +352,20 @@ export class ManagedProcess {
   /** Closes the log files; the process must be stopped first. */
   dispose(): void {
     for (const opened of this.openedLogs) opened.release()
+    this.openedLogs = []
+    this.logs = undefined
+  }
+
+  private logSinks(): {combined?: LogSink; err: LogSink; out: LogSink} {
+    if (!this.logs) {
+      const report = (message: string) => this.deps.log(`${this.id}: ${message}`)
+      const {max_log_size: maxSize, log_files: keepFiles} = this.spec
+      this.openedLogs = this.logFiles.map((path) => this.openLog(path, maxSize, keepFiles, report))
+      const [out, err, combined] = this.openedLogs.map((opened) => opened.log)
+      this.logs = {out: out!, err: err!, combined}
+    }
+
+    return this.logs
   }
 
   snapshot(): ProcessSnapshot {
@@ -484,6 +496,7 @@ export class ManagedProcess {
   /** App output to its log files (and to a log check); a Node app's messages to its notify check. */
   private wireOutput(child: ChildProcess, readiness: Readiness | undefined, ipc: boolean): void {
     const {clock} = this.deps
+    const logs = this.logSinks()
     /** One stream's output to its log (and the combined one), stamped when log_date_format asks. */
     const writer = (log: LogSink) => {
       // A stamp goes at the start of each line; a new run starts at a line start.
@@ -492,17 +505,17 @@ export class ManagedProcess {
         const now = clock.now()
         const text = stamper ? stamper.stamp(chunk, now) : chunk
         log.write(text, now)
-        this.logs.combined?.write(text, now)
+        logs.combined?.write(text, now)
         noteOutputBytes(chunk.length)
       }
     }
 
-    const toOut = writer(this.logs.out)
+    const toOut = writer(logs.out)
     child.stdout?.on('data', (chunk: Buffer) => {
       toOut(chunk)
       readiness?.output(chunk)
     })
-    child.stderr?.on('data', writer(this.logs.err))
+    child.stderr?.on('data', writer(logs.err))
     this.deps.observeOutput?.(this.id, child.stdout, child.stderr)
     if (ipc) {
       child.on('message', (message) => readiness?.message(message))

@@ -50,29 +50,37 @@ export interface ProbeContext {
   env: NodeJS.ProcessEnv
 }
 
-export function probe(check: ProbeCheck, context: ProbeContext, timeoutMs: number): Promise<CheckResult> {
+/** One probe within timeoutMs; an aborted `stop` ends it at once (an exec check's program is killed). */
+export function probe(
+  check: ProbeCheck,
+  context: ProbeContext,
+  timeoutMs: number,
+  stop?: AbortSignal,
+): Promise<CheckResult> {
   switch (check.kind) {
     case 'http': {
-      return probeHttp(check.url, timeoutMs)
+      return probeHttp(check.url, timeoutMs, stop)
     }
 
     case 'tcp': {
-      return probeTcp(check.host, check.port, timeoutMs)
+      return probeTcp(check.host, check.port, timeoutMs, stop)
     }
 
     default: {
-      return probeExec(check.argv, context, timeoutMs)
+      return probeExec(check.argv, context, timeoutMs, stop)
     }
   }
 }
 
 /**
- * The first of an attempt's result and its deadline. `attempt` starts the work, reports through
- * `done` (only the first report counts) and returns how to abandon it when the deadline comes.
+ * The first of an attempt's result, its deadline and `stop`. `attempt` starts the work, reports
+ * through `done` (only the first report counts) and returns how to abandon it when the deadline
+ * or the stop comes.
  */
 function firstWithin(
   timeoutMs: number,
   lateMessage: string,
+  stop: AbortSignal | undefined,
   attempt: (done: (result: CheckResult) => void) => () => void,
 ): Promise<CheckResult> {
   return new Promise((resolve) => {
@@ -81,19 +89,25 @@ function firstWithin(
       if (settled) return
       settled = true
       clearTimeout(timer)
+      stop?.removeEventListener('abort', stopped)
       resolve(result)
     }
 
-    const timer = setTimeout(() => {
+    const giveUp = (result: CheckResult) => {
       abandon()
-      done({ok: false, message: lateMessage, timedOut: true})
-    }, timeoutMs)
+      done(result)
+    }
+
+    const stopped = () => giveUp({ok: false, message: 'stopped'})
+    const timer = setTimeout(() => giveUp({ok: false, message: lateMessage, timedOut: true}), timeoutMs)
     const abandon = attempt(done)
+    if (stop?.aborted) stopped()
+    else stop?.addEventListener('abort', stopped)
   })
 }
 
-function probeTcp(host: string, port: number, timeoutMs: number): Promise<CheckResult> {
-  return firstWithin(timeoutMs, `no answer within ${timeoutMs} ms`, (done) => {
+function probeTcp(host: string, port: number, timeoutMs: number, stop?: AbortSignal): Promise<CheckResult> {
+  return firstWithin(timeoutMs, `no answer within ${timeoutMs} ms`, stop, (done) => {
     const socket = connect({host, port})
     socket.once('connect', () => {
       socket.destroy()
@@ -104,9 +118,9 @@ function probeTcp(host: string, port: number, timeoutMs: number): Promise<CheckR
   })
 }
 
-async function probeHttp(url: string, timeoutMs: number): Promise<CheckResult> {
+async function probeHttp(url: string, timeoutMs: number, stop?: AbortSignal): Promise<CheckResult> {
   const {request} = url.startsWith('https:') ? await import('node:https') : await import('node:http')
-  return firstWithin(timeoutMs, `no answer within ${timeoutMs} ms`, (done) => {
+  return firstWithin(timeoutMs, `no answer within ${timeoutMs} ms`, stop, (done) => {
     const outgoing = request(url, {method: 'GET', headers: {'user-agent': 'tspm-check'}}, (response) => {
       const status = response.statusCode ?? 0
       response.resume()
@@ -118,8 +132,8 @@ async function probeHttp(url: string, timeoutMs: number): Promise<CheckResult> {
   })
 }
 
-function probeExec(argv: string[], context: ProbeContext, timeoutMs: number): Promise<CheckResult> {
-  return firstWithin(timeoutMs, `did not finish within ${timeoutMs} ms`, (done) => {
+function probeExec(argv: string[], context: ProbeContext, timeoutMs: number, stop?: AbortSignal): Promise<CheckResult> {
+  return firstWithin(timeoutMs, `did not finish within ${timeoutMs} ms`, stop, (done) => {
     const child = spawn(argv[0]!, argv.slice(1), {cwd: context.cwd, env: context.env, stdio: 'ignore'})
     child.once('error', (error: NodeJS.ErrnoException) =>
       done({ok: false, message: `cannot run ${argv[0]}: ${error.code ?? error.message}`}),

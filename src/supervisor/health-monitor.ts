@@ -29,6 +29,8 @@ export class HealthMonitor {
   private timer: unknown
   private failures = 0
   private stopped = false
+  /** Ends the check in flight when the monitor stops (the app stops or restarts). */
+  private checkStop: AbortController | undefined
 
   constructor(
     private readonly check: HealthCheck,
@@ -43,6 +45,7 @@ export class HealthMonitor {
 
   stop(): void {
     this.stopped = true
+    this.checkStop?.abort()
     if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer)
     this.timer = undefined
   }
@@ -56,7 +59,9 @@ export class HealthMonitor {
 
   private async checkOnce(): Promise<void> {
     if (this.stopped) return
-    const result: CheckResult = await probe(this.check, this.deps.context, this.check.timeout)
+    this.checkStop = new AbortController()
+    const result: CheckResult = await probe(this.check, this.deps.context, this.check.timeout, this.checkStop.signal)
+    this.checkStop = undefined
     if (this.stopped) return
     this.failures = result.ok ? 0 : this.failures + 1
     this.deps.onResult({ok: result.ok, at: this.deps.clock.now(), failures: this.failures, message: result.message})

@@ -34,6 +34,8 @@ export class Readiness {
   private done = false
   private deadlineTimer: unknown
   private probeTimer: unknown
+  /** Ends the probe in flight: a stopped or settled check leaves no program or socket behind. */
+  private probeStop: AbortController | undefined
   private interval = FIRST_PROBE_MS
   private lastFailure = NO_ANSWER_YET
   private lineStart = ''
@@ -98,7 +100,9 @@ export class Readiness {
     if (this.done) return
     const left = this.startedAt + this.check.timeout - this.deps.clock.now()
     const budget = Math.max(1, Math.min(PROBE_TIMEOUT_MS, left))
-    const result = await probe(this.check as ProbeCheck, this.deps.context, budget)
+    this.probeStop = new AbortController()
+    const result = await probe(this.check as ProbeCheck, this.deps.context, budget, this.probeStop.signal)
+    this.probeStop = undefined
     if (this.done) return
     if (result.ok) {
       this.ready(result.message)
@@ -119,6 +123,7 @@ export class Readiness {
 
   private finish(): void {
     this.done = true
+    this.probeStop?.abort()
     const {clock} = this.deps
     if (this.deadlineTimer !== undefined) clock.clearTimeout(this.deadlineTimer)
     if (this.probeTimer !== undefined) clock.clearTimeout(this.probeTimer)

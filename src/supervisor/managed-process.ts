@@ -103,9 +103,11 @@ export class ManagedProcess {
   private waiting: undefined | {kind: 'halt' | 'restart' | 'stop'; done: Promise<void>}
   /** Halted by the supervisor's shutdown: nothing starts it again. */
   private closed = false
-  /** Opened at its first spawn (logSinks): an app that waits for its turn, or never starts, holds no files. */
-  private logs: undefined | {combined?: LogSink; err: LogSink; out: LogSink}
-  private openedLogs: OpenedLog[] = []
+  /**
+   * Its out, err and combined logs, opened at its first spawn: an app that waits for its turn, or
+   * never starts, holds no files.
+   */
+  private openedLogs: OpenedLog[] | undefined
   private readonly openLog: OpenLog
   /** The paths of its log files (out, err, and the combined one if any). */
   readonly logFiles: string[]
@@ -351,21 +353,16 @@ export class ManagedProcess {
 
   /** Closes the log files; the process must be stopped first. */
   dispose(): void {
-    for (const opened of this.openedLogs) opened.release()
-    this.openedLogs = []
-    this.logs = undefined
+    for (const opened of this.openedLogs ?? []) opened.release()
+    this.openedLogs = undefined
   }
 
   private logSinks(): {combined?: LogSink; err: LogSink; out: LogSink} {
-    if (!this.logs) {
-      const report = (message: string) => this.deps.log(`${this.id}: ${message}`)
-      const {max_log_size: maxSize, log_files: keepFiles} = this.spec
-      this.openedLogs = this.logFiles.map((path) => this.openLog(path, maxSize, keepFiles, report))
-      const [out, err, combined] = this.openedLogs.map((opened) => opened.log)
-      this.logs = {out: out!, err: err!, combined}
-    }
-
-    return this.logs
+    const report = (message: string) => this.deps.log(`${this.id}: ${message}`)
+    const {max_log_size: maxSize, log_files: keepFiles} = this.spec
+    this.openedLogs ??= this.logFiles.map((path) => this.openLog(path, maxSize, keepFiles, report))
+    const [out, err, combined] = this.openedLogs.map((opened) => opened.log)
+    return {out: out!, err: err!, combined}
   }
 
   snapshot(): ProcessSnapshot {
@@ -382,7 +379,7 @@ export class ManagedProcess {
       started_at: this.startedAt,
       last_exit: this.lastExit,
       last_error: this.lastError,
-      log_bytes_dropped: this.openedLogs.reduce((total, {log}) => total + log.droppedBytes, 0),
+      log_bytes_dropped: (this.openedLogs ?? []).reduce((total, {log}) => total + log.droppedBytes, 0),
       status_detail: this.statusDetail,
       ready: this.readyState,
       health: this.healthState,

@@ -29,13 +29,14 @@ async function buildPackage(dir, afterCompile) {
 }
 
 /**
- * dist/vendor/zod.js becomes zod in one file (see src/vendor/zod.ts): the same code, loaded in a
- * third of the time. Not minified, so a stack trace through it still reads.
+ * dist/vendor/zod.js becomes, in one file, src/vendor/zod.ts with the part of zod it exports (see
+ * there): Node 20 loads zod's modules one by one, and all of zod, in many times as long. Not
+ * minified, so a stack trace through it still reads.
  */
 async function bundleZod() {
   const {build} = await import('esbuild')
   await build({
-    stdin: {contents: "export {z} from 'zod'", resolveDir: root, sourcefile: 'src/vendor/zod.ts'},
+    entryPoints: [join(root, 'src', 'vendor', 'zod.ts')],
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -4,7 +4,7 @@ import {availableParallelism, constants as osConstants} from 'node:os'
 import {compileDateFormat} from '../model/date-format.js'
 import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE, RESERVED_NAME_MESSAGE, RESERVED_PROCESS_NAME} from '../model/names.js'
 import {ENV_NAME_PATTERN, type ProcessSpec} from '../model/process-spec.js'
-import {z} from '../vendor/zod.js'
+import * as z from '../vendor/zod.js'
 import {healthCheck, readyCheck} from './checks.js'
 import {listenAddresses} from './listen.js'
 import {METRICS_EXPECTED, metricsSettings} from './metrics.js'
@@ -24,37 +24,40 @@ type Report = (message: string, path?: (number | string)[]) => void
 type Convert<T> = (value: unknown, report: Report) => T | undefined
 
 function field<T, R extends boolean>(required: R, expected: string, convert: Convert<T>) {
-  return z.unknown().transform((value, ctx): R extends true ? T : T | undefined => {
-    type Out = R extends true ? T : T | undefined
-    if (value === undefined || (value === null && !required)) {
-      // An optional key that is absent or left empty (`env:` with everything commented out)
-      // simply takes its default.
-      if (required) ctx.addIssue({code: 'custom', message: `missing; expected ${expected}`})
-      return (required ? z.NEVER : undefined) as Out
-    }
+  return z.pipe(
+    z.unknown(),
+    z.transform((value, ctx): R extends true ? T : T | undefined => {
+      type Out = R extends true ? T : T | undefined
+      if (value === undefined || (value === null && !required)) {
+        // An optional key that is absent or left empty (`env:` with everything commented out)
+        // simply takes its default.
+        if (required) ctx.issues.push({code: 'custom', message: `missing; expected ${expected}`, input: value})
+        return (required ? z.NEVER : undefined) as Out
+      }
 
-    let failed = false
-    const report: Report = (message, path = []) => {
-      failed = true
-      ctx.addIssue({code: 'custom', message, path})
-    }
+      let failed = false
+      const report: Report = (message, path = []) => {
+        failed = true
+        ctx.issues.push({code: 'custom', message, path, input: value})
+      }
 
-    let out: T | undefined
-    try {
-      out = convert(value, report)
-    } catch (error) {
-      if (!(error instanceof RangeError)) throw error
-      report(error.message)
-    }
+      let out: T | undefined
+      try {
+        out = convert(value, report)
+      } catch (error) {
+        if (!(error instanceof RangeError)) throw error
+        report(error.message)
+      }
 
-    if (!failed && out === undefined) report(`expected ${expected}, got ${describeValue(value)}`)
-    return (failed ? z.NEVER : out) as Out
-  })
+      if (!failed && out === undefined) report(`expected ${expected}, got ${describeValue(value)}`)
+      return (failed ? z.NEVER : out) as Out
+    }),
+  )
 }
 
 const required = <T>(expected: string, convert: Convert<T>) => field(true, expected, convert)
-// .optional() marks the key as optional for the object; a null value still reaches field().
-const optional = <T>(expected: string, convert: Convert<T>) => field(false, expected, convert).optional()
+// z.optional marks the key as optional for the object; a null value still reaches field().
+const optional = <T>(expected: string, convert: Convert<T>) => z.optional(field(false, expected, convert))
 
 const SIGNALS = new Set(Object.keys(osConstants.signals))
 
@@ -303,7 +306,7 @@ export const configSchema = z.strictObject(
               : `expected a list of processes, got ${describeValue(issue.input)}`
             : undefined,
       })
-      .min(1, {error: 'expected at least one process, got an empty list'}),
+      .check(z.minLength(1, {error: 'expected at least one process, got an empty list'})),
     metrics: optional(METRICS_EXPECTED, metricsSettings),
   },
   {

@@ -8,53 +8,58 @@
  */
 import {isAbsolute} from 'node:path'
 
-import {z} from '../vendor/zod.js'
+import * as z from '../vendor/zod.js'
 import {PROCESS_NAME_PATTERN, PROCESS_NAME_RULE} from './names.js'
 
-const milliseconds = z.number().int().nonnegative()
-const absolutePath = z.string().refine((value) => isAbsolute(value), 'expected an absolute path')
+const milliseconds = z.int().check(z.nonnegative())
+const absolutePath = z.string().check(z.refine((value) => isAbsolute(value), 'expected an absolute path'))
 export const signalNameSchema = z.custom<NodeJS.Signals>(
   (value) => typeof value === 'string' && /^SIG[A-Z0-9]+$/.test(value),
   'expected a signal name such as SIGTERM',
 )
 
-const port = z.number().int().min(1).max(65_535)
+const port = z.int().check(z.minimum(1), z.maximum(65_535))
 
 /** What a check looks at: a TCP port that accepts, an HTTP URL that answers 2xx/3xx, a program that exits 0. */
-const tcpCheck = z.strictObject({kind: z.literal('tcp'), host: z.string().min(1), port})
+const tcpCheck = z.strictObject({kind: z.literal('tcp'), host: z.string().check(z.minLength(1)), port})
 const httpCheck = z.strictObject({kind: z.literal('http'), url: z.url({protocol: /^https?$/})})
-const execCheck = z.strictObject({kind: z.literal('exec'), argv: z.array(z.string()).min(1)})
+const execCheck = z.strictObject({kind: z.literal('exec'), argv: z.array(z.string()).check(z.minLength(1))})
 /** A line of the app's stdout that matches this regular expression. */
-const logCheck = z.strictObject({kind: z.literal('log'), pattern: z.string().min(1)})
+const logCheck = z.strictObject({kind: z.literal('log'), pattern: z.string().check(z.minLength(1))})
 /** The app says it is ready itself: process.send('ready') (PM2's wait_ready). */
 const notifyCheck = z.strictObject({kind: z.literal('notify')})
 
 /** When the app counts as online: a check, and how long it may take from the spawn. */
 export const readySchema = z.discriminatedUnion('kind', [
-  tcpCheck.extend({timeout: milliseconds}),
-  httpCheck.extend({timeout: milliseconds}),
-  execCheck.extend({timeout: milliseconds}),
-  logCheck.extend({timeout: milliseconds}),
-  notifyCheck.extend({timeout: milliseconds}),
+  z.extend(tcpCheck, {timeout: milliseconds}),
+  z.extend(httpCheck, {timeout: milliseconds}),
+  z.extend(execCheck, {timeout: milliseconds}),
+  z.extend(logCheck, {timeout: milliseconds}),
+  z.extend(notifyCheck, {timeout: milliseconds}),
 ])
 
 /** While online: a check every `interval`, each given `timeout`; `failures` in a row restart the app. */
 export const healthSchema = z.discriminatedUnion('kind', [
-  tcpCheck.extend({interval: milliseconds, timeout: milliseconds, failures: z.number().int().min(1)}),
-  httpCheck.extend({interval: milliseconds, timeout: milliseconds, failures: z.number().int().min(1)}),
-  execCheck.extend({interval: milliseconds, timeout: milliseconds, failures: z.number().int().min(1)}),
+  z.extend(tcpCheck, {interval: milliseconds, timeout: milliseconds, failures: z.int().check(z.minimum(1))}),
+  z.extend(httpCheck, {interval: milliseconds, timeout: milliseconds, failures: z.int().check(z.minimum(1))}),
+  z.extend(execCheck, {interval: milliseconds, timeout: milliseconds, failures: z.int().check(z.minimum(1))}),
 ])
 
 /**
  * A socket tspm opens once and hands to every instance (systemd's socket activation: fds 3, 4, ...
  * with LISTEN_FDS, LISTEN_FDNAMES and LISTEN_PID). `host` absent: every address, IPv6 and IPv4.
  */
-const tcpListen = z.strictObject({kind: z.literal('tcp'), host: z.string().min(1).optional(), port, name: z.string()})
+const tcpListen = z.strictObject({
+  kind: z.literal('tcp'),
+  host: z.optional(z.string().check(z.minLength(1))),
+  port,
+  name: z.string(),
+})
 /** A Unix socket at `path`, created with `mode` (0660 unless configured). */
 const unixListen = z.strictObject({
   kind: z.literal('unix'),
   path: absolutePath,
-  mode: z.number().int().min(0).max(0o777),
+  mode: z.int().check(z.minimum(0), z.maximum(0o777)),
   name: z.string(),
 })
 export const listenSchema = z.discriminatedUnion('kind', [tcpListen, unixListen])
@@ -67,76 +72,72 @@ export type ReadyCheck = z.output<typeof readySchema>
 export type HealthCheck = z.output<typeof healthSchema>
 
 export const processSpecSchema = z.strictObject({
-  name: z.string().regex(PROCESS_NAME_PATTERN, `expected ${PROCESS_NAME_RULE}`),
+  name: z.string().check(z.regex(PROCESS_NAME_PATTERN, `expected ${PROCESS_NAME_RULE}`)),
   /** Absolute path of the script, or a bare command name looked up on PATH at spawn time. */
-  script: z.string().min(1),
-  args: z.array(z.string()).default(() => []),
+  script: z.string().check(z.minLength(1)),
+  args: z._default(z.array(z.string()), () => []),
   /** Absolute working directory. */
   cwd: absolutePath,
   /** Program that runs the script: an absolute path or a command name; absent runs the script directly. */
-  interpreter: z.string().min(1).optional(),
+  interpreter: z.optional(z.string().check(z.minLength(1))),
   /** Arguments for the interpreter, before the script (PM2's node_args / interpreter_args). */
-  interpreter_args: z.array(z.string()).default(() => []),
+  interpreter_args: z._default(z.array(z.string()), () => []),
   /** Only the variables the user wrote under `env:`. */
-  env: z.record(z.string(), z.string()).default(() => ({})),
+  env: z._default(z.record(z.string(), z.string()), () => ({})),
   /** Absolute path of a dotenv file, read at every start of the process. */
-  env_file: absolutePath.optional(),
-  autorestart: z.boolean().default(true),
+  env_file: z.optional(absolutePath),
+  autorestart: z._default(z.boolean(), true),
   /** false: `tspm start` registers it stopped (PM2's autostart). */
-  autostart: z.boolean().default(true),
+  autostart: z._default(z.boolean(), true),
   /** Consecutive unstable runs before the process is errored. */
-  max_restarts: z.number().int().nonnegative().default(16),
+  max_restarts: z._default(z.int().check(z.nonnegative()), 16),
   /** Durations in milliseconds (DESIGN.md, restart policy). */
-  min_uptime: milliseconds.default(1000),
-  restart_delay: milliseconds.default(0),
-  exp_backoff_restart_delay: milliseconds.default(100),
-  max_restart_delay: milliseconds.default(15_000),
-  backoff_reset: milliseconds.default(30_000),
-  kill_timeout: milliseconds.default(1600),
-  stop_signal: signalNameSchema.default('SIGTERM'),
-  stop_exit_codes: z.array(z.number().int().min(0).max(255)).default(() => []),
+  min_uptime: z._default(milliseconds, 1000),
+  restart_delay: z._default(milliseconds, 0),
+  exp_backoff_restart_delay: z._default(milliseconds, 100),
+  max_restart_delay: z._default(milliseconds, 15_000),
+  backoff_reset: z._default(milliseconds, 30_000),
+  kill_timeout: z._default(milliseconds, 1600),
+  stop_signal: z._default(signalNameSchema, 'SIGTERM'),
+  stop_exit_codes: z._default(z.array(z.int().check(z.minimum(0), z.maximum(255))), () => []),
   /** Bytes. */
-  max_log_size: z
-    .number()
-    .int()
-    .min(1024)
-    .default(10 * 1024 * 1024),
-  log_files: z.number().int().min(1).max(100).default(5),
+  max_log_size: z._default(z.int().check(z.minimum(1024)), 10 * 1024 * 1024),
+  log_files: z._default(z.int().check(z.minimum(1), z.maximum(100)), 5),
   /** Where stdout and stderr go instead of $TSPM_HOME/logs (PM2's out_file, error_file); `/dev/null` keeps none. */
-  out_file: absolutePath.optional(),
-  error_file: absolutePath.optional(),
+  out_file: z.optional(absolutePath),
+  error_file: z.optional(absolutePath),
   /** Both streams, also, into one file (PM2's log_file). */
-  log_file: absolutePath.optional(),
+  log_file: z.optional(absolutePath),
   /** The instances of the app write the same files rather than one each (PM2's merge_logs). */
-  merge_logs: z.boolean().default(false),
+  merge_logs: z._default(z.boolean(), false),
   /** Every line of output written after its arrival time in this format (PM2's log_date_format; `time: true`). */
-  log_date_format: z.string().min(1).optional(),
+  log_date_format: z.optional(z.string().check(z.minLength(1))),
   /** When the process counts as online; absent: as soon as it runs. */
-  ready: readySchema.optional(),
+  ready: z.optional(readySchema),
   /** Checks while it is online, which restart it when it stops answering. */
-  health: healthSchema.optional(),
+  health: z.optional(healthSchema),
   /** Processes of the same home that must be online before this one starts (and stop after it). */
-  depends_on: z.array(z.string().regex(PROCESS_NAME_PATTERN)).default(() => []),
+  depends_on: z._default(z.array(z.string().check(z.regex(PROCESS_NAME_PATTERN))), () => []),
   /** How many copies run: a number, or `max` (one per core, counted when it starts). */
-  instances: z.union([z.number().int().min(1).max(1024), z.literal('max')]).default(1),
+  instances: z._default(z.union([z.int().check(z.minimum(1), z.maximum(1024)), z.literal('max')]), 1),
   /** PM2's increment_var: this variable of env gets the instance number added (PORT=3000: 3000, 3001...). */
-  increment_var: z.string().regex(ENV_NAME_PATTERN).optional(),
+  increment_var: z.optional(z.string().check(z.regex(ENV_NAME_PATTERN))),
   /** Sockets tspm binds and passes to every instance, kept open across restarts and reloads. */
-  listen: z.array(listenSchema).default(() => []),
+  listen: z._default(z.array(listenSchema), () => []),
   /** Bytes: a process group whose resident memory grows past this is restarted gracefully (PM2's max_memory_restart). */
-  max_memory_restart: z.number().int().positive().optional(),
+  max_memory_restart: z.optional(z.int().check(z.positive())),
   /** A cron schedule (5 fields, or 6 with seconds first) that restarts the app, in the supervisor's time zone. */
-  cron_restart: z.string().min(1).optional(),
+  cron_restart: z.optional(z.string().check(z.minLength(1))),
   /** Absolute paths whose files, changed, restart the app (PM2's watch); empty: not watched. */
-  watch: z.array(absolutePath).default(() => []),
+  watch: z._default(z.array(absolutePath), () => []),
   /** What not to watch besides node_modules and .git: names, paths relative to cwd, or globs (* ** ?). */
-  ignore_watch: z.array(z.string().min(1)).default(() => []),
+  ignore_watch: z._default(z.array(z.string().check(z.minLength(1))), () => []),
   /** How long the watched files must be quiet before the restart (changes within it make one restart). */
-  watch_delay: milliseconds.default(1000),
+  watch_delay: z._default(milliseconds, 1000),
   /** Absolute path of the config file the process came from, if any. */
-  config_file: absolutePath.optional(),
+  config_file: z.optional(absolutePath),
   /** The `--env NAME` it was loaded with (PM2's env_NAME), so the file can be read again the same way. */
-  config_env: z.string().min(1).optional(),
+  config_env: z.optional(z.string().check(z.minLength(1))),
 })
 
 export type ProcessSpec = z.output<typeof processSpecSchema>

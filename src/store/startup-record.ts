@@ -8,27 +8,27 @@ import type {HomePaths} from './home.js'
 
 import {ExitCode, TspmError} from '../model/exit-codes.js'
 import {PLATFORM_NAME_PATTERN, SERVICE_NAME_PATTERN} from '../model/names.js'
-import {z} from '../vendor/zod.js'
+import * as z from '../vendor/zod.js'
 import {writeFileAtomic} from './atomic-file.js'
 
 export const startupRecordSchema = z.object({
-  platform: z.string().regex(PLATFORM_NAME_PATTERN, 'is not a platform name tspm startup writes'),
+  platform: z.string().check(z.regex(PLATFORM_NAME_PATTERN, 'is not a platform name tspm startup writes')),
   /** Whose service manager runs it (StartupPlatform.scope); records written before it was kept are `system`. */
-  scope: z.enum(['system', 'user']).default('system'),
-  service_name: z.string().regex(SERVICE_NAME_PATTERN, 'is not a service name tspm startup writes'),
-  unit_path: z.string().min(1),
-  user: z.string().min(1),
-  home: z.string().min(1),
-  tspm_home: z.string().min(1),
-  runtime: z.string().min(1),
-  tspm: z.string().min(1),
+  scope: z._default(z.enum(['system', 'user']), 'system'),
+  service_name: z.string().check(z.regex(SERVICE_NAME_PATTERN, 'is not a service name tspm startup writes')),
+  unit_path: z.string().check(z.minLength(1)),
+  user: z.string().check(z.minLength(1)),
+  home: z.string().check(z.minLength(1)),
+  tspm_home: z.string().check(z.minLength(1)),
+  runtime: z.string().check(z.minLength(1)),
+  tspm: z.string().check(z.minLength(1)),
   tspm_version: z.string(),
   /** What starts the installed service, as the platform says (shown when `tspm start` finds it down). */
-  start_command: z.string().optional(),
+  start_command: z.optional(z.string()),
   installed_at: z.string(),
 })
 
-export type StartupRecord = z.infer<typeof startupRecordSchema>
+export type StartupRecord = z.output<typeof startupRecordSchema>
 
 /**
  * startup.json, or undefined when there is none. One that does not read back is an error naming

@@ -4,21 +4,21 @@
  */
 import {signalNameSchema} from '../model/process-spec.js'
 import {processSnapshotSchema} from '../model/process-state.js'
-import {z} from '../vendor/zod.js'
+import * as z from '../vendor/zod.js'
 import {STATUS_FORMAT_VERSION} from './status-file.js'
 
 /** One entry: the snapshot, plus what a later supervisor needs to stop the process it names. */
-export const statusEntrySchema = processSnapshotSchema.extend({
+export const statusEntrySchema = z.extend(processSnapshotSchema, {
   stop_signal: signalNameSchema,
-  kill_timeout: z.number().int().nonnegative(),
+  kill_timeout: z.int().check(z.nonnegative()),
 })
 
 export const statusFileSchema = z.object({
   version: z.literal(STATUS_FORMAT_VERSION),
-  supervisor_pid: z.number().int().positive(),
+  supervisor_pid: z.int().check(z.positive()),
   updated_at: z.string(),
   processes: z.array(statusEntrySchema),
 })
 
-export type StatusEntry = z.infer<typeof statusEntrySchema>
-export type StatusFile = z.infer<typeof statusFileSchema>
+export type StatusEntry = z.output<typeof statusEntrySchema>
+export type StatusFile = z.output<typeof statusFileSchema>

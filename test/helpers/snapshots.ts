@@ -6,11 +6,11 @@
  */
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {toJSONSchema} from 'zod/mini'
 
 import {dumpSchema} from '../../src/store/dump-schema.js'
 import {startupRecordSchema} from '../../src/store/startup-record.js'
 import {statusFileSchema} from '../../src/store/status-schema.js'
-import {z} from '../../src/vendor/zod.js'
 import {REPO_ROOT} from './cli.js'
 
 interface ManifestFlag {
@@ -58,5 +58,5 @@ export const SCHEMA_FILES = {
 /** The JSON Schema of one stored format, as committed under schemas/. */
 export function storedSchema(file: keyof typeof SCHEMA_FILES): unknown {
   // io: 'input' describes what a file may hold (a default makes a key optional there).
-  return z.toJSONSchema(SCHEMA_FILES[file], {io: 'input', unrepresentable: 'any'})
+  return toJSONSchema(SCHEMA_FILES[file], {io: 'input', unrepresentable: 'any'})
 }

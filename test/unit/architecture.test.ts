@@ -51,10 +51,15 @@ const SUPERVISOR_FILES = [
 /** The libraries of cron_restart and watch: loaded by the supervisor only for an app that asks for them. */
 const TRIGGER_PACKAGES = ['chokidar', 'croner']
 
+/** Whether a compiled file, by its path under dist/, is one the supervisor may run. */
+const supervisorMayRun = (file: string) =>
+  /^(supervisor|model|os)\//.test(file) || SUPERVISOR_FILES.includes(file.replace(/\.js$/, ''))
+
 test('the supervisor loads no npm package and nothing of the CLI, daemon and boot service alike', () => {
-  const {files, packages} = moduleGraph(join(DIST, 'supervisor', 'daemon.js'))
+  // supervisor/main.js is the one entry of both (the daemon is built into one file from it).
+  const {files, packages} = moduleGraph(join(DIST, 'supervisor', 'main.js'))
   assert.ok(files.size > 5, `followed the imports (${files.size} files)`)
-  assert.deepEqual([...moduleGraph(join(DIST, 'supervisor', 'daemon.js'), {staticOnly: true}).packages], [])
+  assert.deepEqual([...moduleGraph(join(DIST, 'supervisor', 'main.js'), {staticOnly: true}).packages], [])
   assert.deepEqual([...packages].sort(), TRIGGER_PACKAGES)
   const loaders = inDist(files).filter((file) =>
     specifiers(readFileSync(join(DIST, file), 'utf8'), IMPORT).some((specifier) =>
@@ -62,13 +67,33 @@ test('the supervisor loads no npm package and nothing of the CLI, daemon and boo
     ),
   )
   assert.deepEqual(loaders, ['supervisor/restart-triggers.js'], 'only the restart triggers load them, when an app asks')
-  const outside = inDist(files).filter(
-    (file) => !/^(supervisor|model|os)\//.test(file) && !SUPERVISOR_FILES.includes(file.replace(/\.js$/, '')),
-  )
+  const outside = inDist(files).filter((file) => !supervisorMayRun(file))
   assert.deepEqual(
     outside,
     [],
     'the supervisor reaches only its own folder, model/, os/, its store files and the env_file reader',
+  )
+})
+
+test('the daemon is built into one file of the supervisor modules; it imports Node modules, and the trigger packages when asked', () => {
+  const daemon = readFileSync(join(DIST, 'supervisor', 'daemon.js'), 'utf8')
+  // esbuild heads each module it takes in with its path.
+  const bundled = [...daemon.matchAll(/^\/\/ dist\/(\S+\.js)$/gm)].map((match) => match[1]!)
+  assert.ok(bundled.includes('supervisor/main.js') && bundled.includes('supervisor/no-debugger.js'), bundled.join(' '))
+  assert.equal(bundled[0], 'supervisor/no-debugger.js', 'first of all, no debugger may be opened by a signal')
+  assert.deepEqual(
+    bundled.filter((file) => !supervisorMayRun(file)),
+    [],
+    'nothing of the CLI',
+  )
+  assert.deepEqual(
+    specifiers(daemon, STATIC_IMPORT).filter((specifier) => !specifier.startsWith('node:')),
+    [],
+    'it imports only Node modules up front',
+  )
+  assert.deepEqual(
+    [...new Set(specifiers(daemon, IMPORT).filter((specifier) => !specifier.startsWith('node:')))].sort(),
+    TRIGGER_PACKAGES,
   )
 })
 

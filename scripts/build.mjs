@@ -3,7 +3,7 @@
 // README's command reference (between <!-- commands --> and <!-- commandsstop -->) from them.
 import {spawnSync} from 'node:child_process'
 import {existsSync, readdirSync, rmSync} from 'node:fs'
-import {dirname, join} from 'node:path'
+import {dirname, join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
@@ -29,56 +29,37 @@ async function buildPackage(dir, afterCompile) {
 }
 
 /**
- * dist/vendor/zod.js becomes, in one file, src/vendor/zod.ts with the part of zod it exports (see
- * there): Node 20 loads zod's modules one by one, and all of zod, in many times as long. Not
- * minified, so a stack trace through it still reads.
+ * Writes `entry` and what it imports into one ES module at `outfile` (Node 20 loads modules one by
+ * one, which costs more than the code itself on a start's way); `external` keeps npm packages out.
+ * Not minified, so a stack trace through it still reads.
  */
-async function bundleZod() {
+async function bundleInto(outfile, entry, {external = false} = {}) {
   const {build} = await import('esbuild')
   await build({
-    entryPoints: [join(root, 'src', 'vendor', 'zod.ts')],
+    entryPoints: [entry],
     bundle: true,
+    ...(external ? {packages: 'external'} : {}),
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    outfile: join(root, 'dist', 'vendor', 'zod.js'),
+    outfile,
     allowOverwrite: true,
     logLevel: 'warning',
   }).catch(() => {
-    console.error('build failed: bundling zod into dist/vendor/zod.js (esbuild said why above)')
-    process.exit(1)
-  })
-}
-
-/**
- * dist/supervisor/daemon.js, the background supervisor `tspm start` spawns, becomes the same code in
- * one file: Node 20 loads its forty-odd modules one by one, and the supervisor answers about 13 ms
- * sooner from one file, which every `tspm start` of a new supervisor waits for. Packages stay
- * outside (the supervisor loads one only for an app that asks, supervisor/restart-triggers.ts).
- * The modules stay as they are beside it for the tests and the boot service's `tspm resurrect`.
- */
-async function bundleDaemon() {
-  const {build} = await import('esbuild')
-  const daemon = join(root, 'dist', 'supervisor', 'daemon.js')
-  await build({
-    entryPoints: [daemon],
-    bundle: true,
-    packages: 'external',
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile: daemon,
-    allowOverwrite: true,
-    logLevel: 'warning',
-  }).catch(() => {
-    console.error('build failed: bundling dist/supervisor/daemon.js (esbuild said why above)')
+    console.error(`build failed: bundling ${relative(root, outfile)} (esbuild said why above)`)
     process.exit(1)
   })
 }
 
 await buildPackage(root, async () => {
-  await bundleZod()
-  await bundleDaemon()
+  // src/vendor/zod.ts with the part of zod it exports (see there): all of zod loads many times slower.
+  await bundleInto(join(root, 'dist', 'vendor', 'zod.js'), join(root, 'src', 'vendor', 'zod.ts'))
+  // The background supervisor `tspm start` spawns, in one file: it answers about 13 ms sooner,
+  // which every `tspm start` of a new supervisor waits for. Packages stay outside (it loads one only
+  // for an app that asks, supervisor/restart-triggers.ts); the modules stay beside it for the tests
+  // and the boot service's `tspm resurrect`.
+  const daemon = join(root, 'dist', 'supervisor', 'daemon.js')
+  await bundleInto(daemon, daemon, {external: true})
 })
 const pluginsDir = join(root, 'plugins')
 for (const name of existsSync(pluginsDir) ? readdirSync(pluginsDir) : []) {

@@ -37,6 +37,22 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
 
   const details = []
 
+  /**
+   * The floor of an "until all online" figure (the bench spawns the apps itself, no manager):
+   * its row, and each tool's time as a share of it, with what the PM2-relative target comes to.
+   */
+  const spawnFloorRows = (s, reps, field, k) => {
+    const f = median(pick(reps, 'floor', field))
+    if (!Number.isFinite(f)) return
+    const t = median(pick(reps, 'tspm', field))
+    const p = median(pick(reps, 'pm2', field))
+    rows.push(
+      `| ${s} | the floor: the bench spawns the same apps one after another, no manager, until the last spawn returns (every app runs; one figure for both), median | ${ms(f)} | ${ms(f)} | — | — | — |`,
+      `| ${s} | … as a share of the floor (median / floor median) | ${fmtRatio(t / f)} | ${fmtRatio(p / f)} | — | ${k}x PM2 is ${fmtRatio((k * p) / f)} the floor | — |`,
+    )
+    details.push(`${s}, the floor per rep (ms): ${pick(reps, 'floor', field).map(fmt).join(', ')}.`)
+  }
+
   // CLI latency -------------------------------------------------------------------------------
   const lat = results.latency
   if (lat) {
@@ -67,6 +83,7 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
       ms,
       relTarget(t('startMs'), p('startMs'), 0.3),
     )
+    spawnFloorRows(`Start ${n} idle Node apps`, st, 'startMs', 0.3)
     row(
       'Supervisor RSS (daemon only)',
       'idle, no apps',
@@ -166,6 +183,7 @@ export function buildReport({cfg, machine, date, seconds, results, notes}) {
       ms,
       relTarget(t('resurrectMs'), p('resurrectMs'), 0.3),
     )
+    spawnFloorRows(s, rs, 'resurrectMs', 0.3)
     const counts = (tool) => rs.map((r) => r[tool]).filter(Boolean)
     const exact = (tool) =>
       counts(tool).length > 0 &&

@@ -17,9 +17,10 @@ import {
 import {basename, dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {killBare, spawnBare} from './bare.mjs'
 import {check, run} from './exec.mjs'
 import {openLoad} from './load.mjs'
-import {alive, busyElsewhere, cpuSeconds, rssBytes, signal} from './proc.mjs'
+import {alive, busyElsewhere, cpuSeconds, rssBytes} from './proc.mjs'
 import {floorServe, freePorts, openClient} from './serve.mjs'
 import {median, MiB, sleep} from './stats.mjs'
 import {parseList, TSPM_READY, waitGone} from './tools.mjs'
@@ -45,27 +46,9 @@ function idleApps(ctx, count, prefix = 'app') {
 async function floorSpawn(ctx, count) {
   const children = []
   const t0 = performance.now()
-  for (let i = 0; i < count; i++) {
-    const child = spawn(process.execPath, [ctx.apps.idle], {
-      env: {...ctx.baseEnv, BENCH_APP: '1'},
-      detached: true,
-      stdio: 'ignore',
-    })
-    child.once('error', () => {})
-    children.push(child)
-  }
-
+  for (let i = 0; i < count; i++) children.push(spawnBare(ctx.apps.idle, [], ctx.baseEnv))
   const ms = performance.now() - t0
-  await Promise.all(
-    children.map((child) => {
-      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
-      const gone = new Promise((resolve) => {
-        child.once('exit', resolve)
-      })
-      if (!signal(-child.pid, 'SIGKILL')) signal(child.pid, 'SIGKILL')
-      return gone
-    }),
-  )
+  await killBare(children)
   return ms
 }
 

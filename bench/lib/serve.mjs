@@ -1,12 +1,13 @@
 // "Until every port answers": free ports for N HTTP apps, the client that waits for all of them
 // at once with real HTTP GETs, and the floor (the same apps spawned by the bench itself, no manager).
-import {fork, spawn} from 'node:child_process'
+import {fork} from 'node:child_process'
 import {createSocket} from 'node:dgram'
 import {readFileSync} from 'node:fs'
 import net from 'node:net'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {killBare, spawnBare} from './bare.mjs'
 import {busyElsewhere, signal} from './proc.mjs'
 
 const HOST = '127.0.0.1'
@@ -251,28 +252,10 @@ export async function floorServe(script, ports, env, client) {
   const served = client.serve(ports, {t0})
   served.catch(() => {})
   try {
-    for (const port of ports) {
-      const child = spawn(process.execPath, [script, ...client.appArgs(port)], {
-        env: {...env, BENCH_APP: '1'},
-        detached: true,
-        stdio: 'ignore',
-      })
-      child.once('error', () => {})
-      children.push(child)
-    }
+    for (const port of ports) children.push(spawnBare(script, client.appArgs(port), env))
 
     return {...(await served), elsewhereCpu: elsewhere.stop()}
   } finally {
-    await Promise.all(
-      children.map((child) => {
-        if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
-        const gone = new Promise((resolve) => {
-          child.once('exit', resolve)
-        })
-        // Its own group: whatever the app started goes too.
-        if (!signal(-child.pid, 'SIGKILL')) signal(child.pid, 'SIGKILL')
-        return gone
-      }),
-    )
+    await killBare(children)
   }
 }
